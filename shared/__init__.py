@@ -1,0 +1,1 @@
+"""TokenMeter's shared package: domain, services and adapters used by every function."""

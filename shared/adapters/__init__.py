@@ -1,0 +1,1 @@
+"""Adapters: Firestore, Pub/Sub, Secret Manager and friends behind the ports in shared.ports."""

@@ -1,0 +1,117 @@
+"""Request and response shapes of the API. The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConnectAccountRequest(_Strict):
+    provider: Literal["anthropic"] = Field(description="The provider of the organization.")
+    name: str = Field(min_length=1, max_length=120, description="A display name for the account.")
+    api_key: str = Field(min_length=1, max_length=400, description="The organization's Admin API key.")
+
+
+class OrganizationOut(_Strict):
+    id: str | None
+    name: str | None
+
+
+class HistoryProgress(_Strict):
+    days_due: int
+    days_imported: int
+    percent: float
+    complete: bool
+
+
+class AccountOut(_Strict):
+    id: str
+    provider: str
+    name: str
+    status: Literal["connected", "syncing", "error", "disconnected"]
+    status_reason: str | None
+    organization: OrganizationOut
+    key_hint: str = Field(description="The key's kind and last four characters; never the key.")
+    created_at: datetime
+    last_sync_at: datetime | None
+    last_success_at: datetime | None
+    next_sync_at: datetime | None
+    synced_through: datetime | None
+    history: HistoryProgress
+
+
+class AccountList(_Strict):
+    accounts: list[AccountOut]
+
+
+class SyncAccepted(_Strict):
+    account_id: str
+    status: Literal["accepted"]
+
+
+class Tokens(_Strict):
+    uncached_input: int
+    cache_write_5m: int
+    cache_write_1h: int
+    cache_read: int
+    output: int
+    web_search_requests: int
+
+
+class Costs(_Strict):
+    uncached_input: str
+    cache_write_5m: str
+    cache_write_1h: str
+    cache_read: str
+    output: str
+    web_search: str
+
+
+class UsageRowOut(BaseModel):
+    """One group. Group fields present are those asked for in group_by."""
+
+    model_config = ConfigDict(extra="forbid")
+    model: str | None = None
+    api_key_id: str | None = None
+    api_key_name: str | None = None
+    workspace_id: str | None = None
+    workspace_name: str | None = None
+    account_id: str | None = None
+    account_name: str | None = None
+    day: str | None = None
+    hour: str | None = None
+    service_tier: str | None = None
+    tokens: Tokens
+    cost: Costs | None = Field(description="USD per cost class as decimal strings; null when wholly unpriced.")
+    total_cost: str | None = Field(description="USD, decimal string, of the priced part; null when wholly unpriced.")
+    unpriced: bool = Field(description="True when some tokens of the group have no known price (never counted as $0).")
+    unpriced_tokens: int
+    unpriced_models: list[str]
+
+
+class UsageResponse(_Strict):
+    from_: str = Field(alias="from")
+    to: str
+    time_zone: str
+    currency: Literal["USD"]
+    group_by: list[str]
+    account_ids: list[str]
+    rows: list[UsageRowOut]
+    totals: UsageRowOut
+    documents_read: int
+
+
+class ErrorBody(_Strict):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorOut(_Strict):
+    error: ErrorBody

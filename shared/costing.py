@@ -1,0 +1,58 @@
+"""Pricing raw usage buckets into hourly cost records and a daily aggregate. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from shared.aggregates import CostDay, CostHour, CostRow, sum_rows
+from shared.pricing import Catalogue, PriceQuote, cost_breakdown
+from shared.usage import UsageBucket
+
+
+def price_ref(quote: PriceQuote) -> str:
+    """A short, human-readable statement of which price was used."""
+    parts = [quote.catalogue_version]
+    if quote.model_ref:
+        parts.append(quote.model_ref)
+    if quote.effective_from:
+        parts.append(f"from {quote.effective_from.isoformat()}")
+    parts.extend(quote.modifiers)
+    return " / ".join(parts)
+
+
+def price_bucket(account_id: str, provider: str, bucket: UsageBucket, catalogue: Catalogue) -> CostHour:
+    """Price every row of one hour at the prices in force at that hour."""
+    rows: list[CostRow] = []
+    for row in bucket.rows:
+        quote = catalogue.quote(provider, row.dims, row.hour_start)
+        if quote.rates is None:
+            rows.append(CostRow(row.dims, row.tokens, None, price_ref(quote), quote.unpriced_reason or "unpriced"))
+        else:
+            rows.append(CostRow(row.dims, row.tokens, cost_breakdown(row.tokens, quote.rates), price_ref(quote)))
+    return CostHour(
+        account_id=account_id,
+        hour_start=bucket.hour_start,
+        source_hash=bucket.content_hash(),
+        catalogue_version=catalogue.version,
+        rows=tuple(rows),
+    )
+
+
+def price_day(
+    account_id: str,
+    provider: str,
+    day: date,
+    buckets: Sequence[UsageBucket],
+    catalogue: Catalogue,
+) -> tuple[list[CostHour], CostDay]:
+    """Price one UTC day's buckets and sum them into the day's aggregate."""
+    hours = [price_bucket(account_id, provider, b, catalogue) for b in buckets if b.hour_start.date() == day]
+    day_rows = sum_rows(r for h in hours for r in h.rows)
+    return hours, CostDay(
+        account_id=account_id,
+        day=day,
+        catalogue_version=catalogue.version,
+        hours_collected=len(hours),
+        rows=tuple(day_rows),
+    )

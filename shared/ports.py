@@ -1,0 +1,87 @@
+"""The small interfaces the services depend on. Adapters implement them; tests use fakes."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from shared.accounts import Account
+from shared.aggregates import CostDay, CostHour
+from shared.usage import UsageBucket
+
+
+class AccountStore(Protocol):
+    def create(self, account: Account) -> None: ...
+
+    def get(self, tenant_id: str, account_id: str) -> Account | None: ...
+
+    def list(self, tenant_id: str) -> list[Account]: ...
+
+    def save(self, account: Account) -> None: ...
+
+    def update(self, tenant_id: str, account_id: str, changes: dict[str, Any]) -> None:
+        """Set only these fields (never overwrites fields another writer owns)."""
+        ...
+
+    def due_for_sync(self, now: datetime, limit: int) -> builtins.list[Account]: ...
+
+    def acquire_lease(self, tenant_id: str, account_id: str, now: datetime, until: datetime) -> bool:
+        """Take the account's sync lease unless another unexpired one is held. Atomic."""
+        ...
+
+    def release_lease(self, tenant_id: str, account_id: str) -> None: ...
+
+    def save_names(self, tenant_id: str, account_id: str, names: Names) -> None: ...
+
+    def get_names(self, tenant_id: str, account_ids: Sequence[str]) -> dict[str, Names]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Display names for a provider organization's ids."""
+
+    api_keys: dict[str, str] = field(default_factory=dict)
+    workspaces: dict[str, str] = field(default_factory=dict)
+
+
+class UsageStore(Protocol):
+    """Raw usage as read from the provider: one document per account and UTC hour."""
+
+    def write_buckets(self, tenant_id: str, account_id: str, buckets: Sequence[UsageBucket]) -> None: ...
+
+    def read_buckets(self, tenant_id: str, account_id: str, start: datetime, end: datetime) -> list[UsageBucket]: ...
+
+
+class CostStore(Protocol):
+    """Priced usage and the daily aggregates the dashboard reads."""
+
+    def rebuild_day(
+        self,
+        tenant_id: str,
+        account_id: str,
+        day: date,
+        compute: Callable[[list[UsageBucket]], tuple[list[CostHour], CostDay]],
+    ) -> CostDay:
+        """Read the day's raw buckets and write what ``compute`` makes of them, atomically."""
+        ...
+
+    def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[CostDay]: ...
+
+    def read_hours(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[CostHour]: ...
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, message: dict[str, Any], ordering_key: str = "") -> None: ...
+
+
+class SecretStore(Protocol):
+    """Where provider keys live. Only an opaque reference is ever stored elsewhere."""
+
+    def put(self, tenant_id: str, account_id: str, api_key: str) -> str: ...
+
+    def get(self, ref: str) -> str: ...
+
+    def delete(self, ref: str) -> None: ...

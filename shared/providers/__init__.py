@@ -1,0 +1,1 @@
+"""Provider clients: the Admin/usage APIs TokenMeter reads from."""

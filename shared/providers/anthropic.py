@@ -1,0 +1,296 @@
+"""Client for the Anthropic Admin API endpoints TokenMeter reads (see docs in ../shared/reference).
+
+It takes an ``httpx.Client`` so tests and the local stack can point it anywhere (the simulator, a user's
+egress proxy). It retries within a deadline: 429 honouring ``retry-after``, 5xx/529/timeouts with
+exponential backoff and jitter; anything else raises the project's own errors at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from shared.providers.errors import (
+    InvalidKey,
+    MalformedResponse,
+    NotAdminKey,
+    ProviderBadRequest,
+    ProviderError,
+    ProviderUnavailable,
+)
+from shared.usage import DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "2023-06-01"
+MAX_HOURLY_BUCKETS_PER_PAGE = 168
+GROUP_BY = ("model", "api_key_id", "workspace_id", "service_tier", "context_window", "inference_geo")
+"""All the dimensions we price by. ``speed`` needs a beta header and is added when enabled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: str
+    name: str
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"expected an RFC 3339 string, got {value!r}")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp without zone: {value!r}")
+    return moment.astimezone(UTC)
+
+
+def _count(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a token count, got {value!r}")
+    return value
+
+
+def parse_usage_result(hour_start: datetime, result: dict[str, Any]) -> UsageRow:
+    """Turn one documented usage result into a row. Unknown fields are ignored (new ones appear)."""
+    cache = result.get("cache_creation") or {}
+    tools = result.get("server_tool_use") or {}
+    if not isinstance(cache, dict) or not isinstance(tools, dict):
+        raise ValueError("cache_creation and server_tool_use must be objects")
+    model = result.get("model")
+    dims = Dimensions(
+        model=str(model) if model else "unknown",
+        api_key_id=result.get("api_key_id"),
+        workspace_id=result.get("workspace_id"),
+        service_tier=result.get("service_tier") or "standard",
+        context_window=result.get("context_window"),
+        inference_geo=result.get("inference_geo"),
+        speed=result.get("speed"),
+    )
+    tokens = TokenCounts(
+        uncached_input=_count(result.get("uncached_input_tokens")),
+        cache_write_5m=_count(cache.get("ephemeral_5m_input_tokens")),
+        cache_write_1h=_count(cache.get("ephemeral_1h_input_tokens")),
+        cache_read=_count(result.get("cache_read_input_tokens")),
+        output=_count(result.get("output_tokens")),
+        web_search_requests=_count(tools.get("web_search_requests")),
+    )
+    return UsageRow(hour_start=hour_start, dims=dims, tokens=tokens)
+
+
+class AnthropicAdminClient:
+    """Reads one organization's usage with its Admin key."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str,
+        http: httpx.Client,
+        deadline: float | None = None,
+        max_attempts: int = 6,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._key = api_key
+        self._base = base_url.rstrip("/")
+        self._http = http
+        self._deadline = deadline
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+        self._clock = clock
+        self.requests_made = 0
+
+    # -- transport -------------------------------------------------------------------------------
+
+    def _get(self, path: str, params: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+        headers = {"x-api-key": self._key, "anthropic-version": API_VERSION, "accept": "application/json"}
+        attempt = 0
+        while True:
+            attempt += 1
+            self.requests_made += 1
+            try:
+                response = self._http.get(self._base + path, params=httpx.QueryParams(tuple(params or ())), headers=headers)
+            except httpx.TimeoutException as exc:
+                error: ProviderError = ProviderUnavailable(f"Anthropic did not answer in time ({type(exc).__name__})")
+            except httpx.TransportError as exc:
+                error = ProviderUnavailable(f"could not reach Anthropic at {self._base} ({type(exc).__name__})")
+            else:
+                if response.status_code == 200:
+                    try:
+                        body = response.json()
+                    except ValueError:
+                        error = MalformedResponse("Anthropic answered 200 with a body that is not JSON")
+                    else:
+                        if isinstance(body, dict):
+                            return body
+                        error = MalformedResponse("Anthropic answered 200 with a body that is not an object")
+                else:
+                    error = self._error_for(response)
+            if not error.retryable or attempt >= self._max_attempts:
+                raise error
+            wait = self._backoff(attempt, error)
+            if self._deadline is not None and self._clock() + wait > self._deadline:
+                raise error
+            log.warning(
+                "anthropic request failed, retrying",
+                extra={
+                    "path": path,
+                    "status": error.status,
+                    "attempt": attempt,
+                    "wait_seconds": round(wait, 2),
+                },
+            )
+            self._sleep(wait)
+
+    @staticmethod
+    def _backoff(attempt: int, error: ProviderError) -> float:
+        if isinstance(error, ProviderUnavailable) and error.retry_after is not None:
+            return max(error.retry_after, 0.0)
+        # Exponential backoff with full jitter, capped: 0.5 s, 1 s, 2 s, ... at most 30 s.
+        return float(random.uniform(0, min(30.0, 0.5 * 2 ** (attempt - 1))))
+
+    @staticmethod
+    def _error_for(response: httpx.Response) -> ProviderError:
+        status = response.status_code
+        message, request_id = "", None
+        try:
+            body = response.json()
+            if isinstance(body, dict):
+                err = body.get("error") or {}
+                message = str(err.get("message") or "") if isinstance(err, dict) else ""
+                request_id = body.get("request_id")
+        except ValueError:
+            pass
+        detail = f": {message}" if message else ""
+        if status == 401:
+            return InvalidKey(
+                f"Anthropic rejected the key (invalid, revoked or expired){detail}",
+                status=status,
+                request_id=request_id,
+            )
+        if status == 403:
+            return NotAdminKey(
+                "the key cannot read organization usage: it must be an Admin API key (sk-ant-admin01-...) "
+                f"of an organization{detail}",
+                status=status,
+                request_id=request_id,
+            )
+        if status == 429:
+            retry_after: float | None = None
+            raw = response.headers.get("retry-after")
+            if raw:
+                try:
+                    retry_after = float(raw)
+                except ValueError:
+                    retry_after = None
+            return ProviderUnavailable(
+                f"Anthropic rate limit{detail}", status=status, request_id=request_id, retry_after=retry_after
+            )
+        if status >= 500:
+            kind = "overloaded" if status == 529 else "server error"
+            return ProviderUnavailable(f"Anthropic {kind} ({status}){detail}", status=status, request_id=request_id)
+        return ProviderBadRequest(
+            f"Anthropic refused the request ({status}){detail}", status=status, request_id=request_id
+        )
+
+    # -- endpoints -------------------------------------------------------------------------------
+
+    def organization(self) -> Organization:
+        """``GET /v1/organizations/me``: verifies the key and names the organization."""
+        body = self._get("/v1/organizations/me")
+        org_id, name = body.get("id"), body.get("name")
+        if not isinstance(org_id, str) or not org_id:
+            raise MalformedResponse("organizations/me answered without an organization id")
+        return Organization(id=org_id, name=str(name or org_id))
+
+    def usage_buckets(self, start: datetime, end: datetime) -> Iterator[UsageBucket]:
+        """Hourly buckets in ``[start, end)``, every one of them (empty ones too), oldest first.
+
+        Follows pagination. Rows a page splits are merged per hour and grouping.
+        """
+        start, end = utc_hour(start), utc_hour(end)
+        if end <= start:
+            return
+        hours = int((end - start).total_seconds() // 3600)
+        params: list[tuple[str, str]] = [
+            ("starting_at", _rfc3339(start)),
+            ("ending_at", _rfc3339(end)),
+            ("bucket_width", "1h"),
+            ("limit", str(min(MAX_HOURLY_BUCKETS_PER_PAGE, hours))),
+        ]
+        params += [("group_by[]", g) for g in GROUP_BY]
+        page: str | None = None
+        seen: dict[datetime, list[UsageRow]] = {}
+        while True:
+            query = params + ([("page", page)] if page else [])
+            body = self._get("/v1/organizations/usage_report/messages", query)
+            try:
+                data = body["data"]
+                if not isinstance(data, list):
+                    raise TypeError("data is not a list")
+                for bucket in data:
+                    hour = utc_hour(_parse_time(bucket["starting_at"]))
+                    results = bucket.get("results") or []
+                    if not isinstance(results, list):
+                        raise TypeError("results is not a list")
+                    rows = seen.setdefault(hour, [])
+                    rows.extend(parse_usage_result(hour, r) for r in results)
+                has_more = bool(body.get("has_more"))
+                next_page = body.get("next_page")
+            except (KeyError, TypeError, ValueError) as exc:
+                raise MalformedResponse(f"usage report page is not the documented shape: {exc}") from exc
+            # Yield the hours that are complete (every hour before the newest seen); a page may end mid-hour
+            # only in theory, so the newest hour is held until the next page or the end.
+            if has_more and next_page:
+                newest = max(seen) if seen else None
+                for hour in sorted(h for h in seen if newest is not None and h < newest):
+                    yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
+                page = str(next_page)
+                continue
+            break
+        for hour in sorted(seen):
+            yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
+
+    def _list(self, path: str, extra: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+        after: str | None = None
+        while True:
+            params = [("limit", "1000"), *extra] + ([("after_id", after)] if after else [])
+            body = self._get(path, params)
+            data = body.get("data")
+            if not isinstance(data, list):
+                raise MalformedResponse(f"{path} answered without a data list")
+            yield from (d for d in data if isinstance(d, dict))
+            last = body.get("last_id")
+            if not body.get("has_more") or not last:
+                return
+            after = str(last)
+
+    def api_key_names(self) -> dict[str, str]:
+        """Every API key's name (all statuses: archived keys still have history)."""
+        return {str(k["id"]): str(k.get("name") or k["id"]) for k in self._list("/v1/organizations/api_keys", [])}
+
+    def workspace_names(self) -> dict[str, str]:
+        return {
+            str(w["id"]): str(w.get("name") or w["id"])
+            for w in self._list("/v1/organizations/workspaces", [("include_archived", "true")])
+        }
+
+
+def default_window_end(now: datetime) -> datetime:
+    """The end of what can be read now: the end of the current (partial) hour."""
+    return utc_hour(now) + timedelta(hours=1)
+
+
+__all__ = ["DIMENSIONS", "AnthropicAdminClient", "Organization", "default_window_end", "parse_usage_result"]

@@ -1,0 +1,1 @@
+"""Use cases. Each service depends only on the ports in shared.ports."""
