@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
 CENT = Decimal("0.01")
 
 
+# 40 digits hold any realistic token count times any rate exactly; one shared context avoids the cost
+# of opening a local context per token class (this runs for every row of every hour).
+_EXACT = Context(prec=40)
+
+
 def cost_of_tokens(tokens: int, usd_per_mtok: Decimal) -> Decimal:
     """Exact cost of ``tokens`` at a per-million-token rate (no rounding)."""
-    with localcontext() as ctx:
-        ctx.prec = 40
-        return (Decimal(tokens) * usd_per_mtok) / MILLION
+    return _EXACT.multiply(Decimal(tokens), usd_per_mtok).scaleb(-6, _EXACT)
 
 
 def usd(value: Decimal) -> str:

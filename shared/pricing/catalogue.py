@@ -1,0 +1,765 @@
+"""The price catalogue: genai-prices (pinned, never updated at run time) plus our reviewed overrides.
+
+A quote answers, for one provider, one row's dimensions and one UTC day, the USD rate of every token
+class. It is built in this order:
+
+1. the model's standard prices that day: genai-prices' dated prices, or a model added in overrides.json;
+2. dated price changes from overrides.json replace single token classes (Sonnet 5.5's cache reads);
+3. long-context rates genai-prices lacks (Sonnet 4's 1M beta) are added as a tier;
+4. the service tier or speed mode (batch, flex, priority, fast): genai-prices' own prices for that mode
+   when it has them for the day, otherwise our multiplier for the mode, otherwise unpriced. Exactly one of
+   the two applies, so a discount is never applied twice;
+5. data residency (``inference_geo`` us, Claude 4.6 and later): x1.1 on every token class;
+6. the tier from the row's ``context_window``, never from the row's token totals: usage rows are
+   aggregates, and a 5M-token hour at ``0-200k`` is billed at base rates.
+
+Rows we cannot price (unknown model, priority tier, fast mode with no known premium, ...) get a quote
+with ``rates=None`` and a reason; they are never priced at $0 and never raise.
+
+Prices only change from one UTC day to the next, so quotes are memoized per pricing-relevant
+dimensions and day: after the first call for a combination a quote costs a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated, Literal, NamedTuple, Protocol
+
+from genai_prices import data as genai_data
+from genai_prices import types as genai
+from genai_prices.data_snapshot import DataSnapshot, get_snapshot
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from shared.pricing import PriceQuote, Rates
+from shared.usage import TOKEN_CLASSES, Dimensions
+
+OVERRIDES_PATH = Path(__file__).with_name("overrides.json")
+PROVIDERS = ("anthropic", "openai")
+Provider = Literal["anthropic", "openai"]
+Mode = Literal["batch", "flex", "priority", "fast"]
+
+_GENAI_PRICE_KEYS: Mapping[str, str] = {
+    "uncached_input": "input_mtok",
+    "cache_write_5m": "cache_write_mtok",
+    "cache_write_1h": "cache_write_1h_mtok",
+    "cache_read": "cache_read_mtok",
+    "output": "output_mtok",
+}
+"""Our token class -> genai-prices' price key (USD per million tokens)."""
+
+_LONG_CONTEXT_START = 200_000
+_CONTEXT_WINDOWS: Mapping[str, tuple[int, int]] = {"0-200k": (0, 200_000), "200k-1M": (200_000, 1_000_000)}
+"""The usage report's context_window buckets as prompt-size ranges (lo, hi]."""
+
+_STANDARD_TIERS: Mapping[str, frozenset[str]] = {
+    "anthropic": frozenset({"standard"}),
+    "openai": frozenset({"standard", "default"}),
+}
+_MODE_OF_TIER: Mapping[tuple[str, str], Mode] = {
+    ("anthropic", "batch"): "batch",
+    ("openai", "batch"): "batch",
+    ("openai", "flex"): "flex",
+    ("openai", "priority"): "priority",
+}
+_STANDARD_SPEEDS = frozenset({None, "standard"})
+_MODE_OF_SPEED: Mapping[tuple[str, str], Mode] = {("anthropic", "fast"): "fast"}
+_GENAI_VARIANT: Mapping[tuple[str, Mode], Mapping[str, str]] = {
+    ("anthropic", "batch"): {"processing": "batch"},
+    ("anthropic", "fast"): {"speed": "fast"},
+    ("openai", "batch"): {"processing": "batch"},
+    ("openai", "flex"): {"service_tier": "flex"},
+    ("openai", "priority"): {"service_tier": "priority"},
+}
+"""How genai-prices names each mode in a price variant's ``when`` (its ``price_context``)."""
+
+_NO_RESIDENCY_GEOS = frozenset({None, "global", "not_available"})
+
+_CLAUDE_VERSION = re.compile(
+    r"^claude-(?:[a-z]+-(?P<major>\d+)(?:-(?P<minor>\d{1,2}))?|(?P<major2>\d+)(?:-(?P<minor2>\d{1,2}))?)(?:-|$)"
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# The override table (overrides.json), validated once at load.
+# --------------------------------------------------------------------------------------------------
+
+
+def _exact_decimal(value: object) -> Decimal:
+    if not isinstance(value, str):
+        raise ValueError('write prices as strings (e.g. "0.30") so they stay exact')
+    try:
+        parsed = Decimal(value)
+    except ArithmeticError:  # decimal.InvalidOperation
+        raise ValueError(f"not a price: {value!r}") from None
+    if not parsed.is_finite() or parsed < 0:
+        raise ValueError(f"not a price: {value!r}")
+    return parsed
+
+
+ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class _Sourced(_Strict):
+    source: str = Field(min_length=10)
+
+
+class _Dated(_Sourced):
+    from_: date | None = Field(default=None, alias="from")
+    until: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Dated:
+        if self.from_ is not None and self.until is not None and self.from_ >= self.until:
+            raise ValueError(f"'from' {self.from_} must be before 'until' {self.until}")
+        return self
+
+    def active(self, day: date) -> bool:
+        return (self.from_ is None or self.from_ <= day) and (self.until is None or day < self.until)
+
+    def overlaps(self, other: _Dated) -> bool:
+        return (self.until is None or other.from_ is None or other.from_ < self.until) and (
+            other.until is None or self.from_ is None or self.from_ < other.until
+        )
+
+
+class TokenRates(_Strict):
+    """Some or all token-class rates, USD per million tokens."""
+
+    uncached_input: ExactDecimal | None = None
+    cache_write_5m: ExactDecimal | None = None
+    cache_write_1h: ExactDecimal | None = None
+    cache_read: ExactDecimal | None = None
+    output: ExactDecimal | None = None
+
+    def given(self) -> dict[str, Decimal]:
+        return {c: v for c in TOKEN_CLASSES if (v := getattr(self, c)) is not None}
+
+
+class PriceChange(_Dated):
+    """A model's rate for some token classes over a date range, replacing genai-prices' rate."""
+
+    provider: Provider
+    model: str
+    rates: TokenRates
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> PriceChange:
+        if not self.rates.given():
+            raise ValueError("a price change must set at least one rate")
+        return self
+
+
+class LongContextRates(_Dated):
+    """Rates for ``context_window`` 200k-1M rows of a model genai-prices has no long-context tier for."""
+
+    provider: Provider
+    model: str
+    rates: TokenRates
+
+    @model_validator(mode="after")
+    def _complete(self) -> LongContextRates:
+        if set(self.rates.given()) != set(TOKEN_CLASSES):
+            raise ValueError("long-context rates must give every token class")
+        return self
+
+
+class LongContextRetirement(_Sourced):
+    provider: Provider
+    model: str
+    retired_on: date
+
+
+class ModeMultiplier(_Dated):
+    """A multiplier for a mode, used on days genai-prices has no price of its own for that mode."""
+
+    provider: Provider
+    mode: Mode
+    models: tuple[str, ...] = Field(min_length=1)
+    multiplier: ExactDecimal
+
+    def covers(self, model_ref: str) -> bool:
+        return "*" in self.models or model_ref in self.models
+
+
+class DataResidency(_Dated):
+    provider: Provider
+    inference_geo: str
+    multiplier: ExactDecimal
+    min_model_version: str = Field(pattern=r"^\d+\.\d+$")
+
+    @property
+    def min_version(self) -> tuple[int, int]:
+        major, minor = self.min_model_version.split(".")
+        return int(major), int(minor)
+
+
+class UnpricedServiceTier(_Sourced):
+    provider: Provider
+    service_tier: str
+    reason: str = Field(min_length=10)
+    rate_card: bool = False
+    """Whether an organization's own rate (see ``RateCards``) may price it."""
+
+
+class WebSearchPrice(_Dated):
+    provider: Provider
+    usd_per_request: ExactDecimal
+
+
+class ModelPriceRow(_Strict):
+    """One dated price of a model added by the override table."""
+
+    from_: date | None = Field(default=None, alias="from")
+    rates: TokenRates
+    long_context_rates: TokenRates | None = None
+    web_search_per_request: ExactDecimal | None = None
+
+    @model_validator(mode="after")
+    def _has_input_output(self) -> ModelPriceRow:
+        if self.rates.uncached_input is None or self.rates.output is None:
+            raise ValueError("a model price needs at least uncached_input and output")
+        return self
+
+
+class OverrideModel(_Sourced):
+    """A whole model genai-prices lacks, with dated prices (each row applies from its date)."""
+
+    provider: Provider
+    model_ref: str
+    match_ids: tuple[str, ...] = Field(min_length=1)
+    match_prefixes: tuple[str, ...] = ()
+    context_window: int | None = None
+    prices: tuple[ModelPriceRow, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dated_in_order(self) -> OverrideModel:
+        starts = [row.from_ or date.min for row in self.prices]
+        if starts != sorted(set(starts)):
+            raise ValueError(f"{self.model_ref}: price rows must have distinct dates in increasing order")
+        return self
+
+    def matches(self, model: str) -> bool:
+        name = model.lower()
+        return name in self.match_ids or name.startswith(self.match_prefixes)
+
+    @model_validator(mode="after")
+    def _lowercase(self) -> OverrideModel:
+        if any(m != m.lower() for m in (*self.match_ids, *self.match_prefixes)):
+            raise ValueError(f"{self.model_ref}: write match_ids and match_prefixes in lower case")
+        return self
+
+
+class Overrides(_Strict):
+    """The whole override table."""
+
+    schema_version: Literal[1]
+    comment: str
+    models: tuple[OverrideModel, ...] = ()
+    price_changes: tuple[PriceChange, ...] = ()
+    long_context: tuple[LongContextRates, ...] = ()
+    long_context_retired: tuple[LongContextRetirement, ...] = ()
+    mode_multipliers: tuple[ModeMultiplier, ...] = ()
+    data_residency: tuple[DataResidency, ...] = ()
+    unpriced_service_tiers: tuple[UnpricedServiceTier, ...] = ()
+    web_search: tuple[WebSearchPrice, ...] = ()
+
+    @model_validator(mode="after")
+    def _no_overlaps(self) -> Overrides:
+        groups: dict[tuple[str, ...], list[_Dated]] = {}
+        for change in self.price_changes:
+            for cls in change.rates.given():
+                groups.setdefault(("price_changes", change.provider, change.model, cls), []).append(change)
+        for lc in self.long_context:
+            groups.setdefault(("long_context", lc.provider, lc.model), []).append(lc)
+        for rule in self.mode_multipliers:
+            for model in rule.models:
+                groups.setdefault(("mode_multipliers", rule.provider, rule.mode, model), []).append(rule)
+        for dr in self.data_residency:
+            groups.setdefault(("data_residency", dr.provider, dr.inference_geo), []).append(dr)
+        for ws in self.web_search:
+            groups.setdefault(("web_search", ws.provider), []).append(ws)
+        for key, entries in groups.items():
+            for i, a in enumerate(entries):
+                if any(a.overlaps(b) for b in entries[i + 1 :]):
+                    raise ValueError(f"overlapping dates in {'/'.join(key)}")
+        return self
+
+
+def load_overrides(path: Path = OVERRIDES_PATH) -> tuple[Overrides, str]:
+    """Read and validate the override table; return it with the sha256 of its bytes."""
+    raw = path.read_bytes()
+    return Overrides.model_validate_json(raw), hashlib.sha256(raw).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------
+# Rate cards: the organization's own rates for tiers without a public price (priority). Later work.
+# --------------------------------------------------------------------------------------------------
+
+
+class RateCards(Protocol):
+    """An organization's own rates for a service tier that has no public price (e.g. priority).
+
+    The rates returned are used as they are (no catalogue modifier is applied on top). A catalogue
+    holding rate cards belongs to one organization; call ``clear_cache()`` after the cards change.
+    """
+
+    def rates_for(self, provider: str, model: str, service_tier: str, day: date) -> Rates | None: ...
+
+
+# --------------------------------------------------------------------------------------------------
+# The catalogue.
+# --------------------------------------------------------------------------------------------------
+
+
+class _Unpriced(Exception):
+    """Internal: the row cannot be priced, for this reason."""
+
+
+class _Tiered(NamedTuple):
+    """A rate that depends on the request's prompt size: ``tiers`` apply above their start (exclusive)."""
+
+    base: Decimal
+    tiers: tuple[tuple[int, Decimal], ...]
+
+    def scaled(self, factor: Decimal) -> _Tiered:
+        return _Tiered(self.base * factor, tuple((start, p * factor) for start, p in self.tiers))
+
+
+_Price = Decimal | _Tiered
+
+
+def _scaled(price: _Price, factor: Decimal) -> _Price:
+    return price.scaled(factor) if isinstance(price, _Tiered) else price * factor
+
+
+@dataclass
+class _Draft:
+    """A quote under construction."""
+
+    model_ref: str
+    prices: dict[str, _Price]
+    web_search: Decimal | None
+    context_window: int | None
+    info: genai.ModelInfo | None = None
+    """genai-prices' model, when the price comes from it."""
+    fixed: set[str] = field(default_factory=set)
+    """Token classes whose price comes from our overrides: scaled by our multipliers, never replaced."""
+    dates: list[date] = field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)
+
+
+def _from_genai(price: object) -> _Price | None:
+    if isinstance(price, Decimal):
+        return price
+    if isinstance(price, genai.TieredPrices):
+        return _Tiered(price.base, tuple(sorted((t.start, t.price) for t in price.tiers)))
+    return None
+
+
+def _genai_price(model_price: genai.ModelPrice, key: str) -> object:
+    return model_price.__dict__.get(key)
+
+
+def _start_of(constraint: object) -> date | None:
+    if constraint is None:
+        return None
+    if isinstance(constraint, genai.StartDateConstraint):
+        return constraint.start_date
+    raise _Unpriced("time-of-day pricing cannot be applied to aggregated usage rows")
+
+
+def _active(constraint: object, day: date) -> bool:
+    start = _start_of(constraint)
+    return start is None or start <= day
+
+
+def model_version(model_ref: str) -> tuple[int, int] | None:
+    """The Claude generation of a catalogue model id (``claude-opus-4-6`` -> (4, 6)), if it has one."""
+    match = _CLAUDE_VERSION.match(model_ref)
+    if match is None:
+        return None
+    major = match["major"] or match["major2"]
+    minor = match["minor"] or match["minor2"] or "0"
+    return int(major), int(minor)
+
+
+class GenaiPricesCatalogue:
+    """The ``Catalogue`` built on genai-prices (pinned) and ``overrides.json``.
+
+    Args:
+        overrides_path: the override table to use (tests pass their own).
+        rate_cards: the organization's own rates for tiers with no public price (the hook for priority
+            tier pricing; without it those rows are unpriced).
+        cache_size: how many (pricing dimensions, day) quotes to keep.
+
+    Raises:
+        ValueError: the override table is invalid or names a model the catalogue does not know.
+    """
+
+    def __init__(
+        self,
+        overrides_path: Path = OVERRIDES_PATH,
+        *,
+        rate_cards: RateCards | None = None,
+        cache_size: int = 65_536,
+    ) -> None:
+        snapshot = get_snapshot()
+        if snapshot.from_auto_update:
+            # Someone started genai-prices' UpdatePrices in this process: we price from the pinned data only.
+            snapshot = DataSnapshot(providers=genai_data.providers, from_auto_update=False)
+        self._snapshot = snapshot
+        overrides, digest = load_overrides(overrides_path)
+        self._overrides = overrides
+        self._version = f"genai-prices {package_version('genai-prices')} + overrides {digest[:12]}"
+        self._rate_cards = rate_cards
+        self._check_model_names()
+        self._quote_for_day = lru_cache(maxsize=cache_size)(self._quote_uncached)
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def quote(self, provider: str, dims: Dimensions, used_at: datetime) -> PriceQuote:
+        """The rates for a row of ``provider`` with these dimensions, used at ``used_at`` (timezone-aware)."""
+        if used_at.tzinfo is None:
+            raise ValueError("naive datetime: every time in TokenMeter is timezone-aware UTC")
+        return self._quote_for_day(
+            provider,
+            dims.model,
+            dims.service_tier,
+            dims.context_window,
+            dims.inference_geo,
+            dims.speed,
+            used_at.astimezone(UTC).date(),
+        )
+
+    def clear_cache(self) -> None:
+        """Forget memoized quotes (after rate cards change)."""
+        self._quote_for_day.cache_clear()
+
+    # -- building a quote -------------------------------------------------------------------------
+
+    def _quote_uncached(
+        self,
+        provider: str,
+        model: str,
+        service_tier: str,
+        context_window: str | None,
+        inference_geo: str | None,
+        speed: str | None,
+        day: date,
+    ) -> PriceQuote:
+        model_ref: str | None = None
+        try:
+            if provider not in PROVIDERS:
+                raise _Unpriced(f"provider {provider} is not supported by the catalogue")
+            draft = self._standard(provider, model, day)
+            model_ref = draft.model_ref
+            rate_card = self._unpriced_tier(provider, model_ref, service_tier, day)
+            if rate_card is not None:
+                return rate_card
+            self._apply_mode(provider, service_tier, speed, day, draft)
+            self._apply_residency(provider, inference_geo, day, draft)
+            rates = self._resolve(provider, context_window, day, draft)
+        except _Unpriced as why:
+            return PriceQuote(
+                rates=None, catalogue_version=self._version, model_ref=model_ref, unpriced_reason=str(why)
+            )
+        return PriceQuote(
+            rates=rates,
+            catalogue_version=self._version,
+            effective_from=max(draft.dates, default=None),
+            model_ref=draft.model_ref,
+            modifiers=tuple(draft.modifiers),
+        )
+
+    def _standard(self, provider: str, model: str, day: date) -> _Draft:
+        """Steps 1-3: the model's standard prices on ``day``, with our price changes and long-context rates."""
+        draft = self._override_model(provider, model, day) or self._genai_model(provider, model, day)
+        for change in self._overrides.price_changes:
+            if change.provider == provider and change.model == draft.model_ref and change.active(day):
+                for cls, value in change.rates.given().items():
+                    draft.prices[cls] = value
+                    draft.fixed.add(cls)
+                    draft.modifiers.append(f"override {cls} {value}")
+                if change.from_ is not None:
+                    draft.dates.append(change.from_)
+        for lc in self._overrides.long_context:
+            if lc.provider == provider and lc.model == draft.model_ref and lc.active(day):
+                for cls, value in lc.rates.given().items():
+                    base = draft.prices.get(cls)
+                    if base is None or isinstance(base, _Tiered):
+                        raise _Unpriced(f"long-context override for {draft.model_ref} does not fit its {cls} price")
+                    draft.prices[cls] = _Tiered(base, ((_LONG_CONTEXT_START, value),))
+                    draft.fixed.add(cls)
+        return draft
+
+    def _override_model(self, provider: str, model: str, day: date) -> _Draft | None:
+        for entry in self._overrides.models:
+            if entry.provider == provider and entry.matches(model):
+                rows = [row for row in entry.prices if row.from_ is None or row.from_ <= day]
+                if not rows:
+                    raise _Unpriced(f"no price known for model {model} before {entry.prices[0].from_}")
+                row = rows[-1]
+                prices: dict[str, _Price] = dict(row.rates.given())
+                if row.long_context_rates is not None:
+                    for cls, value in row.long_context_rates.given().items():
+                        base = prices.get(cls)
+                        if isinstance(base, Decimal):
+                            prices[cls] = _Tiered(base, ((_LONG_CONTEXT_START, value),))
+                return _Draft(
+                    model_ref=entry.model_ref,
+                    prices=prices,
+                    web_search=row.web_search_per_request,
+                    context_window=entry.context_window,
+                    fixed=set(prices),
+                    dates=[row.from_] if row.from_ is not None else [],
+                    modifiers=[f"model from overrides ({entry.model_ref})"],
+                )
+        return None
+
+    def _genai_model(self, provider: str, model: str, day: date) -> _Draft:
+        info = self._genai_info(provider, model)
+        if isinstance(info.prices, genai.ModelPrice):
+            chosen, start = info.prices, None
+        else:
+            chosen, start = info.prices[0].prices, None  # genai-prices' rule when none is active yet
+            for conditional in reversed(info.prices):
+                if _active(conditional.constraint, day):
+                    chosen, start = conditional.prices, _start_of(conditional.constraint)
+                    break
+        prices: dict[str, _Price] = {}
+        for cls, key in _GENAI_PRICE_KEYS.items():
+            price = _from_genai(_genai_price(chosen, key))
+            if price is not None:
+                prices[cls] = price
+        per_thousand = _genai_price(chosen, "web_searches_kcount")
+        return _Draft(
+            model_ref=info.id,
+            prices=prices,
+            web_search=per_thousand / 1000 if isinstance(per_thousand, Decimal) else None,
+            context_window=info.context_window,
+            info=info,
+            dates=[start] if start is not None else [],
+        )
+
+    def _genai_info(self, provider: str, model: str) -> genai.ModelInfo:
+        try:
+            _, info = self._snapshot.find_provider_model(model, None, provider, None)
+        except LookupError:
+            raise _Unpriced(f"no price known for model {model}") from None
+        return info
+
+    def _unpriced_tier(self, provider: str, model_ref: str, service_tier: str, day: date) -> PriceQuote | None:
+        """Tiers with no public price: the organization's rate card if it has one, else unpriced."""
+        for entry in self._overrides.unpriced_service_tiers:
+            if entry.provider == provider and entry.service_tier == service_tier:
+                if entry.rate_card and self._rate_cards is not None:
+                    rates = self._rate_cards.rates_for(provider, model_ref, service_tier, day)
+                    if rates is not None:
+                        return PriceQuote(
+                            rates=rates,
+                            catalogue_version=self._version,
+                            model_ref=model_ref,
+                            modifiers=(f"organization rate card for {service_tier}",),
+                        )
+                raise _Unpriced(entry.reason)
+        return None
+
+    def _apply_mode(self, provider: str, service_tier: str, speed: str | None, day: date, draft: _Draft) -> None:
+        """Step 4: the service tier's or speed's prices (batch, flex, priority, fast)."""
+        modes: list[Mode] = []
+        if service_tier not in _STANDARD_TIERS[provider]:
+            tier_mode = _MODE_OF_TIER.get((provider, service_tier))
+            if tier_mode is None:
+                raise _Unpriced(f"unknown service_tier {service_tier} for {provider}")
+            modes.append(tier_mode)
+        if speed not in _STANDARD_SPEEDS:
+            speed_mode = _MODE_OF_SPEED.get((provider, str(speed)))
+            if speed_mode is None:
+                raise _Unpriced(f"unknown speed {speed} for {provider}")
+            modes.append(speed_mode)
+        if len(modes) > 1:
+            raise _Unpriced(f"no published price for {' with '.join(modes)}")
+        if modes:
+            self._apply_one_mode(provider, modes[0], day, draft)
+
+    def _apply_one_mode(self, provider: str, mode: Mode, day: date, draft: _Draft) -> None:
+        """genai-prices' own prices for the mode that day if it has them, else our multiplier: never both.
+
+        Classes whose price comes from our overrides (``draft.fixed``) always take our multiplier, since
+        genai-prices' mode prices derive from its standard price, not ours.
+        """
+        variant = self._genai_variant(provider, mode, day, draft)
+        rule = next(
+            (
+                r
+                for r in sorted(self._overrides.mode_multipliers, key=lambda r: "*" in r.models)
+                if r.provider == provider and r.mode == mode and r.covers(draft.model_ref) and r.active(day)
+            ),
+            None,
+        )
+        if rule is None and (variant is None or draft.fixed):
+            raise _Unpriced(f"no {mode} price known for model {draft.model_ref} on {day}")
+        if variant is None:
+            assert rule is not None
+            for cls, price in draft.prices.items():
+                draft.prices[cls] = _scaled(price, rule.multiplier)
+            draft.modifiers.append(f"{mode} x{rule.multiplier}")
+            if rule.from_ is not None:
+                draft.dates.append(rule.from_)
+            return
+        prices, start = variant
+        for cls in TOKEN_CLASSES:
+            if cls in draft.fixed:
+                assert rule is not None
+                draft.prices[cls] = _scaled(draft.prices[cls], rule.multiplier)
+                draft.modifiers.append(f"{mode} x{rule.multiplier} on overridden {cls}")
+            elif cls in prices:
+                draft.prices[cls] = prices[cls]
+            # else: as in genai-prices, a class its mode prices omit keeps the standard price
+        draft.modifiers.append(f"{mode}: genai-prices {mode} prices" + (f" from {start}" if start else ""))
+        if start is not None:
+            draft.dates.append(start)
+
+    def _genai_variant(
+        self, provider: str, mode: Mode, day: date, draft: _Draft
+    ) -> tuple[dict[str, _Price], date | None] | None:
+        """genai-prices' prices for ``mode`` on ``day`` (a price variant of the model), if it has them."""
+        if draft.info is None:
+            return None
+        when = _GENAI_VARIANT[(provider, mode)]
+        for variant in draft.info.price_variants or ():
+            if variant.when == when and _active(variant.constraint, day):
+                prices = {
+                    cls: price
+                    for cls, key in _GENAI_PRICE_KEYS.items()
+                    if (price := _from_genai(_genai_price(variant.prices, key))) is not None
+                }
+                return prices, _start_of(variant.constraint)
+        return None
+
+    def _apply_residency(self, provider: str, inference_geo: str | None, day: date, draft: _Draft) -> None:
+        """Step 5: data residency multiplier on every token class, for the models it applies to."""
+        if inference_geo in _NO_RESIDENCY_GEOS:
+            return
+        rule = next(
+            (
+                r
+                for r in self._overrides.data_residency
+                if r.provider == provider and r.inference_geo == inference_geo and r.active(day)
+            ),
+            None,
+        )
+        if rule is None:
+            raise _Unpriced(f"no price known for inference_geo {inference_geo} on {provider}")
+        version = model_version(draft.model_ref)
+        if version is None:
+            raise _Unpriced(f"cannot tell whether inference_geo {inference_geo} costs extra on {draft.model_ref}")
+        if version < rule.min_version:
+            draft.modifiers.append(f"inference_geo {inference_geo}: no multiplier before {rule.min_model_version}")
+            return
+        for cls, price in draft.prices.items():
+            draft.prices[cls] = _scaled(price, rule.multiplier)
+        draft.modifiers.append(f"inference_geo {inference_geo} x{rule.multiplier}")
+
+    def _resolve(self, provider: str, context_window: str | None, day: date, draft: _Draft) -> Rates:
+        """Step 6: one rate per token class, the tier chosen from ``context_window``; web search."""
+        if context_window is None:
+            # Anthropic: rows before the context_window field (or not grouped by it) are all <= 200k.
+            bounds: tuple[int, int | None] = (0, 200_000) if provider == "anthropic" else (0, None)
+        elif context_window in _CONTEXT_WINDOWS:
+            bounds = _CONTEXT_WINDOWS[context_window]
+        else:
+            raise _Unpriced(f"unknown context_window {context_window}")
+        lo, hi = bounds
+        flat: dict[str, Decimal] = {}
+        used_tier = False
+        ambiguous: set[int] = set()
+        for cls, price in draft.prices.items():
+            if isinstance(price, Decimal):
+                flat[cls] = price
+                continue
+            chosen = price.base
+            for start, tier_price in price.tiers:
+                if start <= lo:  # every request in the bucket is above this tier's start
+                    chosen, used_tier = tier_price, True
+                elif hi is None or start < hi:  # some requests in the bucket may be above it
+                    ambiguous.add(start)
+            flat[cls] = chosen
+        if context_window == "200k-1M":
+            if used_tier:
+                draft.modifiers.append("context_window 200k-1M: long-context rates")
+                retired = next(
+                    (
+                        r.retired_on
+                        for r in self._overrides.long_context_retired
+                        if r.provider == provider and r.model == draft.model_ref and r.retired_on <= day
+                    ),
+                    None,
+                )
+                if retired is not None:
+                    draft.modifiers.append(f"long context retired on {retired} for {draft.model_ref}: row unexpected")
+            elif draft.context_window is not None and draft.context_window <= _LONG_CONTEXT_START:
+                draft.modifiers.append(
+                    f"context_window 200k-1M unexpected: {draft.model_ref} has a {draft.context_window}-token window;"
+                    " standard rates"
+                )
+            else:
+                draft.modifiers.append("context_window 200k-1M: standard rates (no long-context premium)")
+        if ambiguous:
+            window = f"context_window {context_window}" if context_window else "a row without context_window"
+            draft.modifiers.append(
+                f"ESTIMATE: a price tier starts above {min(ambiguous)} prompt tokens, which {window}"
+                " cannot tell; the lower rate is used"
+            )
+        if "uncached_input" not in flat or "output" not in flat:
+            raise _Unpriced(f"incomplete price for model {draft.model_ref}: no input or output rate")
+        for cls, fallback in (("cache_read", "uncached_input"), ("cache_write_5m", "uncached_input")):
+            if cls not in flat:
+                flat[cls] = flat[fallback]
+                if provider == "anthropic":
+                    draft.modifiers.append(f"{cls} at the {fallback} rate (no {cls} price)")
+        if "cache_write_1h" not in flat:
+            flat["cache_write_1h"] = flat["cache_write_5m"]
+            if provider == "anthropic":
+                draft.modifiers.append("cache_write_1h at the cache_write_5m rate (no cache_write_1h price)")
+        return Rates(**flat, web_search_per_request=self._web_search(provider, day, draft))
+
+    def _web_search(self, provider: str, day: date, draft: _Draft) -> Decimal:
+        """USD per web search request: not discounted by batch nor multiplied by any modifier."""
+        if draft.web_search is not None:
+            return draft.web_search
+        for entry in self._overrides.web_search:
+            if entry.provider == provider and entry.active(day):
+                return entry.usd_per_request
+        return Decimal(0)
+
+    # -- checks ---------------------------------------------------------------------------------------
+
+    def _check_model_names(self) -> None:
+        """Fail fast on an override naming a model the catalogue does not know (a typo prices nothing)."""
+        known: dict[str, set[str]] = {
+            p.id: {m.id for m in p.models} for p in self._snapshot.providers if p.id in PROVIDERS
+        }
+        for entry in self._overrides.models:
+            known.setdefault(entry.provider, set()).add(entry.model_ref)
+        named: list[tuple[str, str]] = [(c.provider, c.model) for c in self._overrides.price_changes]
+        named += [(lc.provider, lc.model) for lc in self._overrides.long_context]
+        named += [(r.provider, r.model) for r in self._overrides.long_context_retired]
+        named += [(r.provider, m) for r in self._overrides.mode_multipliers for m in r.models if m != "*"]
+        unknown = sorted({f"{p}/{m}" for p, m in named if m not in known.get(p, set())})
+        if unknown:
+            raise ValueError(f"overrides.json names models the catalogue does not know: {', '.join(unknown)}")
