@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 
 API_VERSION = "2023-06-01"
 MAX_HOURLY_BUCKETS_PER_PAGE = 168
-GROUP_BY = ("model", "api_key_id", "workspace_id", "service_tier", "context_window", "inference_geo")
-"""All the dimensions we price by. ``speed`` needs a beta header and is added when enabled."""
+GROUP_BY = ("model", "api_key_id", "workspace_id", "service_tier", "context_window", "inference_geo", "speed")
+"""All the dimensions that change a row's price (``speed``: fast mode bills a premium multiple)."""
+FAST_MODE_BETA = "fast-mode-2026-02-01"
+"""Grouping by ``speed`` needs this beta header."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +117,20 @@ class AnthropicAdminClient:
     # -- transport -------------------------------------------------------------------------------
 
     def _get(self, path: str, params: list[tuple[str, str]] | None = None) -> dict[str, Any]:
-        headers = {"x-api-key": self._key, "anthropic-version": API_VERSION, "accept": "application/json"}
+        headers = {
+            "x-api-key": self._key,
+            "anthropic-version": API_VERSION,
+            "anthropic-beta": FAST_MODE_BETA,
+            "accept": "application/json",
+        }
         attempt = 0
         while True:
             attempt += 1
             self.requests_made += 1
             try:
-                response = self._http.get(self._base + path, params=httpx.QueryParams(tuple(params or ())), headers=headers)
+                response = self._http.get(
+                    self._base + path, params=httpx.QueryParams(tuple(params or ())), headers=headers
+                )
             except httpx.TimeoutException as exc:
                 error: ProviderError = ProviderUnavailable(f"Anthropic did not answer in time ({type(exc).__name__})")
             except httpx.TransportError as exc:

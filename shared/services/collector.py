@@ -97,7 +97,12 @@ class CollectorService:
 
             end = utc_hour(now) + timedelta(hours=1)  # includes the current, partial hour
             trailing_start = utc_hour(now) - self.trailing
-            start = trailing_start if account.synced_through is None else min(account.synced_through, trailing_start)
+            # First run: the plan's whole history window. Later runs: from the watermark or the trailing
+            # window, whichever is older (providers restate recent hours; a crash resumes where it stopped).
+            if account.synced_through is None:
+                start = account.history_start
+            else:
+                start = min(account.synced_through, trailing_start)
             start = max(start, account.history_start)
             synced_through = account.synced_through
             cursor = start

@@ -1,0 +1,62 @@
+# TokenMeter. `make help` lists the targets. Every setting below can be overridden from the environment.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROJECT_ID ?= tokenmeter-local
+API_PORT ?= 8080
+SIMULATOR_PORT ?= 8790
+FIRESTORE_PORT ?=
+PUBSUB_PORT ?=
+SCHEDULER_INTERVAL_SECONDS ?= 3600
+TM_LOCAL_DIR ?= $(CURDIR)/.local
+ANTHROPIC_API_BASE_URL ?=
+OPENAI_API_BASE_URL ?=
+TENANT ?= demo
+ROLE ?= owner
+ENV ?= dev
+PYTEST_ARGS ?=
+
+export GOOGLE_CLOUD_PROJECT := $(PROJECT_ID)
+export API_PORT SIMULATOR_PORT FIRESTORE_PORT PUBSUB_PORT SCHEDULER_INTERVAL_SECONDS TM_LOCAL_DIR
+export ANTHROPIC_API_BASE_URL OPENAI_API_BASE_URL
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck token bench plan deploy clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install the pinned dependencies
+
+run: install ## Start the whole local stack with a demo tenant; Ctrl-C stops it
+	$(PY) -m local.stack
+
+test: install ## Lint, type-check and run every test (starts and stops the emulators itself)
+	$(VENV)/bin/ruff check shared functions local tests bench
+	$(VENV)/bin/ruff format --check shared functions local tests bench
+	$(VENV)/bin/mypy shared
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install ## Ruff lint and format check
+	$(VENV)/bin/ruff check shared functions local tests bench
+	$(VENV)/bin/ruff format --check shared functions local tests bench
+
+typecheck: install ## mypy --strict on shared/
+	$(VENV)/bin/mypy shared
+
+token: install ## Print a bearer token for the local stack: make token TENANT=name [ROLE=viewer]
+	@$(PY) -m local.token --tenant "$(TENANT)" --role "$(ROLE)"
+
+bench: install ## Run the benchmarks in bench/ (they print figures)
+	$(PY) -m bench.ingest
+	$(PY) -m bench.dashboard
+	$(PY) -m bench.cold_start
+
+clean: ## Remove the virtualenv and local state
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

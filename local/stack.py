@@ -1,0 +1,184 @@
+"""`make run`: the whole local stack, a demo tenant with a connected account, the API on 127.0.0.1.
+
+Starts the Firestore and Pub/Sub emulators, the simulated Anthropic Admin API (unless
+ANTHROPIC_API_BASE_URL points elsewhere), every function under functions-framework wired by push
+subscriptions as infra/ wires them, and a scheduler loop standing in for Cloud Scheduler. Ctrl-C stops
+everything (each child runs in its own process group and the group is killed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from local.emulators import start_emulators
+from local.procs import Proc
+from local.wiring import ROOT, create_topology, start_functions
+from shared import topology
+
+DEMO_ADMIN_KEY = "sk-ant-admin01-demo-simulated-key-000000000000000000000000-AAAA"  # simulator only, not a real key
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+class SchedulerLoop(threading.Thread):
+    """Publishes the Cloud Scheduler job's payload to the tick topic on its cadence."""
+
+    def __init__(self, project: str, interval_seconds: float):
+        super().__init__(daemon=True, name="scheduler")
+        self.project = project
+        self.interval = interval_seconds
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from google.cloud import pubsub_v1
+
+        publisher = pubsub_v1.PublisherClient()
+        topic = publisher.topic_path(self.project, topology.TOPIC_SCHEDULER_TICKS)
+        while not self.stopped.is_set():
+            payload = json.dumps({"tick_at": datetime.now(UTC).isoformat()}).encode()
+            with contextlib.suppress(Exception):
+                publisher.publish(topic, payload).result(timeout=10)
+            self.stopped.wait(self.interval)
+
+
+def main() -> int:
+    project = os.environ.get("GOOGLE_CLOUD_PROJECT") or "tokenmeter-local"
+    local_dir = Path(os.environ.get("TM_LOCAL_DIR") or ROOT / ".local").resolve()
+    log_dir = local_dir / "logs"
+    api_port = _env_int("API_PORT", 8080)
+    tenant = os.environ.get("DEMO_TENANT") or "demo"
+    cleanup: list[Any] = []
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print("Starting the Firestore and Pub/Sub emulators...", flush=True)
+        emu = start_emulators(log_dir, _env_int("FIRESTORE_PORT", 0) or None, _env_int("PUBSUB_PORT", 0) or None)
+        cleanup.append(emu)
+        os.environ.update(emu.env())
+
+        base_url = os.environ.get("ANTHROPIC_API_BASE_URL")
+        demo_key = os.environ.get("DEMO_ANTHROPIC_ADMIN_KEY") or DEMO_ADMIN_KEY
+        if not base_url:
+            sim_port = _env_int("SIMULATOR_PORT", 8790)
+            print(f"Starting the simulated Anthropic Admin API on 127.0.0.1:{sim_port}...", flush=True)
+            sim = Proc(
+                "simulator",
+                [
+                    sys.executable,
+                    "-m",
+                    "local.anthropic_sim",
+                    "--port",
+                    str(sim_port),
+                    "--org-id",
+                    "org_demo",
+                    "--org-name",
+                    "Demo Org",
+                    "--admin-key",
+                    demo_key,
+                ],
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                log_path=log_dir / "simulator.log",
+                cwd=ROOT,
+            )
+            cleanup.append(sim)
+            base_url = f"http://127.0.0.1:{sim_port}"
+            from local.procs import http_ok, wait_until
+
+            wait_until(http_ok(base_url + "/v1/organizations/me"), 30, "simulator", sim)
+        else:
+            print(f"Using the Anthropic API at {base_url} (ANTHROPIC_API_BASE_URL)", flush=True)
+
+        env = {
+            **emu.env(),
+            "GOOGLE_CLOUD_PROJECT": project,
+            "TM_MODE": "local",
+            "TM_LOCAL_DIR": str(local_dir),
+            "ANTHROPIC_API_BASE_URL": base_url,
+        }
+        ports = {"api": api_port}
+        print("Starting the functions (functions-framework)...", flush=True)
+        host = start_functions(env, log_dir, ports)
+        cleanup.append(host)
+        create_topology(project, host.ports)
+        scheduler = SchedulerLoop(project, _env_int("SCHEDULER_INTERVAL_SECONDS", 3600))
+        scheduler.start()
+        cleanup.append(scheduler)
+
+        from shared.auth import LocalTokenIssuer
+
+        token = LocalTokenIssuer(local_dir, project).issue(tenant, user_id="demo-owner", role="owner")
+        api = f"http://127.0.0.1:{api_port}"
+        headers = {"Authorization": f"Bearer {token}"}
+        accounts = httpx.get(f"{api}/v1/accounts", headers=headers, timeout=30).json()["accounts"]
+        if not accounts:
+            print("Connecting the demo account...", flush=True)
+            r = httpx.post(
+                f"{api}/v1/accounts",
+                headers=headers,
+                timeout=60,
+                json={"provider": "anthropic", "name": "Demo Org", "api_key": demo_key},
+            )
+            if r.status_code != 201:
+                print(f"Could not connect the demo account: {r.status_code} {r.text}", file=sys.stderr)
+                return 1
+            account = r.json()
+        else:
+            account = accounts[0]
+        started = time.monotonic()
+        while not stopping.is_set() and time.monotonic() - started < 120:
+            account = httpx.get(f"{api}/v1/accounts/{account['id']}", headers=headers, timeout=30).json()
+            if account["history"]["complete"] and account["status"] == "connected":
+                break
+            print(f"  importing history: {account['history']['percent']}% ({account['status']})", flush=True)
+            time.sleep(2)
+        print(
+            f"""
+TokenMeter is running.
+  API:       {api}   (OpenAPI: {api}/v1/openapi.json)
+  Tenant:    {tenant}; account {account["id"]} is {account["status"]}
+  Token:     {token}
+
+  Spend by model, last 30 days:
+    TOKEN={token}
+    curl -s -H "Authorization: Bearer $TOKEN" \\
+      "{api}/v1/usage?from=$(date -u -d '29 days ago' +%F)&to=$(date -u +%F)&group_by=model"
+  (TOKEN=... is printed above; `make token TENANT={tenant}` prints another.)
+  Logs: {log_dir}
+Press Ctrl-C to stop.""",
+            flush=True,
+        )
+        while not stopping.is_set():
+            stopping.wait(1)
+        return 0
+    finally:
+        print("\nStopping...", flush=True)
+        for item in reversed(cleanup):
+            if isinstance(item, SchedulerLoop):
+                item.stopped.set()
+            else:
+                with contextlib.suppress(Exception):
+                    item.stop()
+        print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
