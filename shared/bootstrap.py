@@ -168,8 +168,7 @@ def api_app() -> Any:
 
     return ApiApp(
         verifier=_token_verifier(cfg),
-        accounts=accounts,
-        usage=usage,
+        services={"accounts": accounts, "usage": usage},
         openapi=functools.cache(build_openapi),
         max_body_bytes=cfg.max_body_bytes,
         cors_origin=cfg.cors_origin,

@@ -55,8 +55,10 @@ class World:
         )
         self.app = ApiApp(
             verifier=self.issuer.verifier(),
-            accounts=lambda: self.account_service,
-            usage=lambda: UsageQueryService(self.accounts, self.costs),
+            services={
+                "accounts": lambda: self.account_service,
+                "usage": lambda: UsageQueryService(self.accounts, self.costs),
+            },
             openapi=build_openapi,
             max_body_bytes=4096,
             clock=self.clock,

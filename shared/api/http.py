@@ -1,0 +1,132 @@
+"""Building blocks for API handlers: routes, the request context, JSON bodies and parameter parsing."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from werkzeug.wrappers import Request, Response
+
+from shared.auth import Principal
+from shared.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge
+
+ACCOUNT_ID = re.compile(r"^acc_[0-9a-f]{16}$")
+WRITE_ROLES = ("owner", "admin")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the request, who is asking, the path parameters and the services."""
+
+    request: Request
+    principal: Principal
+    params: dict[str, str]
+    services: Mapping[str, Callable[[], Any]]
+    clock: Callable[[], datetime]
+    max_body_bytes: int
+
+    def service(self, name: str) -> Any:
+        """A service by name, built on first use (a handler pays only for what it calls)."""
+        return self.services[name]()
+
+    @property
+    def tenant_id(self) -> str:
+        return self.principal.tenant_id
+
+    def body(self, model: type[M]) -> M:
+        """The JSON body, size-checked and validated; unknown fields are refused by the model."""
+        request = self.request
+        length = request.content_length
+        if length is not None and length > self.max_body_bytes:
+            raise PayloadTooLarge(f"the body is {length} bytes; at most {self.max_body_bytes}", field="body")
+        raw = request.get_data(cache=False)[: self.max_body_bytes + 1]
+        if len(raw) > self.max_body_bytes:
+            raise PayloadTooLarge(f"the body is over {self.max_body_bytes} bytes", field="body")
+        if request.mimetype != "application/json":
+            raise BadRequest("send the body as JSON with Content-Type: application/json", field="body")
+        try:
+            data = json.loads(raw or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("the body is not valid JSON", field="body") from None
+        if not isinstance(data, dict):
+            raise BadRequest("the body must be a JSON object", field="body")
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+
+    def only_params(self, *allowed: str) -> None:
+        for name in self.request.args:
+            if name not in allowed:
+                raise InvalidInput(
+                    f"unknown query parameter {name!r}; allowed: {', '.join(allowed) or 'none'}", field=name
+                )
+
+    def account_id(self, value: str | None = None) -> str:
+        """The ``{id}`` path parameter as an account id; a malformed one is simply not found."""
+        value = self.params["id"] if value is None else value
+        if not ACCOUNT_ID.match(value):
+            raise NotFound(f"no account {value[:40]!r}", field="account_id")
+        return value
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint and what the OpenAPI document says of it."""
+
+    method: str
+    pattern: str  # e.g. /v1/accounts/{id}
+    handler: Callable[[Ctx], Response]
+    summary: str
+    auth: bool = True
+    write: bool = False
+    status: int = 200
+    response: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    query: tuple[dict[str, Any], ...] = ()
+    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.pattern) + "$"
+        object.__setattr__(self, "_regex", re.compile(regex))
+
+    def match_path(self, path: str) -> dict[str, str] | None:
+        m = self._regex.match(path)
+        return m.groupdict() if m else None
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body, default=str), status=status, headers=headers, mimetype="application/json")
+
+
+def validation_error(exc: ValidationError) -> InvalidInput:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+    kind = first.get("type")
+    if kind == "extra_forbidden":
+        return InvalidInput(f"unknown field {where!r}", field=where)
+    if kind == "missing":
+        return InvalidInput(f"{where} is required", field=where)
+    return InvalidInput(f"{where}: {first.get('msg')}", field=where)
+
+
+def parse_date(value: str | None, name: str) -> date:
+    if value is None or value == "":
+        raise InvalidInput(f"{name} is required (YYYY-MM-DD)", field=name)
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a date as YYYY-MM-DD, got {value[:40]!r}", field=name) from None
+
+
+def query_param(name: str, description: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    """An OpenAPI query parameter description."""
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}

@@ -1,0 +1,123 @@
+"""Accounts: connect, list, read, disconnect, sync now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from shared.accounts import Account
+from shared.api import models
+from shared.api.http import Ctx, Route, json_response, query_param
+from shared.errors import InvalidInput
+from shared.services.accounts import AccountService
+
+
+def account_out(account: Account, now: datetime) -> dict[str, Any]:
+    out = models.AccountOut(
+        id=account.id,
+        provider=account.provider,
+        name=account.name,
+        status=account.status,
+        status_reason=account.status_reason,
+        organization=models.OrganizationOut(id=account.organization_id, name=account.organization_name),
+        key_hint=account.key_hint,
+        created_at=account.created_at,
+        last_sync_at=account.last_sync_at,
+        last_success_at=account.last_success_at,
+        next_sync_at=account.next_sync_at,
+        synced_through=account.synced_through,
+        history=models.HistoryProgress(**account.history_progress(now)),
+    )
+    return out.model_dump(mode="json")
+
+
+def _accounts(ctx: Ctx) -> AccountService:
+    service: AccountService = ctx.service("accounts")
+    return service
+
+
+def connect(ctx: Ctx) -> Response:
+    ctx.only_params()
+    body = ctx.body(models.ConnectAccountRequest)
+    account = _accounts(ctx).connect(ctx.tenant_id, body.provider, body.name.strip(), body.api_key)
+    return json_response(201, account_out(account, ctx.clock()), headers={"Location": f"/v1/accounts/{account.id}"})
+
+
+def list_accounts(ctx: Ctx) -> Response:
+    ctx.only_params("include_disconnected")
+    raw = ctx.request.args.get("include_disconnected", "false").lower()
+    if raw not in ("true", "false"):
+        raise InvalidInput("include_disconnected must be true or false", field="include_disconnected")
+    now = ctx.clock()
+    accounts = _accounts(ctx).list(ctx.tenant_id, include_disconnected=raw == "true")
+    return json_response(200, {"accounts": [account_out(a, now) for a in accounts]})
+
+
+def get_account(ctx: Ctx) -> Response:
+    ctx.only_params()
+    account = _accounts(ctx).get(ctx.tenant_id, ctx.account_id())
+    return json_response(200, account_out(account, ctx.clock()))
+
+
+def disconnect(ctx: Ctx) -> Response:
+    ctx.only_params()
+    account = _accounts(ctx).disconnect(ctx.tenant_id, ctx.account_id())
+    return json_response(200, account_out(account, ctx.clock()))
+
+
+def sync(ctx: Ctx) -> Response:
+    ctx.only_params()
+    account = _accounts(ctx).request_sync(ctx.tenant_id, ctx.account_id())
+    return json_response(202, {"account_id": account.id, "status": "accepted"})
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "POST",
+        "/v1/accounts",
+        connect,
+        "Connect a provider organization (the key is verified live).",
+        write=True,
+        status=201,
+        response=models.AccountOut,
+        body=models.ConnectAccountRequest,
+    ),
+    Route(
+        "GET",
+        "/v1/accounts",
+        list_accounts,
+        "List connected accounts.",
+        response=models.AccountList,
+        query=(
+            query_param(
+                "include_disconnected", "Include disconnected accounts.", {"type": "boolean", "default": False}
+            ),
+        ),
+    ),
+    Route(
+        "GET",
+        "/v1/accounts/{id}",
+        get_account,
+        "One account with its sync status and history progress.",
+        response=models.AccountOut,
+    ),
+    Route(
+        "DELETE",
+        "/v1/accounts/{id}",
+        disconnect,
+        "Disconnect: delete the key, stop syncing, keep history.",
+        write=True,
+        response=models.AccountOut,
+    ),
+    Route(
+        "POST",
+        "/v1/accounts/{id}/sync",
+        sync,
+        "Start a sync now.",
+        write=True,
+        status=202,
+        response=models.SyncAccepted,
+    ),
+)
