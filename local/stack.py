@@ -155,7 +155,6 @@ def main() -> int:
 TokenMeter is running.
   API:       {api}   (OpenAPI: {api}/v1/openapi.json)
   Tenant:    {tenant}; account {account["id"]} is {account["status"]}
-  Token:     {token}
 
   Spend by model, last 30 days:
     TOKEN={token}

@@ -1,0 +1,100 @@
+"""Each function loaded the way the platform loads it (functions_framework.create_app) over the emulators."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cloudevents.conversion import to_structured
+from cloudevents.http import CloudEvent
+from functions_framework import create_app
+
+from shared import bootstrap, topology
+
+pytestmark = pytest.mark.emulators
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(project_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", project_id)
+    monkeypatch.setenv("TM_MODE", "local")
+    monkeypatch.setenv("TM_LOCAL_DIR", str(tmp_path))
+    monkeypatch.setenv("ANTHROPIC_API_BASE_URL", "http://127.0.0.1:9")  # nothing listens: never called here
+    for name in dir(bootstrap):
+        fn = getattr(bootstrap, name)
+        if hasattr(fn, "cache_clear"):
+            fn.cache_clear()
+    yield
+    for name in dir(bootstrap):
+        fn = getattr(bootstrap, name)
+        if hasattr(fn, "cache_clear"):
+            fn.cache_clear()
+
+
+def client(name: str) -> Any:
+    spec = next(f for f in topology.FUNCTIONS if f.name == name)
+    app = create_app(spec.entry_point, str(ROOT / spec.source), spec.signature_type)
+    return app.test_client()
+
+
+def pubsub_event(payload: Any) -> tuple[dict[str, str], bytes]:
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    event = CloudEvent(
+        {"type": "google.cloud.pubsub.topic.v1.messagePublished", "source": "//pubsub.googleapis.com/test"},
+        {"message": {"data": base64.b64encode(data).decode(), "messageId": "1"}},
+    )
+    return to_structured(event)
+
+
+@pytest.mark.parametrize("name", ["dispatcher", "collector", "costing"])
+def test_malformed_messages_are_dropped_not_retried(env: None, name: str) -> None:
+    headers, body = pubsub_event(b"not json at all")
+    assert client(name).post("/", headers=headers, data=body).status_code == 200
+    headers, body = pubsub_event({"unexpected": True})
+    # the dispatcher's tick has no required field: an odd tick still dispatches (nothing is due)
+    assert client(name).post("/", headers=headers, data=body).status_code == 200
+
+
+def test_collect_request_for_an_unknown_account_is_acknowledged(env: None) -> None:
+    headers, body = pubsub_event({"tenant_id": "t1", "account_id": "acc_0000000000000000", "reason": "manual"})
+    assert client("collector").post("/", headers=headers, data=body).status_code == 200
+
+
+def test_costing_of_a_range_without_usage_writes_empty_days(env: None, firestore_client: Any) -> None:
+    headers, body = pubsub_event(
+        {
+            "tenant_id": "t1",
+            "account_id": "acc_0000000000000001",
+            "provider": "anthropic",
+            "start": "2026-11-01T00:00:00+00:00",
+            "end": "2026-11-02T00:00:00+00:00",
+        }
+    )
+    assert client("costing").post("/", headers=headers, data=body).status_code == 200
+    doc = (
+        firestore_client.collection("tenants")
+        .document("t1")
+        .collection("accounts")
+        .document("acc_0000000000000001")
+        .collection("cost_days")
+        .document("2026-11-01")
+        .get()
+    )
+    assert doc.exists and doc.get("rows") == [] and doc.get("hours_collected") == 0
+
+
+def test_api_function_answers_with_auth(env: None) -> None:
+    api = client("api")
+    assert api.get("/v1/openapi.json").status_code == 200
+    r = api.get("/v1/accounts")
+    assert r.status_code == 401 and r.get_json()["error"]["code"] == "unauthenticated"
+    from shared.auth import LocalTokenIssuer
+
+    token = LocalTokenIssuer(bootstrap.config().local_dir, bootstrap.config().auth_audience).issue("t9")
+    r = api.get("/v1/accounts", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.get_json() == {"accounts": []}
