@@ -76,3 +76,12 @@ def http_ok(url: str) -> Callable[[], bool]:
         return httpx.get(url, timeout=1.0).status_code < 500
 
     return check
+
+
+def port_open(port: int) -> Callable[[], bool]:
+    def check() -> bool:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    return check

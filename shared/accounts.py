@@ -16,6 +16,7 @@ STATUS_DISCONNECTED = "disconnected"
 STATUSES = (STATUS_CONNECTED, STATUS_SYNCING, STATUS_ERROR, STATUS_DISCONNECTED)
 
 PROVIDERS = ("anthropic",)
+ROTATION_DAYS = 90
 
 ANTHROPIC_ADMIN_KEY = re.compile(r"^sk-ant-admin01-[A-Za-z0-9_\-]{16,300}$")
 ANTHROPIC_WORKSPACE_KEY_PREFIX = "sk-ant-api03-"
@@ -58,10 +59,19 @@ class Account:
     consecutive_failures: int = 0
     lease_until: datetime | None = None
     disconnected_at: datetime | None = None
+    key_created_at: datetime | None = None
+    rotation_reminded_key: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_changes(self, **changes: Any) -> Account:
         return replace(self, **changes)
+
+    def key_age_days(self, now: datetime) -> int:
+        return max(0, (now - (self.key_created_at or self.created_at)).days)
+
+    def rotation_due(self, now: datetime) -> bool:
+        """Keys older than 90 days are due for rotation."""
+        return self.active and self.key_age_days(now) >= ROTATION_DAYS
 
     @property
     def active(self) -> bool:

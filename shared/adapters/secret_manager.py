@@ -1,17 +1,19 @@
-"""Google Secret Manager adapter: one secret per connected account."""
+"""Google Secret Manager as the secret backend (the real service, or the local gRPC server)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 from typing import Any
 
-SECRET_PREFIX = "tm-account-"
+from google.api_core import exceptions
 
 
 def client_from_env() -> Any:
-    """A Secret Manager client; honours TM_SECRET_MANAGER_EMULATOR_HOST (a local gRPC server)."""
+    """A Secret Manager client; honours TM_SECRET_MANAGER_EMULATOR_HOST (the local gRPC server).
+
+    The client insists on TLS when given only an endpoint, so a local server needs its own channel.
+    """
     from google.cloud import secretmanager
 
     host = os.environ.get("TM_SECRET_MANAGER_EMULATOR_HOST")
@@ -23,42 +25,67 @@ def client_from_env() -> Any:
         )
 
         channel = grpc.insecure_channel(host)
-        transport = SecretManagerServiceGrpcTransport(channel=channel, credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
+        transport = SecretManagerServiceGrpcTransport(
+            channel=channel,
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        )
         return secretmanager.SecretManagerServiceClient(transport=transport)
     return secretmanager.SecretManagerServiceClient()
 
 
-class SecretManagerStore:
+class SecretManagerBackend:
+    """Secrets of one project. Secret ids are ours to choose; versions are Secret Manager's."""
+
     def __init__(self, project_id: str, client: Any | None = None):
         self._project = project_id
         self._client = client or client_from_env()
 
-    @staticmethod
-    def _secret_id(tenant_id: str, account_id: str) -> str:
-        safe = re.sub(r"[^A-Za-z0-9_-]", "_", f"{tenant_id}-{account_id}")
-        return (SECRET_PREFIX + safe)[:255]
+    def secret_name(self, secret_id: str) -> str:
+        return f"projects/{self._project}/secrets/{secret_id}"
 
-    def put(self, tenant_id: str, account_id: str, api_key: str) -> str:
-        parent = f"projects/{self._project}"
-        secret = self._client.create_secret(
-            request={
-                "parent": parent,
-                "secret_id": self._secret_id(tenant_id, account_id),
-                "secret": {"replication": {"automatic": {}}, "labels": {"app": "tokenmeter"}},
-            }
-        )
+    def ensure_secret(self, secret_id: str, labels: dict[str, str]) -> str:
+        with contextlib.suppress(exceptions.AlreadyExists):
+            self._client.create_secret(
+                request={
+                    "parent": f"projects/{self._project}",
+                    "secret_id": secret_id,
+                    "secret": {"replication": {"automatic": {}}, "labels": labels},
+                }
+            )
+        return self.secret_name(secret_id)
+
+    def add_version(self, secret_id: str, data: bytes) -> str:
         version = self._client.add_secret_version(
-            request={"parent": secret.name, "payload": {"data": api_key.encode()}}
+            request={"parent": self.secret_name(secret_id), "payload": {"data": data}}
         )
         return str(version.name)
 
-    def get(self, ref: str) -> str:
-        response = self._client.access_secret_version(request={"name": ref})
-        return bytes(response.payload.data).decode()
+    def access(self, version_name: str) -> bytes:
+        try:
+            response = self._client.access_secret_version(request={"name": version_name})
+        except (exceptions.NotFound, exceptions.FailedPrecondition) as exc:
+            raise KeyError(f"secret version unavailable: {exc.message}") from None
+        return bytes(response.payload.data)
 
-    def delete(self, ref: str) -> None:
-        from google.api_core import exceptions
+    def destroy_version(self, version_name: str) -> None:
+        with contextlib.suppress(exceptions.NotFound, exceptions.FailedPrecondition):
+            self._client.destroy_secret_version(request={"name": version_name})
 
-        secret_name = ref.split("/versions/")[0]
+    def disable_version(self, version_name: str) -> None:
+        self._client.disable_secret_version(request={"name": version_name})
+
+    def delete_secret(self, secret_id: str) -> None:
         with contextlib.suppress(exceptions.NotFound):
-            self._client.delete_secret(request={"name": secret_name})
+            self._client.delete_secret(request={"name": self.secret_name(secret_id)})
+
+    def enabled_versions(self, secret_id: str) -> dict[int, bytes]:
+        """Every enabled version's payload, by version number (for keyrings)."""
+        try:
+            listing = self._client.list_secret_versions(request={"parent": self.secret_name(secret_id)})
+        except exceptions.NotFound:
+            return {}
+        out: dict[int, bytes] = {}
+        for version in listing:
+            if version.state.name == "ENABLED":
+                out[int(str(version.name).rsplit("/", 1)[1])] = self.access(str(version.name))
+        return out

@@ -16,7 +16,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from shared.api.http import WRITE_ROLES, Ctx, Route, json_response
-from shared.auth import TokenVerifier
+from shared.auth import TENANT_HEADER, MembershipCache, Principal, TokenVerifier, requested_tenant
 from shared.errors import Forbidden, NotFound, TokenMeterError
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def _default_routes() -> tuple[Route, ...]:
 @dataclass
 class ApiApp:
     verifier: TokenVerifier
+    memberships: MembershipCache
     services: Mapping[str, Callable[[], Any]]
     openapi: Callable[[], dict[str, Any]]
     max_body_bytes: int = 16 * 1024
@@ -62,7 +63,7 @@ class ApiApp:
             response.headers["Vary"] = "Origin"
             if preflight:
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-                response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+                response.headers["Access-Control-Allow-Headers"] = f"Authorization, Content-Type, {TENANT_HEADER}"
                 response.headers["Access-Control-Max-Age"] = "3600"
         return response
 
@@ -79,10 +80,21 @@ class ApiApp:
             if route.method != request.method:
                 allowed.append(route.method)
                 continue
-            principal = self.verifier.verify(request.headers.get("Authorization"))
-            if route.write and principal.role not in WRITE_ROLES:
-                raise Forbidden(f"your role ({principal.role}) can read but not change this")
-            ctx = Ctx(request, principal, params, self.services, self.clock, self.max_body_bytes)
+            identity = self.verifier.verify(request.headers.get("Authorization"))
+            if route.tenant_scoped:
+                tenant_id = requested_tenant(identity, request.headers.get(TENANT_HEADER))
+                role = self.memberships.role(tenant_id, identity.user_id)
+                if role is None:
+                    # The same answer whether the tenant exists or not: no existence leak.
+                    raise Forbidden(f"you are not a member of tenant {tenant_id!r}", field=TENANT_HEADER)
+                if route.owner_only and role != "owner":
+                    raise Forbidden(f"only an owner can do this (your role: {role})")
+                if route.write and role not in WRITE_ROLES:
+                    raise Forbidden(f"your role ({role}) can read but not change this")
+                principal = Principal(identity.user_id, tenant_id, role)
+            else:
+                principal = Principal(identity.user_id, "", "")
+            ctx = Ctx(request, principal, params, self.services, self.clock, self.max_body_bytes, identity)
             return route.handler(ctx)
         if allowed:
             return json_response(

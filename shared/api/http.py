@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
-from shared.auth import Principal
+from shared.auth import Identity, Principal
 from shared.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge
 
 ACCOUNT_ID = re.compile(r"^acc_[0-9a-f]{16}$")
@@ -30,6 +30,7 @@ class Ctx:
     services: Mapping[str, Callable[[], Any]]
     clock: Callable[[], datetime]
     max_body_bytes: int
+    identity: Identity | None = None
 
     def service(self, name: str) -> Any:
         """A service by name, built on first use (a handler pays only for what it calls)."""
@@ -85,7 +86,9 @@ class Route:
     handler: Callable[[Ctx], Response]
     summary: str
     auth: bool = True
-    write: bool = False
+    write: bool = False  # owners and admins only
+    owner_only: bool = False  # owners only (members, plan)
+    tenant_scoped: bool = True  # False: acts for the signed-in user, before any tenant (creating one)
     status: int = 200
     response: type[BaseModel] | None = None
     body: type[BaseModel] | None = None

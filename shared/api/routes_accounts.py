@@ -29,6 +29,9 @@ def account_out(account: Account, now: datetime) -> dict[str, Any]:
         next_sync_at=account.next_sync_at,
         synced_through=account.synced_through,
         history=models.HistoryProgress(**account.history_progress(now)),
+        key_created_at=account.key_created_at,
+        key_age_days=account.key_age_days(now),
+        rotation_due=account.rotation_due(now),
     )
     return out.model_dump(mode="json")
 
@@ -41,7 +44,9 @@ def _accounts(ctx: Ctx) -> AccountService:
 def connect(ctx: Ctx) -> Response:
     ctx.only_params()
     body = ctx.body(models.ConnectAccountRequest)
-    account = _accounts(ctx).connect(ctx.tenant_id, body.provider, body.name.strip(), body.api_key)
+    account = _accounts(ctx).connect(
+        ctx.tenant_id, body.provider, body.name.strip(), body.api_key, actor=ctx.principal.user_id
+    )
     return json_response(201, account_out(account, ctx.clock()), headers={"Location": f"/v1/accounts/{account.id}"})
 
 
@@ -62,8 +67,21 @@ def get_account(ctx: Ctx) -> Response:
 
 
 def disconnect(ctx: Ctx) -> Response:
+    ctx.only_params("purge")
+    raw = ctx.request.args.get("purge", "false").lower()
+    if raw not in ("true", "false"):
+        raise InvalidInput("purge must be true or false", field="purge")
+    account = _accounts(ctx).disconnect(
+        ctx.tenant_id, ctx.account_id(), purge=raw == "true", actor=ctx.principal.user_id
+    )
+    return json_response(200, account_out(account, ctx.clock()))
+
+
+def rotate(ctx: Ctx) -> Response:
     ctx.only_params()
-    account = _accounts(ctx).disconnect(ctx.tenant_id, ctx.account_id())
+    account_id = ctx.account_id()
+    body = ctx.body(models.RotateKeyRequest)
+    account = _accounts(ctx).rotate(ctx.tenant_id, account_id, body.api_key, actor=ctx.principal.user_id)
     return json_response(200, account_out(account, ctx.clock()))
 
 
@@ -107,9 +125,19 @@ ROUTES: tuple[Route, ...] = (
         "DELETE",
         "/v1/accounts/{id}",
         disconnect,
-        "Disconnect: delete the key, stop syncing, keep history.",
+        "Disconnect: delete the key (every version) and stop syncing; history is kept unless purge=true.",
         write=True,
         response=models.AccountOut,
+        query=(query_param("purge", "Also delete every usage document of the account.", {"type": "boolean"}),),
+    ),
+    Route(
+        "POST",
+        "/v1/accounts/{id}/rotate",
+        rotate,
+        "Replace the key with a new one of the same organization (verified live); history is kept.",
+        write=True,
+        response=models.AccountOut,
+        body=models.RotateKeyRequest,
     ),
     Route(
         "POST",

@@ -1,4 +1,4 @@
-"""Connecting, listing, syncing and disconnecting provider accounts."""
+"""Connecting, rotating, syncing and disconnecting provider accounts; every step audited."""
 
 from __future__ import annotations
 
@@ -7,22 +7,32 @@ import secrets as pysecrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from shared.accounts import (
     ANTHROPIC_ADMIN_KEY,
     ANTHROPIC_WORKSPACE_KEY_PREFIX,
     OPENAI_ADMIN_KEY_PREFIX,
     PROVIDERS,
+    STATUS_CONNECTED,
     STATUS_DISCONNECTED,
     STATUS_SYNCING,
     Account,
     key_fingerprint,
     key_hint,
 )
-from shared.errors import Conflict, InvalidInput, NotFound, UpstreamRejectedKey, UpstreamUnavailable
-from shared.ports import AccountStore, Publisher, SecretStore
+from shared.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TokenMeterError,
+    UpstreamRejectedKey,
+    UpstreamUnavailable,
+)
+from shared.ports import AccountStore, AuditLog, Publisher, SecretStore, TenantStore, UsagePurger
 from shared.providers.anthropic import Organization
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
+from shared.tenancy import PLANS, AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +46,8 @@ def check_key_shape(provider: str, api_key: str) -> None:
     if provider == "anthropic":
         if key.startswith(ANTHROPIC_WORKSPACE_KEY_PREFIX):
             raise UpstreamRejectedKey(
-                "this is a workspace API key (sk-ant-api03-...), which cannot read usage. Create an Admin API "
-                "key (sk-ant-admin01-...) in the Anthropic Console under Settings > Admin keys "
+                "this is a workspace API key (sk-ant-api03-...), which cannot read usage. Create an Admin "
+                "API key (sk-ant-admin01-...) in the Anthropic Console under Settings > Admin keys "
                 "(organization admins only)",
                 field="api_key",
                 code="workspace_key",
@@ -52,6 +62,11 @@ def check_key_shape(provider: str, api_key: str) -> None:
             )
 
 
+def history_start_for(now: datetime, days: int) -> datetime:
+    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day_start - timedelta(days=days)
+
+
 @dataclass
 class AccountService:
     accounts: AccountStore
@@ -61,33 +76,43 @@ class AccountService:
     fingerprint_pepper: bytes
     history_days: int
     topic_collect_requests: str
+    tenants: TenantStore | None = None
+    audit: AuditLog | None = None
+    purger: UsagePurger | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    def connect(self, tenant_id: str, provider: str, name: str, api_key: str) -> Account:
-        """Verify the key live, store it in the secret store, and start importing history."""
+    # -- connect --------------------------------------------------------------------------------
+
+    def connect(self, tenant_id: str, provider: str, name: str, api_key: str, actor: str = "system") -> Account:
+        """Verify the key live, store it in the secret store, and start importing the plan's history."""
         if provider not in PROVIDERS:
             raise InvalidInput(f"provider must be one of: {', '.join(PROVIDERS)} (got {provider!r})", field="provider")
         api_key = api_key.strip()
-        check_key_shape(provider, api_key)
-        fingerprint = key_fingerprint(api_key, self.fingerprint_pepper)
-        existing = [a for a in self.accounts.list(tenant_id) if a.active]
-        for other in existing:
-            if other.key_fingerprint == fingerprint:
-                raise Conflict(f"this key is already connected as account {other.id} ({other.name})", field="api_key")
-
-        org = self._verify(provider, api_key)
-        for other in existing:
-            if other.provider == provider and other.organization_id == org.id:
-                raise Conflict(
-                    f"organization {org.name} ({org.id}) is already connected as account {other.id}; "
-                    "connecting it twice would count its usage twice",
-                    field="api_key",
-                )
+        try:
+            check_key_shape(provider, api_key)
+            fingerprint = key_fingerprint(api_key, self.fingerprint_pepper)
+            existing = [a for a in self.accounts.list(tenant_id) if a.active]
+            for other in existing:
+                if other.key_fingerprint == fingerprint:
+                    raise Conflict(
+                        f"this key is already connected as account {other.id} ({other.name})", field="api_key"
+                    )
+            org = self._verify(provider, api_key)
+            for other in existing:
+                if other.provider == provider and other.organization_id == org.id:
+                    raise Conflict(
+                        f"organization {org.name} ({org.id}) is already connected as account {other.id}; "
+                        "connecting it twice would count its usage twice",
+                        field="api_key",
+                    )
+        except TokenMeterError as exc:
+            self._audit(tenant_id, actor, "connect_failed", None, "failed", {"code": exc.code, "reason": exc.message})
+            raise
 
         now = self.clock()
+        days = self._history_days(tenant_id)
         account_id = "acc_" + pysecrets.token_hex(8)
         ref = self.secrets.put(tenant_id, account_id, api_key)
-        day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         account = Account(
             tenant_id=tenant_id,
             id=account_id,
@@ -96,11 +121,12 @@ class AccountService:
             status=STATUS_SYNCING,
             status_reason="importing history",
             created_at=now,
-            history_start=day_start - timedelta(days=self.history_days),
-            history_days=self.history_days,
+            history_start=history_start_for(now, days),
+            history_days=days,
             secret_ref=ref,
             key_hint=key_hint(api_key),
             key_fingerprint=fingerprint,
+            key_created_at=now,
             organization_id=org.id,
             organization_name=org.name,
             next_sync_at=now,
@@ -108,11 +134,18 @@ class AccountService:
         try:
             self.accounts.create(account)
         except Exception:
-            self.secrets.delete(ref)
+            self.secrets.delete(tenant_id, account_id, ref)
             raise
+        self._audit(
+            tenant_id, actor, "connect", account_id, "ok", {"organization_id": org.id, "key_hint": account.key_hint}
+        )
         self._request_collect(account, "connect")
         log.info("account connected", extra={"tenant_id": tenant_id, "account_id": account_id, "org_id": org.id})
         return account
+
+    def _history_days(self, tenant_id: str) -> int:
+        tenant = self.tenants.get_tenant(tenant_id) if self.tenants else None
+        return tenant.history_days if tenant else self.history_days
 
     def _verify(self, provider: str, api_key: str) -> Organization:
         try:
@@ -131,6 +164,61 @@ class AccountService:
                 "try again in a few minutes"
             ) from None
 
+    # -- rotate ---------------------------------------------------------------------------------
+
+    def rotate(self, tenant_id: str, account_id: str, api_key: str, actor: str = "system") -> Account:
+        """Replace the account's key with a new one of the same organization; history is kept."""
+        account = self.get(tenant_id, account_id)
+        api_key = api_key.strip()
+        try:
+            if not account.active:
+                raise Conflict(
+                    f"account {account_id} is disconnected; connect the key as a new account", field="account_id"
+                )
+            check_key_shape(account.provider, api_key)
+            fingerprint = key_fingerprint(api_key, self.fingerprint_pepper)
+            if fingerprint == account.key_fingerprint:
+                raise Conflict("this is the key already connected; create a new Admin key to rotate", field="api_key")
+            org = self._verify(account.provider, api_key)
+            if org.id != account.organization_id:
+                raise Conflict(
+                    f"this key belongs to organization {org.name} ({org.id}), not to {account.organization_name} "
+                    f"({account.organization_id}); connect it as a new account instead",
+                    field="api_key",
+                )
+        except TokenMeterError as exc:
+            self._audit(
+                tenant_id, actor, "rotate_failed", account_id, "failed", {"code": exc.code, "reason": exc.message}
+            )
+            raise
+        now = self.clock()
+        new_ref = self.secrets.replace(tenant_id, account_id, account.secret_ref, api_key)
+        changes: dict[str, Any] = {
+            "secret_ref": new_ref,
+            "key_hint": key_hint(api_key),
+            "key_fingerprint": fingerprint,
+            "key_created_at": now,
+            "rotation_reminded_key": "",
+            "consecutive_failures": 0,
+            "status": STATUS_CONNECTED if account.synced_through else STATUS_SYNCING,
+            "status_reason": None if account.synced_through else "importing history",
+            "next_sync_at": now,
+        }
+        self.accounts.update(tenant_id, account_id, changes)
+        self._audit(
+            tenant_id,
+            actor,
+            "rotate",
+            account_id,
+            "ok",
+            {"old_key_hint": account.key_hint, "new_key_hint": changes["key_hint"]},
+        )
+        rotated = account.with_changes(**changes)
+        self._request_collect(rotated, "manual")
+        return rotated
+
+    # -- read -----------------------------------------------------------------------------------
+
     def get(self, tenant_id: str, account_id: str) -> Account:
         account = self.accounts.get(tenant_id, account_id)
         if account is None:
@@ -141,31 +229,88 @@ class AccountService:
         accounts = self.accounts.list(tenant_id)
         return [a for a in accounts if include_disconnected or a.active]
 
-    def disconnect(self, tenant_id: str, account_id: str) -> Account:
-        """Delete the key and stop syncing; usage history is kept. Idempotent."""
+    # -- disconnect -----------------------------------------------------------------------------
+
+    def disconnect(self, tenant_id: str, account_id: str, purge: bool = False, actor: str = "system") -> Account:
+        """Delete the key (every version) and stop syncing. History is kept unless ``purge``. Idempotent."""
         account = self.get(tenant_id, account_id)
-        if not account.active:
-            return account
-        if account.secret_ref:
-            self.secrets.delete(account.secret_ref)
         now = self.clock()
-        changes = {
-            "status": STATUS_DISCONNECTED,
-            "status_reason": "disconnected by a user",
-            "secret_ref": "",
-            "next_sync_at": None,
-            "disconnected_at": now,
-        }
-        self.accounts.update(tenant_id, account_id, changes)
-        return account.with_changes(**changes)
+        if account.active:
+            self.secrets.delete(tenant_id, account_id, account.secret_ref)
+            changes: dict[str, Any] = {
+                "status": STATUS_DISCONNECTED,
+                "status_reason": "disconnected by a user",
+                "secret_ref": "",
+                "next_sync_at": None,
+                "disconnected_at": now,
+            }
+            self.accounts.update(tenant_id, account_id, changes)
+            account = account.with_changes(**changes)
+            self._audit(tenant_id, actor, "disconnect", account_id, "ok", {"key_hint": account.key_hint})
+        if purge:
+            if self.purger is None:
+                raise InvalidInput("purging is not available here", field="purge")
+            deleted = self.purger.purge_account_data(tenant_id, account_id)
+            self.accounts.update(tenant_id, account_id, {"status_reason": "disconnected; usage history purged"})
+            account = account.with_changes(status_reason="disconnected; usage history purged")
+            self._audit(tenant_id, actor, "purge", account_id, "ok", {"documents_deleted": deleted})
+        return account
+
+    # -- sync -----------------------------------------------------------------------------------
 
     def request_sync(self, tenant_id: str, account_id: str) -> Account:
         account = self.get(tenant_id, account_id)
         if not account.active:
             raise Conflict(f"account {account_id} is disconnected; connect it again to sync", field="account_id")
-        self.accounts.update(tenant_id, account_id, {"next_sync_at": self.clock()})
+        # A person asked: automatic retries resume (they stop after repeated failures).
+        self.accounts.update(tenant_id, account_id, {"next_sync_at": self.clock(), "consecutive_failures": 0})
         self._request_collect(account, "manual")
         return account
+
+    # -- plans ----------------------------------------------------------------------------------
+
+    def apply_plan(self, tenant_id: str, plan: str, history_days_override: int | None, actor: str) -> int:
+        """Set the plan; accounts whose history window grew import the older history. Returns how many."""
+        if plan not in PLANS:
+            raise InvalidInput(f"plan must be one of {', '.join(PLANS)}", field="plan")
+        if self.tenants is None:
+            raise InvalidInput("plans are not available here", field="plan")
+        self.tenants.set_plan(tenant_id, plan, history_days_override)
+        days = history_days_override or PLANS[plan]
+        now = self.clock()
+        start = history_start_for(now, days)
+        grown = 0
+        for account in self.list(tenant_id):
+            changes: dict[str, Any] = {"history_days": days}
+            if start < account.history_start:
+                # Re-read from the new start: idempotent overwrites, and progress shows the import.
+                changes.update(
+                    {
+                        "history_start": start,
+                        "synced_through": None,
+                        "status": STATUS_SYNCING,
+                        "status_reason": "importing older history",
+                        "next_sync_at": now,
+                    }
+                )
+                grown += 1
+            self.accounts.update(tenant_id, account.id, changes)
+            if "synced_through" in changes:
+                self._request_collect(account, "manual")
+        self._audit(tenant_id, actor, "plan", None, "ok", {"plan": plan, "history_days": days})
+        return grown
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _audit(
+        self, tenant_id: str, actor: str, action: str, account_id: str | None, outcome: str, detail: dict[str, Any]
+    ) -> None:
+        if self.audit is None:
+            return
+        try:
+            self.audit.record(AuditEntry(tenant_id, self.clock(), actor, action, account_id, outcome, detail))
+        except Exception:
+            log.exception("could not write the audit log", extra={"action": action, "account_id": account_id})
 
     def _request_collect(self, account: Account, reason: str) -> None:
         message = {

@@ -1,0 +1,150 @@
+"""Firestore adapters for tenants, members, the audit log and purging an account's data."""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from datetime import UTC, datetime
+from typing import Any
+
+from google.cloud import firestore
+
+from shared.tenancy import AuditEntry, Member, Tenant
+
+USAGE_COLLECTIONS = ("usage_hours", "cost_hours", "cost_days", "billed_days", "meta")
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return datetime(
+        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, tzinfo=UTC
+    )
+
+
+class FirestoreTenantStore:
+    def __init__(self, client: firestore.Client):
+        self.db = client
+
+    def _tenant(self, tenant_id: str) -> Any:
+        return self.db.collection("tenants").document(tenant_id)
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        snap = self._tenant(tenant_id).get()
+        if not snap.exists:
+            return None
+        d = snap.to_dict() or {}
+        return Tenant(
+            id=tenant_id,
+            name=d.get("name", ""),
+            plan=d.get("plan") or "free",
+            history_days_override=d.get("history_days_override"),
+            created_at=_utc(d.get("created_at")),
+        )
+
+    def create_tenant(self, tenant: Tenant, owner: Member) -> bool:
+        ref = self._tenant(tenant.id)
+        transaction = self.db.transaction()
+
+        @firestore.transactional
+        def create(txn: Any) -> bool:
+            snap = ref.get(transaction=txn)
+            if snap.exists and (snap.to_dict() or {}).get("plan"):
+                return False
+            txn.set(
+                ref,
+                {
+                    "id": tenant.id,
+                    "name": tenant.name,
+                    "plan": tenant.plan,
+                    "history_days_override": tenant.history_days_override,
+                    "created_at": tenant.created_at,
+                },
+                merge=True,
+            )
+            txn.set(ref.collection("members").document(owner.user_id), self._member_doc(owner))
+            return True
+
+        return bool(create(transaction))
+
+    def set_plan(self, tenant_id: str, plan: str, history_days_override: int | None) -> None:
+        self._tenant(tenant_id).set({"plan": plan, "history_days_override": history_days_override}, merge=True)
+
+    @staticmethod
+    def _member_doc(m: Member) -> dict[str, Any]:
+        return {"user_id": m.user_id, "role": m.role, "email": m.email, "added_by": m.added_by, "added_at": m.added_at}
+
+    @staticmethod
+    def _member(d: dict[str, Any]) -> Member:
+        return Member(
+            user_id=d["user_id"],
+            role=d["role"],
+            email=d.get("email"),
+            added_by=d.get("added_by"),
+            added_at=_utc(d.get("added_at")),
+        )
+
+    def get_member(self, tenant_id: str, user_id: str) -> Member | None:
+        snap = self._tenant(tenant_id).collection("members").document(user_id).get()
+        return self._member(snap.to_dict() or {}) if snap.exists else None
+
+    def list_members(self, tenant_id: str) -> list[Member]:
+        docs = self._tenant(tenant_id).collection("members").stream()
+        return sorted((self._member(d.to_dict() or {}) for d in docs), key=lambda m: m.user_id)
+
+    def put_member(self, tenant_id: str, member: Member) -> None:
+        self._tenant(tenant_id).collection("members").document(member.user_id).set(self._member_doc(member))
+
+    def remove_member(self, tenant_id: str, user_id: str) -> None:
+        self._tenant(tenant_id).collection("members").document(user_id).delete()
+
+
+class FirestoreAuditLog:
+    def __init__(self, client: firestore.Client):
+        self.db = client
+
+    def record(self, entry: AuditEntry) -> None:
+        # Time-sortable id, unique even within one microsecond.
+        doc_id = entry.at.strftime("%Y%m%dT%H%M%S%fZ") + "-" + pysecrets.token_hex(4)
+        self.db.collection("tenants").document(entry.tenant_id).collection("audit").document(doc_id).set(
+            {
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "account_id": entry.account_id,
+                "outcome": entry.outcome,
+                "detail": entry.detail,
+            }
+        )
+
+    def entries(self, tenant_id: str, limit: int) -> list[AuditEntry]:
+        col = self.db.collection("tenants").document(tenant_id).collection("audit")
+        snaps = col.order_by("at", direction=firestore.Query.DESCENDING).limit(limit).stream()
+        out = []
+        for s in snaps:
+            d = s.to_dict() or {}
+            at = _utc(d.get("at"))
+            assert at is not None
+            out.append(
+                AuditEntry(
+                    tenant_id=tenant_id,
+                    at=at,
+                    actor=d.get("actor", ""),
+                    action=d.get("action", ""),
+                    account_id=d.get("account_id"),
+                    outcome=d.get("outcome", "ok"),
+                    detail=dict(d.get("detail") or {}),
+                )
+            )
+        return out
+
+
+class FirestoreUsagePurger:
+    def __init__(self, client: firestore.Client):
+        self.db = client
+
+    def purge_account_data(self, tenant_id: str, account_id: str) -> int:
+        account = self.db.collection("tenants").document(tenant_id).collection("accounts").document(account_id)
+        deleted = 0
+        for name in USAGE_COLLECTIONS:
+            deleted += int(self.db.recursive_delete(account.collection(name)))
+        return deleted

@@ -1,0 +1,133 @@
+"""Tenants, plans, members and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from shared.api import models
+from shared.api.http import Ctx, Route, json_response, query_param
+from shared.errors import InvalidInput
+from shared.services.accounts import AccountService
+from shared.services.tenancy import TenancyService
+from shared.tenancy import AuditEntry, Member, Tenant
+
+
+def _tenancy(ctx: Ctx) -> TenancyService:
+    service: TenancyService = ctx.service("tenancy")
+    return service
+
+
+def tenant_out(t: Tenant) -> dict[str, Any]:
+    return models.TenantOut(id=t.id, name=t.name, plan=t.plan, history_days=t.history_days).model_dump()
+
+
+def member_out(m: Member) -> dict[str, Any]:
+    return models.MemberOut(
+        user_id=m.user_id, role=m.role, email=m.email, added_by=m.added_by, added_at=m.added_at
+    ).model_dump(mode="json")
+
+
+def audit_out(e: AuditEntry) -> dict[str, Any]:
+    return models.AuditEntryOut(
+        at=e.at, actor=e.actor, action=e.action, account_id=e.account_id, outcome=e.outcome, detail=e.detail
+    ).model_dump(mode="json")
+
+
+def create_tenant(ctx: Ctx) -> Response:
+    ctx.only_params()
+    body = ctx.body(models.CreateTenantRequest)
+    assert ctx.identity is not None
+    tenant = _tenancy(ctx).create_tenant(body.id, body.name, ctx.identity.user_id, ctx.identity.email)
+    return json_response(201, tenant_out(tenant))
+
+
+def get_tenant(ctx: Ctx) -> Response:
+    ctx.only_params()
+    return json_response(200, tenant_out(_tenancy(ctx).tenant(ctx.tenant_id)))
+
+
+def set_plan(ctx: Ctx) -> Response:
+    ctx.only_params()
+    body = ctx.body(models.PlanRequest)
+    accounts: AccountService = ctx.service("accounts")
+    grown = accounts.apply_plan(ctx.tenant_id, body.plan, body.history_days, ctx.principal.user_id)
+    tenant = _tenancy(ctx).tenant(ctx.tenant_id)
+    return json_response(200, {"tenant": tenant_out(tenant), "accounts_importing_older_history": grown})
+
+
+def list_members(ctx: Ctx) -> Response:
+    ctx.only_params()
+    return json_response(200, {"members": [member_out(m) for m in _tenancy(ctx).members(ctx.tenant_id)]})
+
+
+def put_member(ctx: Ctx) -> Response:
+    ctx.only_params()
+    user_id = ctx.params["user_id"]
+    if not 1 <= len(user_id) <= 128:
+        raise InvalidInput("user_id must be 1 to 128 characters", field="user_id")
+    body = ctx.body(models.MemberRequest)
+    member = _tenancy(ctx).set_member(ctx.tenant_id, ctx.principal.user_id, user_id, body.role, body.email)
+    return json_response(200, member_out(member))
+
+
+def delete_member(ctx: Ctx) -> Response:
+    ctx.only_params()
+    _tenancy(ctx).remove_member(ctx.tenant_id, ctx.principal.user_id, ctx.params["user_id"])
+    return Response(status=204)
+
+
+def audit(ctx: Ctx) -> Response:
+    ctx.only_params("limit")
+    raw = ctx.request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise InvalidInput("limit must be a whole number from 1 to 1000", field="limit")
+    entries = _tenancy(ctx).audit_log(ctx.tenant_id, int(raw))
+    return json_response(200, {"entries": [audit_out(e) for e in entries]})
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "POST",
+        "/v1/tenants",
+        create_tenant,
+        "Create a tenant; the caller becomes its owner.",
+        tenant_scoped=False,
+        status=201,
+        response=models.TenantOut,
+        body=models.CreateTenantRequest,
+    ),
+    Route("GET", "/v1/tenant", get_tenant, "The tenant: name, plan and history window.", response=models.TenantOut),
+    Route(
+        "PUT",
+        "/v1/tenant/plan",
+        set_plan,
+        "Change the plan; a longer history window imports the older history in the background.",
+        owner_only=True,
+        response=models.PlanOut,
+        body=models.PlanRequest,
+    ),
+    Route("GET", "/v1/members", list_members, "Members and their roles.", response=models.MemberList),
+    Route(
+        "PUT",
+        "/v1/members/{user_id}",
+        put_member,
+        "Add a member or change a role (owners only).",
+        owner_only=True,
+        response=models.MemberOut,
+        body=models.MemberRequest,
+    ),
+    Route(
+        "DELETE", "/v1/members/{user_id}", delete_member, "Remove a member (owners only).", owner_only=True, status=204
+    ),
+    Route(
+        "GET",
+        "/v1/audit",
+        audit,
+        "Who connected, rotated and disconnected keys; failed verifications.",
+        write=True,
+        response=models.AuditList,
+        query=(query_param("limit", "At most this many, newest first.", {"type": "integer", "default": 100}),),
+    ),
+)
