@@ -1,0 +1,188 @@
+"""Request and response shapes of the cost-trust endpoints: reconciliation, explain and tenant settings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.api.models import Tokens
+
+Money = str
+"""USD as an exact decimal string."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# -- reconciliation ---------------------------------------------------------------------------------
+
+
+class ReasonOut(_Strict):
+    code: Literal["priority_not_billed", "only_in_report", "unpriced", "provisional", "ledger_not_read"]
+    message: str
+
+
+class ReconciliationRow(_Strict):
+    account_id: str
+    day: str = Field(description="UTC day (the cost report's days are UTC).")
+    model: str | None = Field(description="Null for costs billed per workspace only (web search, code execution).")
+    token_type: str = Field(
+        description="uncached_input, cache_write_5m, cache_write_1h, cache_read, output, web_search, code_execution..."
+    )
+    billed: Money
+    computed: Money
+    difference: Money = Field(description="computed - billed.")
+    status: Literal["matched", "explained", "unexplained"] = Field(
+        description="matched: within a cent; explained: a known reason accounts for the gap; unexplained: a bug."
+    )
+    provisional: bool = Field(description="The day has hours younger than the settling time.")
+    reasons: list[ReasonOut]
+    tokens: int = Field(description="Tokens of this class (web search: requests).")
+    unpriced_tokens: int
+
+
+class ReconciliationTotals(_Strict):
+    billed: Money
+    computed: Money
+    difference: Money
+    agree_to_the_cent: bool
+
+
+class TrustFigures(_Strict):
+    billed: Money
+    matched_billed: Money = Field(description="Billed dollars on lines where computed is within a cent.")
+    matched_percent: float
+    explained_billed: Money
+    unexplained_billed: Money
+    unexplained_lines: int
+    computed_not_billed: Money
+
+
+class AccountTrust(TrustFigures):
+    account_id: str
+    account_name: str
+    ledger_read_through: str | None = Field(description="Days before this one were read after they ended.")
+    ledger_last_read_at: str | None
+    ledger_last_error: str | None
+
+
+class TrustPanel(TrustFigures):
+    settled: TrustFigures = Field(description="The same, leaving out provisional days.")
+    accounts: list[AccountTrust]
+
+
+class ReconciliationResponse(_Strict):
+    from_: str = Field(alias="from")
+    to: str
+    time_zone: Literal["UTC"]
+    currency: Literal["USD"]
+    settling_hours: int
+    account_ids: list[str]
+    rows: list[ReconciliationRow]
+    totals: ReconciliationTotals
+    settled_totals: ReconciliationTotals
+    trust: TrustPanel
+    documents_read: int
+
+
+# -- settings ----------------------------------------------------------------------------------------
+
+
+class SettingsBody(_Strict):
+    time_zone: str = Field(
+        min_length=1, max_length=64, description="IANA time zone name (Europe/Paris, UTC) daily views are cut in."
+    )
+
+
+class SettingsOut(_Strict):
+    time_zone: str
+
+
+# -- explain -----------------------------------------------------------------------------------------
+
+
+class ExplainClass(_Strict):
+    token_class: str = Field(
+        description="uncached_input, cache_write_5m, cache_write_1h, cache_read, output, web_search"
+    )
+    quantity: int = Field(description="Tokens (web search: requests).")
+    rate: Money | None = Field(description="USD per rate_unit; null when unpriced.")
+    rate_unit: Literal["USD per million tokens", "USD per request"]
+    cost: Money | None = Field(description="quantity x rate, exact.")
+    stored_cost: Money | None = Field(description="What is stored for these tokens (null when unpriced).")
+
+
+class PriceUsed(_Strict):
+    catalogue_version: str
+    model_ref: str | None
+    effective_from: str | None = Field(description="The date the base price applies from, when known.")
+    modifiers: list[str] = Field(description="Adjustments applied: batch, data residency, long context, ...")
+    unpriced_reason: str | None
+
+
+class ExplainLine(_Strict):
+    day: str
+    provider: str
+    model: str
+    service_tier: str
+    context_window: str | None
+    inference_geo: str | None
+    speed: str | None
+    classes: list[ExplainClass]
+    cost: Money | None
+    stored_cost: Money | None
+    agrees: bool = Field(description="The re-derived cost equals the stored cost exactly.")
+    price: PriceUsed
+    stored_price_refs: list[str]
+    stored_catalogue_versions: list[str]
+    catalogue_version_differs: bool
+    note: str | None
+    unpriced_reasons: list[str]
+
+
+class ExplainTotals(_Strict):
+    tokens: Tokens
+    cost: Money
+    stored_cost: Money
+    unpriced_lines: int
+    catalogue_version_differs: bool
+    agrees: bool
+
+
+class ExplainResponse(_Strict):
+    from_: str = Field(alias="from")
+    to: str
+    time_zone: Literal["UTC"]
+    currency: Literal["USD"]
+    filters: dict[str, str | None]
+    catalogue_version: str | None
+    lines: list[ExplainLine]
+    totals: ExplainTotals
+    documents_read: int
+
+
+# -- rate cards --------------------------------------------------------------------------------------
+
+
+class RateCardIn(_Strict):
+    provider: Literal["anthropic", "openai"]
+    model: str | None = Field(
+        default=None, min_length=1, max_length=120, description="Models starting with this; null: every model."
+    )
+    percent_off: str = Field(
+        pattern=r"^(100(\.0{1,4})?|\d{1,2}(\.\d{1,4})?)$", description='Percent off list price, e.g. "12.5".'
+    )
+    effective_from: date = Field(description="First UTC day the discount applies.")
+    until: date | None = Field(default=None, description="First UTC day it no longer applies; null: open.")
+    note: str = Field(default="", max_length=200)
+
+
+class RateCardsBody(_Strict):
+    rate_cards: list[RateCardIn] = Field(max_length=100, description="The whole list; it replaces the current one.")
+
+
+class RateCardsOut(_Strict):
+    rate_cards: list[RateCardIn]

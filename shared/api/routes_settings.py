@@ -1,0 +1,83 @@
+"""Tenant settings: the time zone daily views are cut in, and the organization's rate cards."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from werkzeug.wrappers import Response
+
+from shared.api import models_costs
+from shared.api.http import Ctx, Route, json_response
+from shared.errors import InvalidInput
+from shared.rate_cards import RateCard
+from shared.services.settings import SettingsService
+
+
+def get_settings(ctx: Ctx) -> Response:
+    ctx.only_params()
+    service: SettingsService = ctx.service("settings")
+    return json_response(200, service.get(ctx.tenant_id))
+
+
+def put_settings(ctx: Ctx) -> Response:
+    ctx.only_params()
+    body = ctx.body(models_costs.SettingsBody)
+    service: SettingsService = ctx.service("settings")
+    return json_response(200, service.update(ctx.tenant_id, body.time_zone))
+
+
+def get_rate_cards(ctx: Ctx) -> Response:
+    ctx.only_params()
+    service: SettingsService = ctx.service("settings")
+    return json_response(200, service.rate_cards(ctx.tenant_id))
+
+
+def put_rate_cards(ctx: Ctx) -> Response:
+    ctx.only_params()
+    body = ctx.body(models_costs.RateCardsBody)
+    for i, c in enumerate(body.rate_cards):
+        if c.until is not None and c.until <= c.effective_from:
+            raise InvalidInput("until must be after effective_from", field=f"rate_cards.{i}.until")
+    cards = [
+        RateCard(
+            provider=c.provider,
+            percent_off=Decimal(c.percent_off),
+            effective_from=c.effective_from,
+            model=c.model,
+            until=c.until,
+            note=c.note,
+        )
+        for c in body.rate_cards
+    ]
+    service: SettingsService = ctx.service("settings")
+    return json_response(200, service.replace_rate_cards(ctx.tenant_id, cards))
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/v1/settings", get_settings, "The tenant's settings.", response=models_costs.SettingsOut),
+    Route(
+        "PUT",
+        "/v1/settings",
+        put_settings,
+        "Change the tenant's settings: time_zone is an IANA name; daily views are cut in it.",
+        write=True,
+        response=models_costs.SettingsOut,
+        body=models_costs.SettingsBody,
+    ),
+    Route(
+        "GET",
+        "/v1/rate-cards",
+        get_rate_cards,
+        "The organization's negotiated discounts off list price.",
+        response=models_costs.RateCardsOut,
+    ),
+    Route(
+        "PUT",
+        "/v1/rate-cards",
+        put_rate_cards,
+        "Replace the rate cards (percent off list, per provider or model, from a date); views show list and effective.",
+        write=True,
+        response=models_costs.RateCardsOut,
+        body=models_costs.RateCardsBody,
+    ),
+)

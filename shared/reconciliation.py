@@ -1,0 +1,184 @@
+"""Computed cost beside billed cost, per account, UTC day, model and token class, with the known reasons
+they differ. Pure: the service reads the documents, this decides what they say.
+
+Known reasons (each a ``Reason.code``):
+- ``priority_not_billed``: Priority Tier usage is not in the cost report (its rate is the organization's own).
+- ``only_in_report``: code execution and session costs appear in the cost report only, never in usage.
+- ``unpriced``: some tokens have no known price (an unknown model, ...): computed cost leaves them out.
+- ``provisional``: the day has hours younger than the provider's settling time; either side may still change.
+- ``ledger_not_read``: the cost report for the day has not been read yet.
+A line whose computed and billed cost differ by a cent or more and that none of these explain is
+``unexplained``: a bug to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from shared.aggregates import CostDay
+from shared.billing import BilledDay
+from shared.money import CENT, ZERO
+from shared.usage import TOKEN_CLASSES
+
+SETTLING_TIME = timedelta(hours=48)
+"""How long the provider may still restate usage and cost after the fact (see the Admin API reference)."""
+
+CLASS_ORDER: tuple[str, ...] = (*TOKEN_CLASSES, "web_search", "code_execution", "session_usage")
+PRIORITY_TIERS = frozenset({"priority", "priority_on_demand"})
+
+MATCHED = "matched"
+EXPLAINED = "explained"
+UNEXPLAINED = "unexplained"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    message: str
+
+
+@dataclass
+class Line:
+    """Billed and computed cost of one account, day, model and cost class."""
+
+    account_id: str
+    day: date
+    model: str | None
+    cost_class: str
+    billed: Decimal = ZERO
+    computed: Decimal = ZERO
+    tokens: int = 0
+    unpriced_tokens: int = 0
+    priority_tokens: int = 0
+    priority_computed: Decimal = ZERO
+    unpriced_reasons: set[str] = field(default_factory=set)
+    billed_lines: int = 0
+    status: str = MATCHED
+    reasons: list[Reason] = field(default_factory=list)
+    provisional: bool = False
+
+    @property
+    def difference(self) -> Decimal:
+        """Computed minus billed: positive when we compute more than the provider billed."""
+        return self.computed - self.billed
+
+    @property
+    def matched(self) -> bool:
+        return abs(self.difference) < CENT
+
+    def sort_key(self) -> tuple[date, str, str, int, str]:
+        order = CLASS_ORDER.index(self.cost_class) if self.cost_class in CLASS_ORDER else len(CLASS_ORDER)
+        return (self.day, self.account_id, self.model or "~", order, self.cost_class)
+
+
+def is_provisional(day: date, now: datetime, settling: timedelta = SETTLING_TIME) -> bool:
+    """Whether some hour of ``day`` (UTC) is younger than the settling time at ``now``."""
+    day_end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    return day_end > now - settling
+
+
+def reconcile(
+    cost_days: Iterable[CostDay],
+    billed_days: Iterable[BilledDay],
+    now: datetime,
+    settling: timedelta = SETTLING_TIME,
+) -> list[Line]:
+    """Every line either side has, classified. Days with neither computed nor billed cost have no line."""
+    lines: dict[tuple[str, date, str | None, str], Line] = {}
+
+    def line(account_id: str, day: date, model: str | None, cost_class: str) -> Line:
+        key = (account_id, day, model, cost_class)
+        found = lines.get(key)
+        if found is None:
+            found = lines[key] = Line(account_id, day, model, cost_class)
+        return found
+
+    ledger_read: set[tuple[str, date]] = set()
+    for billed in billed_days:
+        ledger_read.add((billed.account_id, billed.day))
+        for b in billed.lines:
+            cls = b.cost_class
+            # Token costs are billed per model; web search and tool costs are per workspace only.
+            entry = line(billed.account_id, billed.day, b.model if cls in TOKEN_CLASSES else None, cls)
+            entry.billed += b.amount_usd
+            entry.billed_lines += 1
+
+    for cost_day in cost_days:
+        for row in cost_day.rows:
+            priority = row.dims.service_tier in PRIORITY_TIERS
+            counts: list[tuple[str, str | None, int]] = [
+                (c, row.dims.model, getattr(row.tokens, c)) for c in TOKEN_CLASSES
+            ]
+            counts.append(("web_search", None, row.tokens.web_search_requests))
+            for cls, model, count in counts:
+                amount = None if row.cost is None else getattr(row.cost, cls)
+                if not count and not amount:
+                    continue
+                entry = line(cost_day.account_id, cost_day.day, model, cls)
+                entry.tokens += count
+                if amount is None:
+                    if priority:
+                        entry.priority_tokens += count
+                    else:
+                        entry.unpriced_tokens += count
+                        entry.unpriced_reasons.add(row.unpriced_reason or "no price known")
+                    continue
+                entry.computed += amount
+                if priority:
+                    entry.priority_tokens += count
+                    entry.priority_computed += amount
+
+    for entry in lines.values():
+        _classify(entry, (entry.account_id, entry.day) in ledger_read, is_provisional(entry.day, now, settling))
+    return sorted(lines.values(), key=Line.sort_key)
+
+
+def _classify(entry: Line, ledger_read: bool, provisional: bool) -> None:
+    entry.provisional = provisional
+    if entry.priority_tokens:
+        priced = "priced at the organization's rate card" if entry.priority_computed else "unpriced"
+        entry.reasons.append(
+            Reason(
+                "priority_not_billed",
+                f"{entry.priority_tokens} Priority Tier tokens ({priced}): the cost report leaves Priority Tier out",
+            )
+        )
+    if entry.cost_class in ("code_execution", "session_usage"):
+        entry.reasons.append(Reason("only_in_report", f"{entry.cost_class} is billed in the cost report only"))
+    if entry.unpriced_tokens:
+        entry.reasons.append(
+            Reason(
+                "unpriced",
+                f"{entry.unpriced_tokens} tokens have no known price and are not in the computed cost: "
+                + "; ".join(sorted(entry.unpriced_reasons)),
+            )
+        )
+    if not ledger_read:
+        entry.reasons.append(Reason("ledger_not_read", "the cost report for this day has not been read yet"))
+    if provisional:
+        entry.reasons.append(
+            Reason("provisional", "usage younger than the provider's settling time: not final on either side")
+        )
+    if entry.matched:
+        entry.status = MATCHED
+    elif _explained(entry):
+        entry.status = EXPLAINED
+    else:
+        entry.status = UNEXPLAINED
+
+
+def _explained(entry: Line) -> bool:
+    """Whether the known reasons account for the gap (a provisional day or unread ledger explains any gap)."""
+    codes = {r.code for r in entry.reasons}
+    if codes & {"provisional", "ledger_not_read", "only_in_report"}:
+        return True
+    gap = entry.difference
+    if "priority_not_billed" in codes:
+        gap -= entry.priority_computed  # what we priced for priority is exactly what the report leaves out
+        if abs(gap) < CENT:
+            return True
+    # Unpriced tokens can only make the computed side smaller than what was billed.
+    return "unpriced" in codes and gap < 0

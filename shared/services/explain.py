@@ -1,0 +1,193 @@
+"""Explaining a cost: for the rows a filter selects, tokens x rate per class and the price each used.
+
+Costs are stored per row with the ``price_ref`` they were priced with. The rates themselves are
+re-derived here from the catalogue's quote for the row's dimensions and UTC day; when the stored costs
+were computed with another catalogue version, the answer says so (and whether the amounts still agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from shared.errors import BadRequest, InvalidInput, NotFound
+from shared.money import ZERO, cost_of_tokens, usd
+from shared.ports import AccountStore, CostStore
+from shared.pricing import Catalogue, CostBreakdown, cost_breakdown
+from shared.usage import COST_CLASSES, TOKEN_CLASSES, Dimensions, TokenCounts
+
+MAX_RANGE_DAYS = 93
+FILTER_FIELDS = ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id", "api_key_id")
+"""Row dimensions a caller may filter on; the value ``null`` selects rows where the field is null."""
+PRICING_FIELDS = ("model", "service_tier", "context_window", "inference_geo", "speed")
+"""What a price depends on (besides the day): lines are per day and these."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainQuery:
+    start: date
+    end: date
+    filters: tuple[tuple[str, str | None], ...] = ()
+    account_id: str | None = None
+
+    def validate(self) -> None:
+        if self.start > self.end:
+            raise BadRequest(f"from ({self.start}) is after to ({self.end})", field="from")
+        days = (self.end - self.start).days + 1
+        if days > MAX_RANGE_DAYS:
+            raise BadRequest(f"the range is {days} days; at most {MAX_RANGE_DAYS} days per explanation", field="to")
+        for name, _ in self.filters:
+            if name not in FILTER_FIELDS:
+                raise InvalidInput(f"cannot filter on {name!r}; allowed: {', '.join(FILTER_FIELDS)}", field=name)
+
+    def selects(self, dims: Dimensions) -> bool:
+        return all(getattr(dims, name) == value for name, value in self.filters)
+
+
+@dataclass
+class _Line:
+    provider: str
+    day: date
+    dims: Dimensions
+    tokens: TokenCounts = field(default_factory=TokenCounts)
+    stored: CostBreakdown | None = field(default_factory=CostBreakdown)
+    price_refs: set[str] = field(default_factory=set)
+    catalogue_versions: set[str] = field(default_factory=set)
+    unpriced_reasons: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ExplainService:
+    accounts: AccountStore
+    costs: CostStore
+    catalogue_factory: Callable[[], Catalogue]
+    """Built on first use: loading the catalogue costs a moment, and only this endpoint needs it."""
+
+    def explain(self, tenant_id: str, q: ExplainQuery) -> dict[str, Any]:
+        q.validate()
+        accounts = self.accounts.list(tenant_id)
+        if q.account_id is not None:
+            accounts = [a for a in accounts if a.id == q.account_id]
+            if not accounts:
+                # Same answer whether the id exists in another tenant or nowhere: no existence leak.
+                raise NotFound(f"no account {q.account_id}", field="account_id")
+        provider_of = {a.id: a.provider for a in accounts}
+        lines: dict[tuple[str, date, tuple[str | None, ...]], _Line] = {}
+        documents = 0
+        for day in self.costs.read_days(tenant_id, list(provider_of), q.start, q.end):
+            documents += 1
+            provider = provider_of[day.account_id]
+            for row in day.rows:
+                if not q.selects(row.dims):
+                    continue
+                pricing = Dimensions(
+                    model=row.dims.model,
+                    service_tier=row.dims.service_tier,
+                    context_window=row.dims.context_window,
+                    inference_geo=row.dims.inference_geo,
+                    speed=row.dims.speed,
+                )
+                key = (provider, day.day, tuple(getattr(pricing, f) for f in PRICING_FIELDS))
+                line = lines.get(key)
+                if line is None:
+                    line = lines[key] = _Line(provider, day.day, pricing)
+                line.tokens = line.tokens + row.tokens
+                line.stored = None if line.stored is None or row.cost is None else line.stored + row.cost
+                line.price_refs.add(row.price_ref)
+                line.catalogue_versions.add(day.catalogue_version)
+                if row.unpriced_reason:
+                    line.unpriced_reasons.add(row.unpriced_reason)
+        catalogue = self.catalogue_factory() if lines else None
+        rendered = [self._render(line, catalogue) for line in sorted(lines.values(), key=_order)]
+        total_tokens = sum((line.tokens for line in lines.values()), TokenCounts())
+        stored_total = sum((Decimal(r["stored_cost"]) for r in rendered if r["stored_cost"] is not None), ZERO)
+        recomputed_total = sum((Decimal(r["cost"]) for r in rendered if r["cost"] is not None), ZERO)
+        return {
+            "from": q.start.isoformat(),
+            "to": q.end.isoformat(),
+            "time_zone": "UTC",
+            "currency": "USD",
+            "filters": {name: value for name, value in q.filters},
+            "catalogue_version": catalogue.version if catalogue is not None else None,
+            "lines": rendered,
+            "totals": {
+                "tokens": total_tokens.to_dict(),
+                "cost": usd(recomputed_total),
+                "stored_cost": usd(stored_total),
+                "unpriced_lines": sum(1 for r in rendered if r["cost"] is None),
+                "catalogue_version_differs": any(r["catalogue_version_differs"] for r in rendered),
+                "agrees": all(r["agrees"] for r in rendered),
+            },
+            "documents_read": documents,
+        }
+
+    @staticmethod
+    def _render(line: _Line, catalogue: Catalogue | None) -> dict[str, Any]:
+        assert catalogue is not None
+        noon = datetime(line.day.year, line.day.month, line.day.day, tzinfo=UTC) + timedelta(hours=12)
+        quote = catalogue.quote(line.provider, line.dims, noon)
+        stored_versions = sorted(line.catalogue_versions)
+        differs = stored_versions != [catalogue.version]
+        recomputed = None if quote.rates is None else cost_breakdown(line.tokens, quote.rates)
+        classes: list[dict[str, Any]] = []
+        for cls in COST_CLASSES:
+            if cls == "web_search":
+                quantity, unit = line.tokens.web_search_requests, "request"
+                rate = None if quote.rates is None else quote.rates.web_search_per_request
+                cost = None if rate is None else Decimal(quantity) * rate
+            else:
+                quantity, unit = getattr(line.tokens, cls), "million tokens"
+                rate = None if quote.rates is None else getattr(quote.rates, cls)
+                cost = None if rate is None else cost_of_tokens(quantity, rate)
+            stored = None if line.stored is None else getattr(line.stored, cls)
+            if not quantity and not stored:
+                continue
+            classes.append(
+                {
+                    "token_class": cls,
+                    "quantity": quantity,
+                    "rate": None if rate is None else usd(rate),
+                    "rate_unit": f"USD per {unit}",
+                    "cost": None if cost is None else usd(cost),
+                    "stored_cost": None if stored is None else usd(stored),
+                }
+            )
+        stored_total = None if line.stored is None else line.stored.total
+        recomputed_total = None if recomputed is None else recomputed.total
+        note = None
+        if differs:
+            note = (
+                f"stored costs were computed with catalogue {', '.join(stored_versions)}; the rates shown are from "
+                f"{catalogue.version}" + ("" if stored_total == recomputed_total else ", which prices this differently")
+            )
+        return {
+            "day": line.day.isoformat(),
+            "provider": line.provider,
+            **{f: getattr(line.dims, f) for f in PRICING_FIELDS},
+            "classes": classes,
+            "cost": None if recomputed_total is None else usd(recomputed_total),
+            "stored_cost": None if stored_total is None else usd(stored_total),
+            "agrees": stored_total == recomputed_total,
+            "price": {
+                "catalogue_version": quote.catalogue_version,
+                "model_ref": quote.model_ref,
+                "effective_from": quote.effective_from.isoformat() if quote.effective_from else None,
+                "modifiers": list(quote.modifiers),
+                "unpriced_reason": quote.unpriced_reason,
+            },
+            "stored_price_refs": sorted(line.price_refs),
+            "stored_catalogue_versions": stored_versions,
+            "catalogue_version_differs": differs,
+            "note": note,
+            "unpriced_reasons": sorted(line.unpriced_reasons),
+        }
+
+
+def _order(line: _Line) -> tuple[date, str, str]:
+    return (line.day, line.dims.model, line.dims.key())
+
+
+__all__ = ["FILTER_FIELDS", "TOKEN_CLASSES", "ExplainQuery", "ExplainService"]

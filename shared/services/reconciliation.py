@@ -1,0 +1,158 @@
+"""Answering "does what we computed match what the provider billed?" for a tenant's accounts.
+
+Reads one priced daily aggregate and one billed-ledger document per account and day, whatever the row
+count, and sets them side by side (see shared.reconciliation for the rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from shared.errors import BadRequest, NotFound
+from shared.money import ZERO, to_cents, usd
+from shared.ports import AccountStore, BilledCostStore, CostStore
+from shared.reconciliation import EXPLAINED, MATCHED, SETTLING_TIME, UNEXPLAINED, Line, reconcile
+
+MAX_RANGE_DAYS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationQuery:
+    start: date
+    end: date
+    account_id: str | None = None
+
+    def validate(self) -> None:
+        if self.start > self.end:
+            raise BadRequest(f"from ({self.start}) is after to ({self.end})", field="from")
+        days = (self.end - self.start).days + 1
+        if days > MAX_RANGE_DAYS:
+            raise BadRequest(f"the range is {days} days; at most {MAX_RANGE_DAYS} days per query", field="to")
+
+
+def _share(part: Decimal, whole: Decimal) -> float:
+    """A percentage for display (not money)."""
+    return 100.0 if whole == 0 else round(float(part * 100 / whole), 2)
+
+
+@dataclass
+class _Sums:
+    billed: Decimal = ZERO
+    computed: Decimal = ZERO
+    matched_billed: Decimal = ZERO
+    explained_billed: Decimal = ZERO
+    unexplained_billed: Decimal = ZERO
+    unexplained_lines: int = 0
+    computed_not_billed: Decimal = ZERO
+
+    def add(self, line: Line) -> None:
+        self.billed += line.billed
+        self.computed += line.computed
+        if line.status == MATCHED:
+            self.matched_billed += line.billed
+        elif line.status == EXPLAINED:
+            self.explained_billed += line.billed
+        else:
+            self.unexplained_billed += line.billed
+            self.unexplained_lines += 1
+        if line.billed == 0:
+            self.computed_not_billed += line.computed
+
+    def totals(self) -> dict[str, Any]:
+        return {
+            "billed": usd(self.billed),
+            "computed": usd(self.computed),
+            "difference": usd(self.computed - self.billed),
+            "agree_to_the_cent": to_cents(self.billed) == to_cents(self.computed),
+        }
+
+    def panel(self) -> dict[str, Any]:
+        return {
+            "billed": usd(self.billed),
+            "matched_billed": usd(self.matched_billed),
+            "matched_percent": _share(self.matched_billed, self.billed),
+            "explained_billed": usd(self.explained_billed),
+            "unexplained_billed": usd(self.unexplained_billed),
+            "unexplained_lines": self.unexplained_lines,
+            "computed_not_billed": usd(self.computed_not_billed),
+        }
+
+
+@dataclass
+class ReconciliationService:
+    accounts: AccountStore
+    costs: CostStore
+    billed: BilledCostStore
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def reconcile(self, tenant_id: str, q: ReconciliationQuery) -> dict[str, Any]:
+        q.validate()
+        accounts = [a for a in self.accounts.list(tenant_id) if a.provider == "anthropic"]
+        if q.account_id is not None:
+            accounts = [a for a in accounts if a.id == q.account_id]
+            if not accounts:
+                # Same answer whether the id exists in another tenant or nowhere: no existence leak.
+                raise NotFound(f"no account {q.account_id}", field="account_id")
+        ids = [a.id for a in accounts]
+        now = self.clock()
+        cost_days = list(self.costs.read_days(tenant_id, ids, q.start, q.end)) if ids else []
+        billed_days = list(self.billed.read_days(tenant_id, ids, q.start, q.end)) if ids else []
+        lines = reconcile(cost_days, billed_days, now)
+
+        total, settled = _Sums(), _Sums()
+        per_account = {a.id: _Sums() for a in accounts}
+        for line in lines:
+            total.add(line)
+            per_account[line.account_id].add(line)
+            if not line.provisional:
+                settled.add(line)
+        ledger = []
+        for a in accounts:
+            state = self.billed.get_state(tenant_id, a.id)
+            ledger.append(
+                {
+                    "account_id": a.id,
+                    "account_name": a.name,
+                    **per_account[a.id].panel(),
+                    "ledger_read_through": state.read_through.isoformat() if state.read_through else None,
+                    "ledger_last_read_at": state.last_read_at.isoformat() if state.last_read_at else None,
+                    "ledger_last_error": state.last_error,
+                }
+            )
+        return {
+            "from": q.start.isoformat(),
+            "to": q.end.isoformat(),
+            "time_zone": "UTC",
+            "currency": "USD",
+            "settling_hours": int(SETTLING_TIME.total_seconds() // 3600),
+            "account_ids": ids,
+            "rows": [_render(line) for line in lines],
+            "totals": total.totals(),
+            "settled_totals": settled.totals(),
+            "trust": {**total.panel(), "settled": settled.panel(), "accounts": ledger},
+            "documents_read": len(cost_days) + len(billed_days),
+        }
+
+
+def _render(line: Line) -> dict[str, Any]:
+    return {
+        "account_id": line.account_id,
+        "day": line.day.isoformat(),
+        "model": line.model,
+        "token_type": line.cost_class,
+        "billed": usd(line.billed),
+        "computed": usd(line.computed),
+        "difference": usd(line.difference),
+        "status": line.status,
+        "provisional": line.provisional,
+        "reasons": [{"code": r.code, "message": r.message} for r in line.reasons],
+        "tokens": line.tokens,
+        "unpriced_tokens": line.unpriced_tokens,
+    }
+
+
+__all__ = ["EXPLAINED", "MATCHED", "UNEXPLAINED", "ReconciliationQuery", "ReconciliationService"]

@@ -1,0 +1,35 @@
+"""A tenant's own settings: the time zone its daily and weekly views are cut in, and its rate cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.rate_cards import RateCard, check_no_overlap
+
+UTC_NAME = "UTC"
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA zone called ``name`` (``Europe/Paris``, ``UTC``).
+
+    Raises:
+        ValueError: ``name`` is not an IANA time zone name.
+    """
+    if not isinstance(name, str) or not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        raise ValueError(f"not an IANA time zone name: {str(name)[:64]!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name[:64]!r}; use an IANA name such as Europe/Paris or UTC") from None
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSettings:
+    time_zone: str = UTC_NAME
+    rate_cards: tuple[RateCard, ...] = ()
+    """Negotiated discounts off list price (see shared.rate_cards)."""
+
+    def __post_init__(self) -> None:
+        time_zone(self.time_zone)  # refuse what zoneinfo cannot load
+        check_no_overlap(self.rate_cards)

@@ -1,0 +1,243 @@
+"""Days cut in the tenant's time zone from daily documents (per-hour subtotals), across DST; provisional share."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.accounts import STATUS_CONNECTED, Account
+from shared.aggregates import CostDay
+from shared.costing import price_day
+from shared.hourly import HourlySplit, split_rows
+from shared.pricing import CostBreakdown, PriceQuote, Rates
+from shared.services.usage_query import UsageQuery, UsageQueryService
+from shared.settings import TenantSettings
+from shared.usage import COST_CLASSES, Dimensions, TokenCounts, UsageBucket, UsageRow
+from tests.fakes import FakeAccountStore, FakeClock, FakeCostStore, FakeSettingsStore, FakeUsageStore
+from tests.unit.conftest import World
+
+ACC = "acc_0000000000000001"
+
+
+class DollarPerHourCatalogue:
+    """$1 per million tokens on every class, $0.01 per web search: an hour of 1M output tokens costs $1."""
+
+    version = "flat"
+
+    def quote(self, provider: str, dims: Dimensions, used_at: datetime) -> PriceQuote:
+        if dims.model == "mystery":
+            return PriceQuote(None, self.version, unpriced_reason="no price known for model mystery")
+        one = Decimal(1)
+        return PriceQuote(Rates(one, one, one, one, one, Decimal("0.01")), self.version, model_ref=dims.model)
+
+
+def hourly_usage(first: datetime, hours: int, model: str = "m1") -> list[UsageBucket]:
+    out = []
+    for h in range(hours):
+        hour = first + timedelta(hours=h)
+        out.append(UsageBucket(hour, (UsageRow(hour, Dimensions(model, "k1"), TokenCounts(output=1_000_000)),)))
+    return out
+
+
+class Rig:
+    def __init__(self, now: datetime, tz: str | None = None):
+        self.accounts = FakeAccountStore()
+        self.accounts.create(
+            Account("t1", ACC, "anthropic", "Prod", STATUS_CONNECTED, now, now - timedelta(days=90), 90)
+        )
+        self.usage = FakeUsageStore()
+        self.costs = FakeCostStore(self.usage)
+        self.settings = FakeSettingsStore()
+        if tz:
+            self.settings.save_settings("t1", TenantSettings(tz))
+        self.service = UsageQueryService(self.accounts, self.costs, settings=self.settings, clock=FakeClock(now))
+
+    def load(self, buckets: list[UsageBucket], catalogue: object = None) -> None:
+        self.usage.write_buckets("t1", ACC, buckets)
+        for day in sorted({b.hour_start.date() for b in buckets}):
+
+            def compute(bs: list[UsageBucket], day: date = day):  # type: ignore[no-untyped-def]
+                return price_day(ACC, "anthropic", day, bs, catalogue or DollarPerHourCatalogue())  # type: ignore[arg-type]
+
+            self.costs.rebuild_day("t1", ACC, day, compute)
+
+    def days(self, start: str, end: str, tz: str | None = None, group_by: tuple[str, ...] = ("day",)) -> dict:
+        return self.service.query(
+            "t1", UsageQuery(date.fromisoformat(start), date.fromisoformat(end), group_by, None, tz)
+        )
+
+
+def per_day(body: dict) -> dict[str, str]:
+    return {r["day"]: r["total_cost"] for r in body["rows"]}
+
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def test_paris_autumn_day_has_25_hours_and_spring_day_23() -> None:
+    rig = Rig(NOW)
+    rig.load(hourly_usage(datetime(2026, 10, 23, tzinfo=UTC), 24 * 4))  # 23..26 October, UTC
+    rig.load(hourly_usage(datetime(2026, 3, 27, tzinfo=UTC), 24 * 4))  # 27..30 March, UTC
+    body = rig.days("2026-10-24", "2026-10-26", "Europe/Paris")
+    assert body["time_zone"] == "Europe/Paris"
+    assert per_day(body) == {"2026-10-24": "24", "2026-10-25": "25", "2026-10-26": "24"}
+    assert body["documents_read"] == 4  # UTC days 23..26: N + 1 daily documents, no hourly ones
+    assert per_day(rig.days("2026-03-28", "2026-03-30", "Europe/Paris")) == {
+        "2026-03-28": "24",
+        "2026-03-29": "23",
+        "2026-03-30": "24",
+    }
+    # The same data in UTC: whole UTC days; and the range total in UTC is what the invoice says.
+    utc = rig.days("2026-10-24", "2026-10-25", "UTC")
+    assert per_day(utc) == {"2026-10-24": "24", "2026-10-25": "24"} and utc["documents_read"] == 2
+
+
+def test_new_york_and_half_hour_zones() -> None:
+    rig = Rig(NOW)
+    rig.load(hourly_usage(datetime(2026, 10, 31, tzinfo=UTC), 24 * 4))  # US DST ends 1 November
+    assert per_day(rig.days("2026-11-01", "2026-11-02", "America/New_York")) == {"2026-11-01": "25", "2026-11-02": "24"}
+    # India is UTC+5:30: each hour goes to the local day it starts in (18:00 UTC = 23:30 IST -> that day).
+    body = rig.days("2026-11-01", "2026-11-02", "Asia/Kolkata")
+    assert per_day(body) == {"2026-11-01": "24", "2026-11-02": "24"}
+
+
+def test_the_tenant_zone_is_the_default_and_the_answer_names_it() -> None:
+    rig = Rig(NOW, tz="Asia/Tokyo")
+    rig.load(hourly_usage(datetime(2026, 11, 1, tzinfo=UTC), 24 * 3))
+    body = rig.days("2026-11-02", "2026-11-02")
+    assert body["time_zone"] == "Asia/Tokyo" and per_day(body) == {"2026-11-02": "24"}
+    assert rig.days("2026-11-02", "2026-11-02", "UTC")["time_zone"] == "UTC"
+
+
+def test_hour_and_week_grouping_in_a_zone() -> None:
+    rig = Rig(NOW)
+    rig.load(hourly_usage(datetime(2026, 10, 23, tzinfo=UTC), 24 * 4))
+    body = rig.days("2026-10-25", "2026-10-25", "Europe/Paris", ("day", "hour"))
+    assert len(body["rows"]) == 25 and {r["day"] for r in body["rows"]} == {"2026-10-25"}
+    assert body["rows"][0]["hour"] == "2026-10-24T22:00:00Z"
+    weeks = rig.days("2026-10-24", "2026-10-26", "Europe/Paris", ("week",))
+    assert {r["week"]: r["total_cost"] for r in weeks["rows"]} == {"2026-10-19": "49", "2026-10-26": "24"}
+
+
+def test_legacy_daily_documents_without_subtotals_fall_back_to_hourly_documents() -> None:
+    rig = Rig(NOW)
+    rig.load(hourly_usage(datetime(2026, 10, 23, tzinfo=UTC), 24 * 4))
+    expected = rig.days("2026-10-24", "2026-10-26", "Europe/Paris")
+    for key, day in list(rig.costs.days.items()):
+        rig.costs.days[key] = CostDay(day.account_id, day.day, day.catalogue_version, day.hours_collected, day.rows)
+    legacy = rig.days("2026-10-24", "2026-10-26", "Europe/Paris")
+    assert per_day(legacy) == per_day(expected) and legacy["totals"] == expected["totals"]
+    assert legacy["documents_read"] == 4 + 4 * 24
+
+
+def test_bad_time_zone_is_422_naming_it(world: World) -> None:
+    r = world.client.get("/v1/usage?from=2026-11-01&to=2026-11-02&time_zone=Mars/Base", headers=world.token())
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "time_zone"
+    r = world.client.get("/v1/usage?from=2026-11-01&to=2026-11-02&time_zone=", headers=world.token())
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "time_zone"
+    ok = world.client.get("/v1/usage?from=2026-11-01&to=2026-11-02&time_zone=UTC", headers=world.token())
+    assert ok.status_code == 200 and ok.get_json()["time_zone"] == "UTC"
+
+
+def test_provisional_share_is_the_cost_of_the_last_48_hours() -> None:
+    now = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+    rig = Rig(now)
+    rig.load(hourly_usage(datetime(2026, 11, 15, tzinfo=UTC), 24 * 5 + 13))  # through the running hour 12:00
+    body = rig.days("2026-11-15", "2026-11-20", "UTC")
+    # Hours from 2026-11-18T12:00 to 2026-11-20T12:00 inclusive: 49 hours at $1.
+    assert body["provisional"] == {
+        "since": "2026-11-18T12:00:00+00:00",
+        "cost": "49",
+        "tokens": 49_000_000,
+        "unpriced_tokens": 0,
+    }
+    assert body["totals"]["total_cost"] == str(24 * 5 + 13)
+    # Only what the view covers: a range ending before the settling window has nothing provisional.
+    assert rig.days("2026-11-15", "2026-11-17", "UTC")["provisional"]["cost"] == "0"
+    assert rig.days("2026-11-19", "2026-11-19", "Europe/Paris")["provisional"]["cost"] == "24"
+    assert rig.days("2026-11-15", "2026-11-20", "UTC", ("hour",))["provisional"]["cost"] == "49"
+
+
+@st.composite
+def day_rows(draw: st.DrawFn) -> tuple[list[UsageBucket], date]:
+    day = date(2026, 11, 3)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    models = ["m1", "m2", "mystery"]
+    buckets = []
+    for h in sorted(draw(st.sets(st.integers(0, 23), min_size=1, max_size=24))):
+        hour = start + timedelta(hours=h)
+        rows = []
+        for model in draw(st.sets(st.sampled_from(models), min_size=1)):
+            counts = draw(st.lists(st.integers(0, 10**9), min_size=6, max_size=6))
+            rows.append(UsageRow(hour, Dimensions(model), TokenCounts(*counts)))
+        buckets.append(UsageBucket(hour, tuple(rows)))
+    return buckets, day
+
+
+class OddRates:
+    version = "odd"
+
+    def quote(self, provider: str, dims: Dimensions, used_at: datetime) -> PriceQuote:
+        if dims.model == "mystery":
+            return PriceQuote(None, self.version, unpriced_reason="unknown")
+        r = [Decimal("3.75"), Decimal("0.3"), Decimal("6.1"), Decimal("0.075"), Decimal("22.5")]
+        return PriceQuote(Rates(*r, web_search_per_request=Decimal("0.01")), self.version)
+
+
+@settings(max_examples=60, deadline=None)
+@given(day_rows(), st.integers(1, 23), st.integers(1, 23))
+def test_cutting_a_day_anywhere_adds_up_to_the_day_exactly(data, cut1: int, cut2: int) -> None:  # type: ignore[no-untyped-def]
+    buckets, day = data
+    hours, cost_day = price_day(ACC, "anthropic", day, buckets, OddRates())
+    assert HourlySplit(cost_day.hourly.text) == cost_day.hourly
+    lo, hi = sorted((cut1, cut2))
+    pieces = split_rows(day, cost_day.rows, cost_day.hourly, lambda h: 0 if h.hour < lo else (1 if h.hour < hi else 2))
+    assert pieces is not None
+    # Per piece, the cost of its hours computed from the hourly documents, exactly.
+    for key, rows in pieces.items():
+        in_piece = [h for h in hours if (0 if h.hour_start.hour < lo else (1 if h.hour_start.hour < hi else 2)) == key]
+        for cls in COST_CLASSES:
+            got = sum((getattr(r.cost, cls) for r in rows if r.cost), Decimal(0))
+            want = sum((getattr(r.cost, cls) for h in in_piece for r in h.rows if r.cost), Decimal(0))
+            assert got == want
+        assert sum((r.tokens for r in rows), TokenCounts()) == sum(
+            (r.tokens for h in in_piece for r in h.rows), TokenCounts()
+        )
+    total = sum((r.cost for rows in pieces.values() for r in rows if r.cost), CostBreakdown())
+    assert total == sum((r.cost for r in cost_day.rows if r.cost), CostBreakdown())
+
+
+def test_a_split_that_does_not_add_up_is_refused() -> None:
+    buckets = hourly_usage(datetime(2026, 11, 3, tzinfo=UTC), 3)
+    _, cost_day = price_day(ACC, "anthropic", date(2026, 11, 3), buckets, DollarPerHourCatalogue())
+    assert split_rows(cost_day.day, cost_day.rows, HourlySplit("0:,,,,5,"), lambda h: h.hour) is None
+    assert split_rows(cost_day.day, cost_day.rows, HourlySplit(), lambda h: h.hour) is None
+    assert cost_day.hourly.text == "0:,,,,1000000,;1:,,,,1000000,;2:,,,,1000000,"
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Paris", "Pacific/Auckland", "America/Los_Angeles"])
+def test_local_totals_equal_the_hours_they_cover(tz: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    rig = Rig(NOW)
+    usage = []
+    for i, b in enumerate(hourly_usage(datetime(2026, 10, 20, tzinfo=UTC), 24 * 20)):
+        usage.append(
+            UsageBucket(
+                b.hour_start,
+                tuple(UsageRow(b.hour_start, r.dims, TokenCounts(output=1000 * (i % 7 + 1))) for r in b.rows),
+            )
+        )
+    rig.load(usage)
+    body = rig.days("2026-10-22", "2026-11-05", tz)
+    zone = ZoneInfo(tz)
+    want: dict[str, Decimal] = {}
+    for b in usage:
+        local = b.hour_start.astimezone(zone).date()
+        if date(2026, 10, 22) <= local <= date(2026, 11, 5):
+            want[local.isoformat()] = want.get(local.isoformat(), Decimal(0)) + Decimal(b.rows[0].tokens.output) / 10**6
+    assert {d: Decimal(c) for d, c in per_day(body).items()} == want
