@@ -1,0 +1,32 @@
+"""Evaluate a tenant's alert rules after costing priced its usage (or when the sweep or a budget change asks)."""
+
+import logging
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from shared import bootstrap, logs
+from shared.alerts.messages import UsagePriced
+from shared.events import decode_pubsub
+
+logs.configure()
+log = logging.getLogger("alert_evaluator")
+
+
+@functions_framework.cloud_event
+def on_usage_priced(event: CloudEvent) -> None:
+    message = decode_pubsub(event.data, UsagePriced)
+    if message is None:
+        return
+    report = bootstrap.alert_evaluator().evaluate(message.tenant_id, message.reason, message.days)
+    log.info(
+        "alerts evaluated",
+        extra={
+            "tenant_id": message.tenant_id,
+            "reason": message.reason,
+            "considered": report.considered,
+            "raised": [a.id for a in report.raised],
+            "documents_read": report.documents_read,
+            "skipped": report.skipped,
+        },
+    )

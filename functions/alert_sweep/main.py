@@ -1,0 +1,17 @@
+"""Hourly tick -> one alert evaluation request per tenant with alerting (stale data, keys due for rotation)."""
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from shared import bootstrap, logs
+from shared.events import decode_pubsub
+from shared.services.messages import SchedulerTick
+
+logs.configure()
+
+
+@functions_framework.cloud_event
+def on_scheduler_tick(event: CloudEvent) -> None:
+    if decode_pubsub(event.data, SchedulerTick) is None:
+        return
+    bootstrap.alert_evaluator().sweep()

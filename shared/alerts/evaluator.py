@@ -1,0 +1,543 @@
+"""Evaluating a tenant's alert rules, and raising each alert once.
+
+Runs after costing (tm-usage-priced), on account events (tm-account-events) and on the periodic sweep.
+Whatever triggers it, an evaluation looks at the current state (this day and month, the last 48 hours)
+and raises every alert whose condition holds. An alert's id derives from its rule, period and threshold
+and its document is created only if absent: re-evaluation and redelivery raise nothing twice. An alert
+is published on tm-alerts after it is stored and marked published after that; an evaluation that finds
+it stored but unpublished (a crash in between) publishes it again (delivery skips what was delivered).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.accounts import ROTATION_DAYS, STATUS_ERROR, Account
+from shared.alerts import rules
+from shared.alerts.model import (
+    CONSOLE_KEY_SCOPE_ID,
+    KIND_BUDGET,
+    KIND_CONNECTION,
+    KIND_FORECAST,
+    KIND_ROTATION,
+    KIND_SPIKE,
+    KIND_STALE,
+    KIND_UNPRICED,
+    Alert,
+    Budget,
+    Channel,
+    alert_id,
+)
+from shared.alerts.ports import AlertStore, BudgetStore, ChannelStore
+from shared.alerts.spend import TenantSpend
+from shared.money import to_cents
+from shared.ports import AccountStore, CostStore, Names, Publisher
+from shared.usage import utc_hour
+
+log = logging.getLogger(__name__)
+
+
+def money(value: Decimal) -> str:
+    """An amount as alerts show it: USD rounded to the cent."""
+    return str(to_cents(value))
+
+
+@dataclass(frozen=True)
+class AccountEventIn:
+    """What the evaluator needs of an account event (shared.services.messages.AccountEvent)."""
+
+    type: str
+    tenant_id: str
+    account_id: str
+    status: str
+    reason: str | None
+    at: datetime
+
+
+@dataclass
+class EvaluationReport:
+    raised: list[Alert] = field(default_factory=list)
+    considered: int = 0
+    documents_read: int = 0
+    skipped: str = ""
+
+
+def route(kind: str, channels: Sequence[Channel], budget: Budget | None = None) -> tuple[str, ...]:
+    """Channels an alert goes to: the budget's own, else every enabled channel subscribed to its kind."""
+    if budget is not None and budget.channel_ids:
+        by_id = {c.id: c for c in channels}
+        return tuple(cid for cid in budget.channel_ids if cid in by_id and by_id[cid].enabled)
+    return tuple(c.id for c in channels if c.wants(kind))
+
+
+@dataclass
+class AlertEvaluator:
+    accounts: AccountStore
+    costs: CostStore
+    budgets: BudgetStore
+    channels: ChannelStore
+    alerts: AlertStore
+    publisher: Publisher
+    topic_alerts: str
+    topic_evaluations: str
+    time_zone_of: Callable[[str], str] = lambda tenant_id: "UTC"
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    stale_after: timedelta = timedelta(hours=6)
+    rotation_after: timedelta = timedelta(days=ROTATION_DAYS)
+    spike_lookback: timedelta = timedelta(hours=rules.PROVISIONAL_HOURS)
+    hourly: rules.SpikePolicy = rules.HOURLY
+    daily: rules.SpikePolicy = rules.DAILY
+
+    # -- entry points -----------------------------------------------------------------------------
+
+    def evaluate(self, tenant_id: str, reason: str = "priced", days: Sequence[date] = ()) -> EvaluationReport:
+        """Evaluate every rule of a tenant against its current data; raise what holds."""
+        now = self.clock()
+        tz = self._zone(tenant_id)
+        report = EvaluationReport()
+        accounts = self.accounts.list(tenant_id)
+        channels = self.channels.list(tenant_id)
+        candidates: list[Alert] = []
+        candidates += self._account_alerts(tenant_id, accounts, channels, now)
+        month = rules.budget_period("month", now, tz)
+        oldest_relevant = min(month.start, now - self.spike_lookback).astimezone(UTC).date() - timedelta(days=1)
+        if reason == "priced" and days and max(days) < oldest_relevant:
+            # History import of old days: they change no current period and no recent hour.
+            report.skipped = "only days before the current period changed"
+        else:
+            spend = TenantSpend(self.costs, tenant_id, [a.id for a in accounts])
+            names = self.accounts.get_names(tenant_id, [a.id for a in accounts]) if accounts else {}
+            labels = _Labels(accounts, names)
+            candidates += self._budget_alerts(tenant_id, spend, channels, accounts, now, tz)
+            candidates += self._spike_alerts(tenant_id, spend, channels, labels, now)
+            candidates += self._unpriced_alerts(tenant_id, spend, channels, now, month)
+            report.documents_read = spend.documents_read
+        report.considered = len(candidates)
+        for alert in candidates:
+            if self.raise_alert(alert):
+                report.raised.append(alert)
+        return report
+
+    def on_account_event(self, event: AccountEventIn) -> Alert | None:
+        """A connection broke (key revoked or expired, not an admin key, syncs failing): raise its alert.
+        A key is due for rotation (``account.rotation_due``): raise the rotation alert.
+
+        For a broken connection, the event's time is the alert's period: the same breakage redelivered
+        raises nothing new; a new breakage after a recovery raises a new alert.
+        """
+        if event.type == "account.rotation_due":
+            # The collector's once-per-key reminder: the same alert (same id) as the evaluator's own check.
+            due = self.accounts.get(event.tenant_id, event.account_id)
+            if due is None or not due.active:
+                return None
+            alert = self._rotation_alert(due, self.channels.list(event.tenant_id), self.clock())
+            return alert if self.raise_alert(alert) else None
+        if event.type != "account.error":
+            return None
+        account = self.accounts.get(event.tenant_id, event.account_id)
+        name = account.name if account is not None else event.account_id
+        channels = self.channels.list(event.tenant_id)
+        reason = (event.reason or "the provider refused the request")[:500]
+        at = event.at.astimezone(UTC)
+        alert = Alert(
+            tenant_id=event.tenant_id,
+            id=alert_id(event.tenant_id, f"connection:{event.account_id}", at.isoformat(), "error"),
+            kind=KIND_CONNECTION,
+            rule_id=f"connection:{event.account_id}",
+            period=at.isoformat(),
+            threshold="error",
+            severity="critical",
+            title=f"Account '{name}' cannot sync",
+            message=f"Syncing account '{name}' stopped: {reason}. Replace the key or fix the account, then sync.",
+            created_at=self.clock(),
+            details={"account_id": event.account_id, "account_name": name, "status": event.status, "reason": reason},
+            channel_ids=route(KIND_CONNECTION, channels),
+        )
+        return alert if self.raise_alert(alert) else None
+
+    def _rotation_alert(self, account: Account, channels: Sequence[Channel], now: datetime) -> Alert:
+        """One per key: the period is the key's creation (or connection) time, so a new key starts over."""
+        key_created = account.key_created_at or account.created_at
+        rule_id = f"rotation:{account.id}"
+        age = (now - key_created).days
+        return Alert(
+            tenant_id=account.tenant_id,
+            id=alert_id(account.tenant_id, rule_id, key_created.isoformat(), "rotation"),
+            kind=KIND_ROTATION,
+            rule_id=rule_id,
+            period=key_created.isoformat(),
+            threshold=f"{self.rotation_after.days}d",
+            severity="info",
+            title=f"The key of account '{account.name}' is {age} days old: rotate it",
+            message=f"The Admin API key of account '{account.name}' ({account.key_hint}) was created or connected "
+            f"on {key_created:%Y-%m-%d}, {age} days ago. Create a new key, replace it in TokenMeter, then revoke "
+            "the old one.",
+            created_at=now,
+            details={
+                "account_id": account.id,
+                "account_name": account.name,
+                "key_hint": account.key_hint,
+                "key_created_at": key_created.isoformat(),
+                "key_age_days": age,
+                "key_created_known": account.key_created_at is not None,
+            },
+            channel_ids=route(KIND_ROTATION, channels),
+        )
+
+    def sweep(self) -> int:
+        """Ask for an evaluation of every tenant that set up alerting (stale data and key age need no new
+        usage to become true). Returns how many were asked for."""
+        now = self.clock()
+        tenants = self.channels.alerting_tenants()
+        for tenant_id in tenants:
+            self.publisher.publish(
+                self.topic_evaluations, {"tenant_id": tenant_id, "reason": "sweep", "at": now.isoformat()}
+            )
+        return len(tenants)
+
+    def raise_alert(self, alert: Alert) -> bool:
+        """Store the alert if new and publish it; True when this call created it."""
+        created = self.alerts.create_if_absent(alert)
+        if not created:
+            stored = self.alerts.get(alert.tenant_id, alert.id)
+            if stored is None or stored.published:
+                return False
+            alert = stored
+        self.publisher.publish(self.topic_alerts, alert.to_event())
+        self.alerts.mark_published(alert.tenant_id, alert.id)
+        log.info("alert raised", extra={"alert_id": alert.id, "kind": alert.kind, "rule_id": alert.rule_id})
+        return created
+
+    # -- rules ------------------------------------------------------------------------------------
+
+    def _zone(self, tenant_id: str) -> ZoneInfo:
+        name = "UTC"
+        try:
+            name = self.time_zone_of(tenant_id) or "UTC"
+            return ZoneInfo(name)
+        except Exception:
+            log.warning("unknown tenant time zone; using UTC", extra={"tenant_id": tenant_id, "zone": name[:64]})
+            return ZoneInfo("UTC")
+
+    def _budget_alerts(
+        self,
+        tenant_id: str,
+        spend: TenantSpend,
+        channels: Sequence[Channel],
+        accounts: Sequence[Account],
+        now: datetime,
+        tz: ZoneInfo,
+    ) -> list[Alert]:
+        out: list[Alert] = []
+        provisional_after = now - timedelta(hours=rules.PROVISIONAL_HOURS)
+        history_start = min((a.history_start for a in accounts), default=now)
+        for budget in self.budgets.list(tenant_id):
+            if not budget.enabled:
+                continue
+            period = rules.budget_period(budget.period, now, tz)
+
+            def keep(account_id: str, dims: Any, b: Budget = budget) -> bool:
+                return rules.row_in_scope(b.scope, b.scope_id, account_id, dims)
+
+            total = spend.total(
+                period.start, min(period.end, utc_hour(now) + timedelta(hours=1)), keep, provisional_after
+            )
+            base: dict[str, Any] = {
+                "budget_id": budget.id,
+                "budget_name": budget.name,
+                "scope": budget.scope,
+                "scope_id": budget.scope_id,
+                "period": budget.period,
+                "period_key": period.key,
+                "period_start": period.start.isoformat(),
+                "period_end": period.end.isoformat(),
+                "time_zone": str(tz.key),
+                "amount_usd": money(budget.amount),
+                "spent_usd": money(total.usd),
+                "percent": str(rules.percent_of(total.usd, budget.amount)),
+                # The period reaches into the last 48 hours: its total may still change.
+                "provisional": min(period.end, now) > provisional_after,
+                "provisional_usd": money(total.provisional_usd),
+                "unpriced_tokens": total.unpriced_tokens,
+            }
+            where = _scope_text(budget)
+            when = "today" if budget.period == "day" else "this month"
+            note = _provisional_note(
+                min(period.end, now) > provisional_after, total.provisional_usd, total.unpriced_tokens
+            )
+            routed = route(KIND_BUDGET, channels, budget)
+            highest = rules.highest_crossed(total.usd, budget.amount, budget.thresholds)
+            if highest is not None:
+                higher = [alert_id(tenant_id, budget.id, period.key, str(t)) for t in budget.thresholds if t > highest]
+                if not higher or not self.alerts.existing(tenant_id, higher):
+                    out.append(
+                        Alert(
+                            tenant_id=tenant_id,
+                            id=alert_id(tenant_id, budget.id, period.key, str(highest)),
+                            kind=KIND_BUDGET,
+                            rule_id=budget.id,
+                            period=period.key,
+                            threshold=str(highest),
+                            severity="critical" if highest >= 100 else "warning",
+                            title=f"Budget '{budget.name}' reached {highest}%: ${money(total.usd)} of "
+                            f"${money(budget.amount)} {when}",
+                            message=f"Spend on {where} is ${money(total.usd)} {when} ({base['percent']}% of the "
+                            f"${money(budget.amount)} budget for {period.key}, {tz.key}).{note}",
+                            created_at=now,
+                            details={**base, "threshold_percent": highest},
+                            channel_ids=routed,
+                        )
+                    )
+            if budget.period == "month" and budget.forecast and total.usd < budget.amount:
+                projected = self._projection(spend, keep, total.usd, now, period, tz, history_start)
+                if projected is not None and projected > budget.amount:
+                    out.append(
+                        Alert(
+                            tenant_id=tenant_id,
+                            id=alert_id(tenant_id, budget.id, period.key, "forecast"),
+                            kind=KIND_FORECAST,
+                            rule_id=budget.id,
+                            period=period.key,
+                            threshold="forecast",
+                            severity="warning",
+                            title=f"Budget '{budget.name}' is on course for ${money(projected)} this month "
+                            f"(budget ${money(budget.amount)})",
+                            message=f"Spend on {where} is ${money(total.usd)} so far in {period.key}; at the "
+                            f"average daily spend of the last {rules.FORECAST_TRAILING_DAYS} days it reaches "
+                            f"${money(projected)} by the end of the month, past the ${money(budget.amount)} "
+                            f"budget.{note}",
+                            created_at=now,
+                            details={
+                                **base,
+                                "projected_usd": money(projected),
+                                "projection": "month-to-date + mean of the last 7 complete days x days left",
+                            },
+                            channel_ids=routed,
+                        )
+                    )
+        return out
+
+    @staticmethod
+    def _projection(
+        spend: TenantSpend,
+        keep: Callable[[str, Any], bool],
+        spent: Decimal,
+        now: datetime,
+        period: rules.Period,
+        tz: ZoneInfo,
+        history_start: datetime,
+    ) -> Decimal | None:
+        today = now.astimezone(tz).date()
+        ranges: list[tuple[datetime, datetime]] = []
+        for back in range(rules.FORECAST_TRAILING_DAYS, 0, -1):
+            day = today - timedelta(days=back)
+            lo = datetime.combine(day, datetime.min.time(), tz).astimezone(UTC)
+            hi = datetime.combine(day + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC)
+            if lo >= history_start:  # a day before the account's history would read as $0
+                ranges.append((lo, hi))
+        trailing = spend.daily_totals(ranges, keep)
+        return rules.project_month_end(spent, trailing, now, period.end)
+
+    def _spike_alerts(
+        self, tenant_id: str, spend: TenantSpend, channels: Sequence[Channel], labels: _Labels, now: datetime
+    ) -> list[Alert]:
+        out: list[Alert] = []
+        routed = route(KIND_SPIKE, channels)
+        # Hours: every hour of the last 48 (the current, partial one included: it only grows) against the
+        # week before it.
+        current = utc_hour(now)
+        candidates = int(self.spike_lookback.total_seconds() // 3600)
+        first = current - timedelta(hours=candidates - 1 + self.hourly.window)
+        hours, hourly = spend.hourly_series(first, current + timedelta(hours=1))
+        spiked_days: set[tuple[tuple[str, str], date]] = set()
+        for key, values in hourly.items():
+            for i in range(self.hourly.window, len(hours)):
+                value = values[i]
+                if value is None or value <= 0:
+                    continue
+                spike = rules.detect_spike(value, values[i - self.hourly.window : i], self.hourly)
+                if spike is None:
+                    continue
+                spiked_days.add((key, hours[i].date()))
+                period = hours[i].strftime("%Y-%m-%dT%H")
+                when = f"the hour from {hours[i]:%Y-%m-%d %H:00} UTC"
+                out.append(self._spike_alert(tenant_id, key, labels, self.hourly, period, when, spike, routed, now))
+        # Days: today and yesterday (UTC days, from the daily aggregates) against the two weeks before; a
+        # day whose spike is one spiking hour already reported is not reported again.
+        today = now.astimezone(UTC).date()
+        days, daily = spend.daily_series(today - timedelta(days=self.daily.window + 1), today)
+        for key, values in daily.items():
+            for i in range(self.daily.window, len(days)):
+                value = values[i]
+                if value is None or value <= 0 or (key, days[i]) in spiked_days:
+                    continue
+                spike = rules.detect_spike(value, values[i - self.daily.window : i], self.daily)
+                if spike is None:
+                    continue
+                when = f"{days[i]} (UTC day)"
+                period = days[i].isoformat()
+                out.append(self._spike_alert(tenant_id, key, labels, self.daily, period, when, spike, routed, now))
+        return out
+
+    def _spike_alert(
+        self,
+        tenant_id: str,
+        key: tuple[str, str],
+        labels: _Labels,
+        policy: rules.SpikePolicy,
+        period: str,
+        when: str,
+        spike: rules.Spike,
+        routed: tuple[str, ...],
+        now: datetime,
+    ) -> Alert:
+        dimension, value = key
+        label = labels.series(dimension, value)
+        rule_id = f"spike:{policy.unit}:{dimension}:{value}"
+        return Alert(
+            tenant_id=tenant_id,
+            id=alert_id(tenant_id, rule_id, period, "spike"),
+            kind=KIND_SPIKE,
+            rule_id=rule_id,
+            period=period,
+            threshold="spike",
+            severity="warning",
+            title=f"Spend spike on {label}: ${money(spike.value)} in {when}, ${money(spike.jump)} above usual",
+            message=f"{label[0].upper()}{label[1:]} spent ${money(spike.value)} in {when}: ${money(spike.jump)} "
+            f"more than its usual ${money(spike.baseline)} per {policy.unit} (median of the last "
+            f"{spike.history} {policy.unit}s). Recent data is provisional: the provider may still restate it.",
+            created_at=now,
+            details={
+                "dimension": dimension,
+                "series": value,
+                "label": label,
+                "unit": policy.unit,
+                "spend_usd": money(spike.value),
+                "baseline_usd": money(spike.baseline),
+                "jump_usd": money(spike.jump),
+                "threshold_usd": money(spike.threshold),
+                "history_points": spike.history,
+                "provisional": True,
+            },
+            channel_ids=routed,
+        )
+
+    def _unpriced_alerts(
+        self, tenant_id: str, spend: TenantSpend, channels: Sequence[Channel], now: datetime, month: rules.Period
+    ) -> list[Alert]:
+        first = month.start.astimezone(UTC).date()
+        models = spend.unpriced_models(first, now.astimezone(UTC).date())
+        routed = route(KIND_UNPRICED, channels)
+        out = []
+        for model, tokens in sorted(models.items()):
+            rule_id = f"unpriced:{model}"
+            out.append(
+                Alert(
+                    tenant_id=tenant_id,
+                    id=alert_id(tenant_id, rule_id, month.key, "unpriced"),
+                    kind=KIND_UNPRICED,
+                    rule_id=rule_id,
+                    period=month.key,
+                    threshold="unpriced",
+                    severity="info",
+                    title=f"No known price for model {model}",
+                    message=f"Usage of {model} ({tokens} tokens so far in {month.key}) has no known price: it is "
+                    "shown as unpriced and left out of cost totals and budgets until a price is added.",
+                    created_at=now,
+                    details={"model": model, "tokens": tokens, "month": month.key},
+                    channel_ids=routed,
+                )
+            )
+        return out
+
+    def _account_alerts(
+        self, tenant_id: str, accounts: Sequence[Account], channels: Sequence[Channel], now: datetime
+    ) -> list[Alert]:
+        out: list[Alert] = []
+        for account in accounts:
+            if not account.active:
+                continue
+            # Stale data: a connected account whose last successful sync is too old. An account in error
+            # has its connection alert already.
+            since = account.last_success_at or account.created_at
+            if account.status != STATUS_ERROR and now - since > self.stale_after:
+                hours = int((now - since).total_seconds() // 3600)
+                rule_id = f"stale:{account.id}"
+                out.append(
+                    Alert(
+                        tenant_id=tenant_id,
+                        id=alert_id(tenant_id, rule_id, since.isoformat(), "stale"),
+                        kind=KIND_STALE,
+                        rule_id=rule_id,
+                        period=since.isoformat(),
+                        threshold=f"{int(self.stale_after.total_seconds() // 3600)}h",
+                        severity="warning",
+                        title=f"No new data from account '{account.name}' for {hours} hours",
+                        message=f"The last successful sync of account '{account.name}' was at "
+                        f"{since:%Y-%m-%d %H:%M} UTC ({hours} hours ago); data is older than expected.",
+                        created_at=now,
+                        details={
+                            "account_id": account.id,
+                            "account_name": account.name,
+                            "last_success_at": since.isoformat(),
+                            "status": account.status,
+                            "status_reason": account.status_reason,
+                        },
+                        channel_ids=route(KIND_STALE, channels),
+                    )
+                )
+            # Key rotation: the key's creation date when the account knows it, else the day it was connected
+            # (a key is at least that old, so the reminder is never early, at worst late).
+            if now - (account.key_created_at or account.created_at) >= self.rotation_after:
+                out.append(self._rotation_alert(account, channels, now))
+        return out
+
+
+class _Labels:
+    """Human names for spike series: API key names and account names instead of ids."""
+
+    def __init__(self, accounts: Sequence[Account], names: dict[str, Names]):
+        self._accounts = {a.id: a.name for a in accounts}
+        self._names = names
+
+    def series(self, dimension: str, value: str) -> str:
+        if dimension == "model":
+            return f"model {value}"
+        account_id, _, key_id = value.partition("/")
+        account = self._accounts.get(account_id, account_id)
+        if key_id == CONSOLE_KEY_SCOPE_ID:
+            return f"Console/Workbench usage of account '{account}'"
+        name = self._names.get(account_id, Names()).api_keys.get(key_id)
+        return (
+            f"API key '{name}' ({key_id}, account '{account}')" if name else f"API key {key_id} (account '{account}')"
+        )
+
+
+def _scope_text(budget: Budget) -> str:
+    return {
+        "tenant": "all accounts",
+        "account": f"account {budget.scope_id}",
+        "workspace": f"workspace {budget.scope_id}",
+        "api_key": f"API key {budget.scope_id}",
+        "model": f"model {budget.scope_id}",
+    }[budget.scope]
+
+
+def _provisional_note(provisional: bool, provisional_usd: Decimal, unpriced_tokens: int) -> str:
+    note = ""
+    if provisional_usd > 0:
+        note += (
+            f" ${money(provisional_usd)} of it is from the last {rules.PROVISIONAL_HOURS} hours, which the provider "
+            "may still restate (provisional)."
+        )
+    elif provisional:
+        note += f" Usage of the last {rules.PROVISIONAL_HOURS} hours is provisional (it may still arrive or change)."
+    if unpriced_tokens:
+        note += f" {unpriced_tokens} tokens of models with no known price are not counted."
+    return note
