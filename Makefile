@@ -14,6 +14,7 @@ ANTHROPIC_API_BASE_URL ?=
 OPENAI_API_BASE_URL ?=
 TENANT ?= demo
 ROLE ?= owner
+USER_ID ?=
 ENV ?= dev
 PYTEST_ARGS ?=
 
@@ -22,7 +23,7 @@ export API_PORT SIMULATOR_PORT FIRESTORE_PORT PUBSUB_PORT SCHEDULER_INTERVAL_SEC
 export ANTHROPIC_API_BASE_URL OPENAI_API_BASE_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck token bench plan deploy clean
+.PHONY: help install run test lint typecheck token bench plan deploy infra-check clean rotate-sealing-key
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,8 +39,8 @@ run: install ## Start the whole local stack with a demo tenant; Ctrl-C stops it
 	$(PY) -m local.stack
 
 test: install ## Lint, type-check and run every test (starts and stops the emulators itself)
-	$(VENV)/bin/ruff check shared functions local tests bench
-	$(VENV)/bin/ruff format --check shared functions local tests bench
+	$(VENV)/bin/ruff check shared functions local tests bench infra
+	$(VENV)/bin/ruff format --check shared functions local tests bench infra
 	$(VENV)/bin/mypy shared
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -51,12 +52,31 @@ typecheck: install ## mypy --strict on shared/
 	$(VENV)/bin/mypy shared
 
 token: install ## Print a bearer token for the local stack: make token TENANT=name [ROLE=viewer]
-	@$(PY) -m local.token --tenant "$(TENANT)" --role "$(ROLE)"
+	@$(PY) -m local.token --tenant "$(TENANT)" --role "$(ROLE)" --user "$(USER_ID)"
 
 bench: install ## Run the benchmarks in bench/ (they print figures)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.cold_start
+	$(PY) -m bench.costing
+
+STATE_BUCKET ?=
+TF = terraform -chdir=infra/envs/$(ENV)
+
+plan: ## Terraform plan for ENV=dev|prod: make plan ENV=dev STATE_BUCKET=<state bucket>
+	@test -n "$(STATE_BUCKET)" || { echo "STATE_BUCKET=<terraform state bucket> is required (infra/README.md)"; exit 1; }
+	@test -f infra/envs/$(ENV)/terraform.tfvars || { echo "copy infra/envs/$(ENV)/terraform.tfvars.example to terraform.tfvars"; exit 1; }
+	$(TF) init -input=false -backend-config=bucket=$(STATE_BUCKET)
+	$(TF) plan -input=false -out=tfplan
+
+deploy: plan ## Apply that plan: make deploy ENV=dev STATE_BUCKET=<state bucket>
+	$(TF) apply -input=false tfplan
+
+infra-check: ## checkov on infra/ (own virtualenv .venv-checkov)
+	tools/infra_check.sh
+
+rotate-sealing-key: install ## Add a sealing-key version and re-seal every stored key (GOOGLE_CLOUD_PROJECT, credentials)
+	$(PY) -m shared.ops rotate-sealing-key
 
 clean: ## Remove the virtualenv and local state
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .local .pytest_cache .mypy_cache .ruff_cache

@@ -971,6 +971,13 @@ class AnthropicSimulator:
             for key in org.workspace_keys:
                 self._workspace_keys[key] = org.id
 
+    def add_admin_key(self, org_id: str, key: str) -> None:
+        """A new Admin key of an organization (as an admin creates one in the Console to rotate)."""
+        with self._lock:
+            if org_id not in self._orgs:
+                raise KeyError(org_id)
+            self._admin_keys[key] = org_id
+
     def revoke_key(self, key: str) -> None:
         """The key answers 401 from now on."""
         with self._lock:

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from local.emulators import start_emulators
-from local.procs import Proc
+from local.procs import Proc, free_port, http_ok, port_open, wait_until
 from local.wiring import ROOT, create_topology, start_functions
 from shared import topology
 
@@ -75,6 +75,18 @@ def main() -> int:
         cleanup.append(emu)
         os.environ.update(emu.env())
 
+        # Secret Manager has no emulator: the project's own gRPC server speaks its protocol.
+        sm_port = _env_int("SECRET_MANAGER_PORT", 0) or free_port()
+        secret_manager = Proc(
+            "secret-manager",
+            [sys.executable, "-m", "local.secret_manager_server", "--port", str(sm_port)],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            log_path=log_dir / "secret-manager.log",
+            cwd=ROOT,
+        )
+        cleanup.append(secret_manager)
+        wait_until(port_open(sm_port), 30, "local Secret Manager", secret_manager)
+
         base_url = os.environ.get("ANTHROPIC_API_BASE_URL")
         demo_key = os.environ.get("DEMO_ANTHROPIC_ADMIN_KEY") or DEMO_ADMIN_KEY
         if not base_url:
@@ -101,8 +113,6 @@ def main() -> int:
             )
             cleanup.append(sim)
             base_url = f"http://127.0.0.1:{sim_port}"
-            from local.procs import http_ok, wait_until
-
             wait_until(http_ok(base_url + "/v1/organizations/me"), 30, "simulator", sim)
         else:
             print(f"Using the Anthropic API at {base_url} (ANTHROPIC_API_BASE_URL)", flush=True)
@@ -113,7 +123,16 @@ def main() -> int:
             "TM_MODE": "local",
             "TM_LOCAL_DIR": str(local_dir),
             "ANTHROPIC_API_BASE_URL": base_url,
+            "TM_SECRET_MANAGER_EMULATOR_HOST": f"127.0.0.1:{sm_port}",
         }
+        from local.alert_receiver import AlertReceiver
+
+        receiver = AlertReceiver(
+            port=_env_int("ALERT_RECEIVER_PORT", 8792),
+            log_path=log_dir / "alert-receiver.log",
+            echo=lambda line: print(line, flush=True),
+        ).start()
+        cleanup.append(receiver)
         ports = {"api": api_port}
         print("Starting the functions (functions-framework)...", flush=True)
         host = start_functions(env, log_dir, ports)
@@ -125,8 +144,18 @@ def main() -> int:
 
         from shared.auth import LocalTokenIssuer
 
-        token = LocalTokenIssuer(local_dir, project).issue(tenant, user_id="demo-owner", role="owner")
+        issuer = LocalTokenIssuer(local_dir, project)
         api = f"http://127.0.0.1:{api_port}"
+        # Sign up as a user would: create the tenant, which makes the caller its owner.
+        signup = {"Authorization": f"Bearer {issuer.issue(None, user_id='demo-owner')}"}
+        created = httpx.post(f"{api}/v1/tenants", headers=signup, json={"id": tenant, "name": "Demo"}, timeout=30)
+        if created.status_code not in (201, 409):
+            print(f"Could not create the demo tenant: {created.status_code} {created.text}", file=sys.stderr)
+            return 1
+        (local_dir / "stack.json").write_text(
+            json.dumps({"project": project, "firestore_host": emu.firestore_host, "api": api})
+        )
+        token = issuer.issue(tenant, user_id="demo-owner")
         headers = {"Authorization": f"Bearer {token}"}
         accounts = httpx.get(f"{api}/v1/accounts", headers=headers, timeout=30).json()["accounts"]
         if not accounts:
@@ -150,6 +179,12 @@ def main() -> int:
                 break
             print(f"  importing history: {account['history']['percent']}% ({account['status']})", flush=True)
             time.sleep(2)
+        from local.demo_alerts import setup_demo_alerts
+
+        try:
+            alerts_text = setup_demo_alerts(api, headers, receiver)
+        except Exception as exc:  # the rest of the stack is still useful
+            alerts_text = f"  Alerts:    demo setup failed: {exc}"
         print(
             f"""
 TokenMeter is running.
@@ -161,6 +196,7 @@ TokenMeter is running.
     curl -s -H "Authorization: Bearer $TOKEN" \\
       "{api}/v1/usage?from=$(date -u -d '29 days ago' +%F)&to=$(date -u +%F)&group_by=model"
   (TOKEN=... is printed above; `make token TENANT={tenant}` prints another.)
+{alerts_text}
   Logs: {log_dir}
 Press Ctrl-C to stop.""",
             flush=True,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from shared.hourly import HourlySplit
 from shared.pricing import CostBreakdown
 from shared.usage import Dimensions, TokenCounts
 
@@ -53,6 +54,8 @@ class CostDay:
     catalogue_version: str
     hours_collected: int
     rows: tuple[CostRow, ...]
+    hourly: HourlySplit = field(default_factory=HourlySplit)
+    """Each row's tokens per hour, so the day can be cut on any hour (time zones, provisional hours)."""
 
 
 def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
@@ -72,4 +75,4 @@ def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
             price_ref=prev.price_ref if prev.price_ref == row.price_ref else f"{prev.price_ref}; {row.price_ref}",
             unpriced_reason=prev.unpriced_reason or row.unpriced_reason,
         )
-    return sorted(merged.values(), key=lambda r: r.dims.key())
+    return [merged[key] for key in sorted(merged)]  # by dimensions key, as every merged row has its own

@@ -36,15 +36,21 @@ def publisher() -> Any:
 
 
 @functools.cache
+def secret_backend() -> Any:
+    from shared.adapters.secret_manager import SecretManagerBackend
+
+    return SecretManagerBackend(config().project_id)
+
+
+@functools.cache
 def secret_store() -> SecretStore:
+    """Account keys sealed with AES-256-GCM by us, stored in Secret Manager (the local gRPC server
+    when TM_SECRET_MANAGER_EMULATOR_HOST is set)."""
+    from shared.keyvault import AccountKeyVault, sealing_keyring
+
     cfg = config()
-    if cfg.secret_backend == "local-file":
-        from shared.adapters.local_secrets import LocalSecretStore
-
-        return LocalSecretStore(cfg.local_dir / "secrets")
-    from shared.adapters.secret_manager import SecretManagerStore
-
-    return SecretManagerStore(cfg.project_id)
+    backend = secret_backend()
+    return AccountKeyVault(backend, sealing_keyring(backend, cfg.sealing_key_secret, create=cfg.is_local))
 
 
 def fingerprint_pepper() -> bytes:
@@ -98,6 +104,8 @@ def collector_service() -> Any:
     from datetime import timedelta
 
     from shared.adapters.firestore import FirestoreAccountStore, FirestoreUsageStore
+    from shared.adapters.firestore_billing import FirestoreBilledCostStore
+    from shared.services.billing import BilledLedgerCollector
     from shared.services.collector import CollectorService
 
     cfg = config()
@@ -114,6 +122,7 @@ def collector_service() -> Any:
         trailing=timedelta(hours=cfg.trailing_hours),
         budget_seconds=cfg.collect_budget_seconds,
         max_failures=cfg.max_sync_failures,
+        billed=BilledLedgerCollector(FirestoreBilledCostStore(firestore_client())),
     )
 
 
@@ -123,7 +132,124 @@ def costing_service() -> Any:
     from shared.pricing import default_catalogue
     from shared.services.costing import CostingService
 
-    return CostingService(FirestoreCostStore(firestore_client()), default_catalogue())
+    return CostingService(
+        FirestoreCostStore(firestore_client()),
+        default_catalogue(),
+        publisher=publisher(),
+        topic_usage_priced=config().topic_usage_priced,
+    )
+
+
+@functools.cache
+def repricing_service() -> Any:
+    from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore
+    from shared.adapters.firestore_billing import FirestorePricingStateStore
+    from shared.pricing import default_catalogue
+    from shared.services.repricing import RepricingService
+
+    db = firestore_client()
+    return RepricingService(
+        accounts=FirestoreAccountStore(db),
+        costs=FirestoreCostStore(db),
+        costing=costing_service(),
+        catalogue=default_catalogue(),
+        state=FirestorePricingStateStore(db),
+        publisher=publisher(),
+        topic_usage_collected=config().topic_usage_collected,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Alerts (shared/alerts)
+
+
+@functools.cache
+def alert_sealer() -> Any:
+    """Seals webhook signing secrets: the provider keys' sealing keyring, with associated data of its own
+    (shared.alerts.delivery.channel_aad), so a sealed channel secret cannot pass for anything else."""
+    from shared.keyvault import sealing_keyring
+
+    cfg = config()
+    return sealing_keyring(secret_backend(), cfg.sealing_key_secret, create=cfg.is_local)
+
+
+def _tenant_time_zone(tenant_id: str) -> str:
+    from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
+
+    return str(FirestoreTenantSettingsStore(firestore_client()).get_settings(tenant_id).time_zone)
+
+
+@functools.cache
+def alert_evaluator() -> Any:
+    from datetime import timedelta
+
+    from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore
+    from shared.adapters.firestore_alerts import FirestoreAlertStore, FirestoreBudgetStore, FirestoreChannelStore
+    from shared.alerts.evaluator import AlertEvaluator
+
+    cfg = config()
+    db = firestore_client()
+    return AlertEvaluator(
+        accounts=FirestoreAccountStore(db),
+        costs=FirestoreCostStore(db),
+        budgets=FirestoreBudgetStore(db),
+        channels=FirestoreChannelStore(db),
+        alerts=FirestoreAlertStore(db),
+        publisher=publisher(),
+        topic_alerts=cfg.topic_alerts,
+        topic_evaluations=cfg.topic_usage_priced,
+        time_zone_of=_tenant_time_zone,
+        stale_after=max(timedelta(hours=6), 3 * timedelta(minutes=cfg.sync_interval_minutes)),
+    )
+
+
+def _webhook_policy(cfg: Config) -> Any:
+    from shared.alerts.webhooks import TargetPolicy
+
+    # Local mode: http and loopback, for a receiver on the developer's machine. Never private ranges.
+    return TargetPolicy(allow_http=cfg.is_local, allow_loopback=cfg.is_local)
+
+
+def _smtp_settings(cfg: Config) -> Any:
+    from shared.alerts.email import SmtpSettings
+
+    return SmtpSettings(
+        host=cfg.smtp_host,
+        port=cfg.smtp_port,
+        sender=cfg.smtp_from,
+        user=cfg.smtp_user,
+        password=os.environ.get("TM_SMTP_PASSWORD") or "",
+        starttls=cfg.smtp_starttls,
+    )
+
+
+@functools.cache
+def alert_delivery(channel_type: str = "webhook") -> Any:
+    """The delivery service of one subscriber function; its attempts match that function's subscription."""
+    from shared import topology
+    from shared.adapters.firestore_alerts import FirestoreAlertStore, FirestoreChannelStore
+    from shared.alerts.delivery import AlertDelivery, LazySealer
+    from shared.alerts.email import EmailSender
+    from shared.alerts.webhooks import WebhookSender
+
+    cfg = config()
+    db = firestore_client()
+    spec = next((f for f in topology.FUNCTIONS if f.name == f"alert_{channel_type}"), None)
+    return AlertDelivery(
+        channels=FirestoreChannelStore(db),
+        alerts=FirestoreAlertStore(db),
+        sealer=LazySealer(alert_sealer),
+        webhooks=WebhookSender(_webhook_policy(cfg)),
+        email=EmailSender(_smtp_settings(cfg)),
+        max_attempts=spec.max_delivery_attempts if spec else topology.ALERT_DELIVERY_ATTEMPTS,
+    )
+
+
+@functools.cache
+def tenant_store() -> Any:
+    from shared.adapters.firestore_tenancy import FirestoreTenantStore
+
+    return FirestoreTenantStore(firestore_client())
 
 
 def _token_verifier(cfg: Config) -> Any:
@@ -131,13 +257,9 @@ def _token_verifier(cfg: Config) -> Any:
         from shared.auth import LocalTokenIssuer
 
         return LocalTokenIssuer(cfg.local_dir, cfg.auth_audience).verifier()
-    import httpx
-
     from shared.auth import firebase_verifier
 
-    url = "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
-    jwks = httpx.get(url, timeout=10).text
-    return firebase_verifier(cfg.project_id, jwks)
+    return firebase_verifier(cfg.auth_audience, cfg.auth_jwks_url)
 
 
 @functools.cache
@@ -152,6 +274,8 @@ def api_app() -> Any:
 
     @functools.cache
     def accounts() -> AccountService:
+        from shared.adapters.firestore_tenancy import FirestoreAuditLog, FirestoreUsagePurger
+
         return AccountService(
             accounts=FirestoreAccountStore(firestore_client()),
             secrets=secret_store(),
@@ -160,15 +284,92 @@ def api_app() -> Any:
             fingerprint_pepper=fingerprint_pepper(),
             history_days=cfg.history_days,
             topic_collect_requests=cfg.topic_collect_requests,
+            tenants=tenant_store(),
+            audit=FirestoreAuditLog(firestore_client()),
+            purger=FirestoreUsagePurger(firestore_client()),
         )
 
     @functools.cache
+    def tenancy() -> Any:
+        from shared.adapters.firestore_tenancy import FirestoreAuditLog
+        from shared.services.tenancy import TenancyService
+
+        return TenancyService(tenant_store(), FirestoreAuditLog(firestore_client()), memberships)
+
+    @functools.cache
     def usage() -> UsageQueryService:
-        return UsageQueryService(FirestoreAccountStore(firestore_client()), FirestoreCostStore(firestore_client()))
+        from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
+
+        return UsageQueryService(
+            FirestoreAccountStore(firestore_client()),
+            FirestoreCostStore(firestore_client()),
+            tenant_store(),
+            settings=FirestoreTenantSettingsStore(firestore_client()),
+        )
+
+    @functools.cache
+    def reconciliation() -> Any:
+        from shared.adapters.firestore_billing import FirestoreBilledCostStore
+        from shared.services.reconciliation import ReconciliationService
+
+        db = firestore_client()
+        return ReconciliationService(FirestoreAccountStore(db), FirestoreCostStore(db), FirestoreBilledCostStore(db))
+
+    @functools.cache
+    def explain() -> Any:
+        from shared.pricing import default_catalogue
+        from shared.services.explain import ExplainService
+
+        db = firestore_client()
+        return ExplainService(FirestoreAccountStore(db), FirestoreCostStore(db), default_catalogue)
+
+    @functools.cache
+    def settings() -> Any:
+        from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
+        from shared.services.settings import SettingsService
+
+        return SettingsService(FirestoreTenantSettingsStore(firestore_client()))
+
+    @functools.cache
+    def alerts() -> Any:
+        from shared.adapters.firestore_alerts import FirestoreAlertStore, FirestoreBudgetStore, FirestoreChannelStore
+        from shared.alerts.admin import AlertAdmin
+        from shared.alerts.delivery import LazySealer
+
+        db = firestore_client()
+        return AlertAdmin(
+            budgets=FirestoreBudgetStore(db),
+            channels=FirestoreChannelStore(db),
+            alerts=FirestoreAlertStore(db),
+            accounts=FirestoreAccountStore(db),
+            sealer=LazySealer(alert_sealer),
+            targets=_webhook_policy(cfg),
+            delivery=alert_delivery,
+            publisher=publisher(),
+            topic_evaluations=cfg.topic_usage_priced,
+            email_configured=_smtp_settings(cfg).configured,
+        )
+
+    from shared.auth import MembershipCache
+
+    def member_role(tenant_id: str, user_id: str) -> str | None:
+        member = tenant_store().get_member(tenant_id, user_id)
+        return member.role if member else None
+
+    memberships = MembershipCache(member_role)
 
     return ApiApp(
         verifier=_token_verifier(cfg),
-        services={"accounts": accounts, "usage": usage},
+        memberships=memberships,
+        services={
+            "accounts": accounts,
+            "tenancy": tenancy,
+            "usage": usage,
+            "reconciliation": reconciliation,
+            "explain": explain,
+            "settings": settings,
+            "alerts": alerts,
+        },
         openapi=functools.cache(build_openapi),
         max_body_bytes=cfg.max_body_bytes,
         cors_origin=cfg.cors_origin,

@@ -62,12 +62,23 @@ class Config:
     collect_budget_seconds: int
     max_sync_failures: int
     http_timeout_seconds: int
-    secret_backend: str  # "secret-manager" or "local-file"
+    sealing_key_secret: str
     local_dir: Path
     auth_mode: str  # "firebase" or "local"
     auth_audience: str
+    auth_jwks_url: str
     cors_origin: str
     max_body_bytes: int
+    # Alerts (issue 6): the topics of the evaluator and the alerts, and SMTP for email alerts (an empty
+    # host means email channels cannot be created). The SMTP password is secret: bootstrap reads it
+    # from TM_SMTP_PASSWORD (Secret Manager in the cloud), so it never sits in this object.
+    topic_usage_priced: str = topology.TOPIC_USAGE_PRICED
+    topic_alerts: str = topology.TOPIC_ALERTS
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
 
     @property
     def is_local(self) -> bool:
@@ -93,15 +104,22 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         collect_budget_seconds=_int(e, "TM_COLLECT_BUDGET_SECONDS", 480, 5, 3600),
         max_sync_failures=_int(e, "TM_MAX_SYNC_FAILURES", 5, 1, 100),
         http_timeout_seconds=_int(e, "TM_HTTP_TIMEOUT_SECONDS", 30, 1, 300),
-        secret_backend=_choice(
-            e,
-            "TM_SECRET_BACKEND",
-            "local-file" if mode == "local" else "secret-manager",
-            ("local-file", "secret-manager"),
-        ),
+        sealing_key_secret=e.get("TM_SEALING_KEY_SECRET") or "tm-sealing-key",
         local_dir=Path(e.get("TM_LOCAL_DIR") or ".local").resolve(),
         auth_mode=_choice(e, "TM_AUTH_MODE", "local" if mode == "local" else "firebase", ("local", "firebase")),
         auth_audience=e.get("TM_AUTH_AUDIENCE") or project_id,
+        auth_jwks_url=_url(
+            e,
+            "TM_AUTH_JWKS_URL",
+            "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com",
+        ),
         cors_origin=e.get("TM_CORS_ORIGIN") or "",
         max_body_bytes=_int(e, "TM_MAX_BODY_BYTES", 16 * 1024, 1024, 1024 * 1024),
+        topic_usage_priced=e.get("TM_TOPIC_USAGE_PRICED") or topology.TOPIC_USAGE_PRICED,
+        topic_alerts=e.get("TM_TOPIC_ALERTS") or topology.TOPIC_ALERTS,
+        smtp_host=e.get("TM_SMTP_HOST") or "",
+        smtp_port=_int(e, "TM_SMTP_PORT", 587, 1, 65535),
+        smtp_user=e.get("TM_SMTP_USER") or "",
+        smtp_from=e.get("TM_SMTP_FROM") or "",
+        smtp_starttls=_choice(e, "TM_SMTP_STARTTLS", "true", ("true", "false")) == "true",
     )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from shared.aggregates import CostDay, CostHour, CostRow, sum_rows
+from shared.hourly import HourlySplit
 from shared.pricing import Catalogue, PriceQuote, cost_breakdown
 from shared.usage import UsageBucket
 
@@ -21,15 +22,35 @@ def price_ref(quote: PriceQuote) -> str:
     return " / ".join(parts)
 
 
-def price_bucket(account_id: str, provider: str, bucket: UsageBucket, catalogue: Catalogue) -> CostHour:
-    """Price every row of one hour at the prices in force at that hour."""
+_Quotes = dict[tuple[str | None, ...], tuple[PriceQuote, str]]
+
+
+def price_bucket(
+    account_id: str, provider: str, bucket: UsageBucket, catalogue: Catalogue, quotes: _Quotes | None = None
+) -> CostHour:
+    """Price every row of one hour at the prices in force at that hour.
+
+    Args:
+        quotes: quotes already asked for this UTC day, by pricing dimensions (a price depends on the model,
+            tier, context window, geography, speed and UTC day only, not on the key or workspace); pass
+            the same dict for every hour of a day to ask the catalogue once per combination.
+    """
+    quotes = {} if quotes is None else quotes
     rows: list[CostRow] = []
     for row in bucket.rows:
-        quote = catalogue.quote(provider, row.dims, row.hour_start)
+        d = row.dims
+        found = quotes.get((d.model, d.service_tier, d.context_window, d.inference_geo, d.speed))
+        if found is None:
+            quote = catalogue.quote(provider, d, row.hour_start)
+            found = quotes[(d.model, d.service_tier, d.context_window, d.inference_geo, d.speed)] = (
+                quote,
+                price_ref(quote),
+            )
+        quote, ref = found
         if quote.rates is None:
-            rows.append(CostRow(row.dims, row.tokens, None, price_ref(quote), quote.unpriced_reason or "unpriced"))
+            rows.append(CostRow(d, row.tokens, None, ref, quote.unpriced_reason or "unpriced"))
         else:
-            rows.append(CostRow(row.dims, row.tokens, cost_breakdown(row.tokens, quote.rates), price_ref(quote)))
+            rows.append(CostRow(d, row.tokens, cost_breakdown(row.tokens, quote.rates), ref))
     return CostHour(
         account_id=account_id,
         hour_start=bucket.hour_start,
@@ -47,7 +68,8 @@ def price_day(
     catalogue: Catalogue,
 ) -> tuple[list[CostHour], CostDay]:
     """Price one UTC day's buckets and sum them into the day's aggregate."""
-    hours = [price_bucket(account_id, provider, b, catalogue) for b in buckets if b.hour_start.date() == day]
+    quotes: _Quotes = {}
+    hours = [price_bucket(account_id, provider, b, catalogue, quotes) for b in buckets if b.hour_start.date() == day]
     day_rows = sum_rows(r for h in hours for r in h.rows)
     return hours, CostDay(
         account_id=account_id,
@@ -55,4 +77,5 @@ def price_day(
         catalogue_version=catalogue.version,
         hours_collected=len(hours),
         rows=tuple(day_rows),
+        hourly=HourlySplit.build(day_rows, hours),
     )

@@ -10,6 +10,9 @@ from typing import Any, Protocol
 
 from shared.accounts import Account
 from shared.aggregates import CostDay, CostHour
+from shared.billing import BilledDay, LedgerState
+from shared.settings import TenantSettings
+from shared.tenancy import AuditEntry, Member, Tenant
 from shared.usage import UsageBucket
 
 
@@ -78,10 +81,68 @@ class Publisher(Protocol):
 
 
 class SecretStore(Protocol):
-    """Where provider keys live. Only an opaque reference is ever stored elsewhere."""
+    """Where provider keys live. Firestore only ever holds the opaque, sealed reference returned here."""
 
     def put(self, tenant_id: str, account_id: str, api_key: str) -> str: ...
 
-    def get(self, ref: str) -> str: ...
+    def get(self, tenant_id: str, account_id: str, ref: str) -> str: ...
 
-    def delete(self, ref: str) -> None: ...
+    def replace(self, tenant_id: str, account_id: str, ref: str, api_key: str) -> str:
+        """Store a new key for the account (rotation); the old one is destroyed."""
+        ...
+
+    def delete(self, tenant_id: str, account_id: str, ref: str) -> None:
+        """Delete the account's key, every version of it."""
+        ...
+
+
+class BilledCostStore(Protocol):
+    """The provider's billed cost ledger: one document per account and UTC day, overwritten whole."""
+
+    def write_days(self, tenant_id: str, account_id: str, days: Sequence[BilledDay]) -> None: ...
+
+    def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[BilledDay]:
+        """Stored days in ``[start, end]`` (both inclusive) of these accounts."""
+        ...
+
+    def get_state(self, tenant_id: str, account_id: str) -> LedgerState: ...
+
+    def set_state(self, tenant_id: str, account_id: str, state: LedgerState) -> None: ...
+
+
+class TenantSettingsStore(Protocol):
+    """A tenant's own settings (its time zone, ...), on the tenant's document."""
+
+    def get_settings(self, tenant_id: str) -> TenantSettings: ...
+
+    def save_settings(self, tenant_id: str, settings: TenantSettings) -> None: ...
+
+
+class TenantStore(Protocol):
+    def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+
+    def create_tenant(self, tenant: Tenant, owner: Member) -> bool:
+        """Create the tenant with its first owner; False when it already exists. Atomic."""
+        ...
+
+    def set_plan(self, tenant_id: str, plan: str, history_days_override: int | None) -> None: ...
+
+    def get_member(self, tenant_id: str, user_id: str) -> Member | None: ...
+
+    def list_members(self, tenant_id: str) -> builtins.list[Member]: ...
+
+    def put_member(self, tenant_id: str, member: Member) -> None: ...
+
+    def remove_member(self, tenant_id: str, user_id: str) -> None: ...
+
+
+class AuditLog(Protocol):
+    def record(self, entry: AuditEntry) -> None: ...
+
+    def entries(self, tenant_id: str, limit: int) -> builtins.list[AuditEntry]: ...
+
+
+class UsagePurger(Protocol):
+    def purge_account_data(self, tenant_id: str, account_id: str) -> int:
+        """Delete every usage, cost and billed document of the account; returns how many."""
+        ...

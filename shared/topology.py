@@ -12,16 +12,26 @@ TOPIC_SCHEDULER_TICKS = "tm-scheduler-ticks"
 TOPIC_COLLECT_REQUESTS = "tm-collect-requests"
 TOPIC_USAGE_COLLECTED = "tm-usage-collected"
 TOPIC_ACCOUNT_EVENTS = "tm-account-events"
+TOPIC_USAGE_PRICED = "tm-usage-priced"
+"""Costing's "these days of this account were (re)priced"; also asks the alert evaluator for a tenant."""
+TOPIC_ALERTS = "tm-alerts"
+"""Every raised alert (shared.alerts.model.Alert.to_event); the delivery functions subscribe, others may."""
 
 TOPICS: tuple[str, ...] = (
     TOPIC_SCHEDULER_TICKS,
     TOPIC_COLLECT_REQUESTS,
     TOPIC_USAGE_COLLECTED,
     TOPIC_ACCOUNT_EVENTS,
+    TOPIC_USAGE_PRICED,
+    TOPIC_ALERTS,
 )
 
 SCHEDULE_CRON = "5 * * * *"
 """Cloud Scheduler cadence: hourly, a few minutes past the hour so the last hour has settled a little."""
+
+
+ALERT_DELIVERY_ATTEMPTS = 6
+"""Attempts at delivering an alert (Pub/Sub backs off between them) before it goes to the dead-letter topic."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("collector", "on_collect_request", TOPIC_COLLECT_REQUESTS),
     FunctionSpec("costing", "on_usage_collected", TOPIC_USAGE_COLLECTED),
     FunctionSpec("api", "api", None),
+    FunctionSpec("alert_evaluator", "on_usage_priced", TOPIC_USAGE_PRICED),
+    FunctionSpec("alert_account_events", "on_account_event", TOPIC_ACCOUNT_EVENTS),
+    FunctionSpec("alert_sweep", "on_scheduler_tick", TOPIC_SCHEDULER_TICKS),
+    FunctionSpec("alert_webhook", "on_alert", TOPIC_ALERTS, max_delivery_attempts=ALERT_DELIVERY_ATTEMPTS),
+    FunctionSpec("alert_email", "on_alert", TOPIC_ALERTS, max_delivery_attempts=ALERT_DELIVERY_ATTEMPTS),
 )
 
 

@@ -76,7 +76,18 @@ class Dimensions:
 
     def key(self) -> str:
         """A stable key for this grouping, used in document ids and merges."""
-        return "|".join("" if getattr(self, n) is None else str(getattr(self, n)) for n in DIMENSIONS)
+        # Spelled out rather than looped over DIMENSIONS: this runs several times per row when pricing.
+        return "|".join(
+            [
+                str(self.model),
+                "" if self.api_key_id is None else str(self.api_key_id),
+                "" if self.workspace_id is None else str(self.workspace_id),
+                "" if self.service_tier is None else str(self.service_tier),
+                "" if self.context_window is None else str(self.context_window),
+                "" if self.inference_geo is None else str(self.inference_geo),
+                "" if self.speed is None else str(self.speed),
+            ]
+        )
 
     def to_dict(self) -> dict[str, str | None]:
         return {n: getattr(self, n) for n in DIMENSIONS}
@@ -106,24 +117,66 @@ class TokenCounts:
     web_search_requests: int = 0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
+        # One expression for the common case (every count a plain non-negative int): this runs for every
+        # row read, priced and summed, several times per row.
+        a, b, c, d, e, f = (
+            self.uncached_input,
+            self.cache_write_5m,
+            self.cache_write_1h,
+            self.cache_read,
+            self.output,
+            self.web_search_requests,
+        )
+        if (
+            type(a) is int
+            and type(b) is int
+            and type(c) is int
+            and type(d) is int
+            and type(e) is int
+            and type(f) is int
+            and a >= 0
+            and b >= 0
+            and c >= 0
+            and d >= 0
+            and e >= 0
+            and f >= 0
+        ):
+            return
+        for name in _TOKEN_COUNT_FIELDS:
+            value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{f.name} must be a non-negative integer, got {value!r}")
+                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
     def __add__(self, other: TokenCounts) -> TokenCounts:
-        return TokenCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        return TokenCounts(
+            self.uncached_input + other.uncached_input,
+            self.cache_write_5m + other.cache_write_5m,
+            self.cache_write_1h + other.cache_write_1h,
+            self.cache_read + other.cache_read,
+            self.output + other.output,
+            self.web_search_requests + other.web_search_requests,
+        )
 
     @property
     def total_tokens(self) -> int:
         return sum(getattr(self, c) for c in TOKEN_CLASSES)
 
     def to_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {
+            "uncached_input": self.uncached_input,
+            "cache_write_5m": self.cache_write_5m,
+            "cache_write_1h": self.cache_write_1h,
+            "cache_read": self.cache_read,
+            "output": self.output,
+            "web_search_requests": self.web_search_requests,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TokenCounts:
         return cls(**{f.name: int(data.get(f.name, 0) or 0) for f in fields(cls)})
+
+
+_TOKEN_COUNT_FIELDS = tuple(f.name for f in fields(TokenCounts))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ from typing import Any
 
 from shared.accounts import Account
 from shared.aggregates import CostDay, CostHour
+from shared.billing import BilledDay, LedgerState
 from shared.ports import Names
 from shared.providers.anthropic import Organization
+from shared.settings import TenantSettings
 from shared.usage import UsageBucket, hour_id, hours_between
 
 
@@ -137,19 +139,86 @@ class RecordingPublisher:
 
 
 class MemorySecretStore:
+    """Keys by (tenant, account): a reference only opens for the account it was made for."""
+
     def __init__(self) -> None:
-        self.secrets: dict[str, str] = {}
+        self.secrets: dict[str, tuple[str, str, str]] = {}
+        self.deleted: list[tuple[str, str]] = []
 
     def put(self, tenant_id: str, account_id: str, api_key: str) -> str:
         ref = f"mem://{tenant_id}/{account_id}/{len(self.secrets)}"
-        self.secrets[ref] = api_key
+        self.secrets[ref] = (tenant_id, account_id, api_key)
         return ref
 
-    def get(self, ref: str) -> str:
-        return self.secrets[ref]
+    def get(self, tenant_id: str, account_id: str, ref: str) -> str:
+        t, a, key = self.secrets[ref]
+        if (t, a) != (tenant_id, account_id):
+            raise KeyError("reference of another account")
+        return key
 
-    def delete(self, ref: str) -> None:
-        self.secrets.pop(ref, None)
+    def replace(self, tenant_id: str, account_id: str, ref: str, api_key: str) -> str:
+        self.get(tenant_id, account_id, ref)
+        del self.secrets[ref]
+        return self.put(tenant_id, account_id, api_key)
+
+    def delete(self, tenant_id: str, account_id: str, ref: str) -> None:
+        for r, (t, a, _) in list(self.secrets.items()):
+            if (t, a) == (tenant_id, account_id):
+                del self.secrets[r]
+        self.deleted.append((tenant_id, account_id))
+
+    def keys(self) -> list[str]:
+        return [k for _, _, k in self.secrets.values()]
+
+
+class FakeTenantStore:
+    def __init__(self) -> None:
+        self.tenants: dict[str, Any] = {}
+        self.members: dict[tuple[str, str], Any] = {}
+
+    def get_tenant(self, tenant_id: str) -> Any:
+        return self.tenants.get(tenant_id)
+
+    def create_tenant(self, tenant: Any, owner: Any) -> bool:
+        if tenant.id in self.tenants:
+            return False
+        self.tenants[tenant.id] = tenant
+        self.members[(tenant.id, owner.user_id)] = owner
+        return True
+
+    def set_plan(self, tenant_id: str, plan: str, history_days_override: int | None) -> None:
+        from dataclasses import replace
+
+        from shared.tenancy import Tenant
+
+        current = self.tenants.get(tenant_id) or Tenant(id=tenant_id)
+        self.tenants[tenant_id] = replace(current, plan=plan, history_days_override=history_days_override)
+
+    def get_member(self, tenant_id: str, user_id: str) -> Any:
+        return self.members.get((tenant_id, user_id))
+
+    def list_members(self, tenant_id: str) -> list[Any]:
+        return sorted((m for (t, _), m in self.members.items() if t == tenant_id), key=lambda m: m.user_id)
+
+    def put_member(self, tenant_id: str, member: Any) -> None:
+        self.members[(tenant_id, member.user_id)] = member
+
+    def remove_member(self, tenant_id: str, user_id: str) -> None:
+        self.members.pop((tenant_id, user_id), None)
+
+
+class FakeAuditLog:
+    def __init__(self) -> None:
+        self.log: list[Any] = []
+
+    def record(self, entry: Any) -> None:
+        self.log.append(entry)
+
+    def entries(self, tenant_id: str, limit: int) -> list[Any]:
+        return [e for e in reversed(self.log) if e.tenant_id == tenant_id][:limit]
+
+    def actions(self, tenant_id: str) -> list[str]:
+        return [e.action for e in self.log if e.tenant_id == tenant_id]
 
 
 class FakeVerifier:
@@ -165,3 +234,35 @@ class FakeVerifier:
         if api_key in self.errors:
             raise self.errors[api_key]
         return self.orgs[api_key]
+
+
+class FakeBilledCostStore:
+    def __init__(self) -> None:
+        self.days: dict[tuple[str, str, date], BilledDay] = {}
+        self.states: dict[tuple[str, str], LedgerState] = {}
+
+    def write_days(self, tenant_id: str, account_id: str, days: Sequence[BilledDay]) -> None:
+        for d in days:
+            self.days[(tenant_id, account_id, d.day)] = d
+
+    def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[BilledDay]:
+        for (t, a, d), v in sorted(self.days.items(), key=lambda kv: (kv[0][1], kv[0][2])):
+            if t == tenant_id and a in account_ids and start <= d <= end:
+                yield v
+
+    def get_state(self, tenant_id: str, account_id: str) -> LedgerState:
+        return self.states.get((tenant_id, account_id), LedgerState())
+
+    def set_state(self, tenant_id: str, account_id: str, state: LedgerState) -> None:
+        self.states[(tenant_id, account_id)] = state
+
+
+class FakeSettingsStore:
+    def __init__(self) -> None:
+        self.settings: dict[str, TenantSettings] = {}
+
+    def get_settings(self, tenant_id: str) -> TenantSettings:
+        return self.settings.get(tenant_id, TenantSettings())
+
+    def save_settings(self, tenant_id: str, settings: TenantSettings) -> None:
+        self.settings[tenant_id] = settings

@@ -77,6 +77,11 @@ class FirestoreAccountStore(_Base):
                 out.append(account)
         return out
 
+    def all_accounts(self) -> Iterator[Account]:
+        """Every account of every tenant (operations: sealing-key rotation)."""
+        for snap in self.db.collection_group("accounts").stream():
+            yield codec.account_from_doc(snap.to_dict() or {})
+
     def acquire_lease(self, tenant_id: str, account_id: str, now: datetime, until: datetime) -> bool:
         ref = self._account_ref(tenant_id, account_id)
         transaction = self.db.transaction()
@@ -182,7 +187,8 @@ class FirestoreCostStore(_Base):
             for a in account_ids
             for d in days
         ]
-        for snap in self.db.get_all(refs):
+        # Only the fields a CostDay is made of: less to transfer and to copy (to_dict deep-copies).
+        for snap in self.db.get_all(refs, field_paths=codec.COST_DAY_FIELDS):
             if snap.exists:
                 yield codec.cost_day_from_doc(snap.to_dict() or {})
 

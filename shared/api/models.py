@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,9 @@ class AccountOut(_Strict):
     next_sync_at: datetime | None
     synced_through: datetime | None
     history: HistoryProgress
+    key_created_at: datetime | None = Field(description="When the current key was connected or rotated in.")
+    key_age_days: int
+    rotation_due: bool = Field(description="The key is 90 days old or more: rotate it.")
 
 
 class AccountList(_Strict):
@@ -85,14 +88,27 @@ class UsageRowOut(BaseModel):
     account_id: str | None = None
     account_name: str | None = None
     day: str | None = None
+    week: str | None = Field(default=None, description="The Monday the week starts on, in the answer's time_zone.")
     hour: str | None = None
     service_tier: str | None = None
     tokens: Tokens
     cost: Costs | None = Field(description="USD per cost class as decimal strings; null when wholly unpriced.")
     total_cost: str | None = Field(description="USD, decimal string, of the priced part; null when wholly unpriced.")
+    effective_cost: str | None = Field(
+        default=None, description="total_cost after the organization's rate cards (equal to it without any)."
+    )
     unpriced: bool = Field(description="True when some tokens of the group have no known price (never counted as $0).")
     unpriced_tokens: int
     unpriced_models: list[str]
+
+
+class ProvisionalOut(_Strict):
+    """The part of the totals younger than the provider's settling time: it may still change."""
+
+    since: str = Field(description="Hours starting at or after this UTC instant are provisional.")
+    cost: str = Field(description="USD, decimal string, of the provisional part of total_cost.")
+    tokens: int
+    unpriced_tokens: int
 
 
 class UsageResponse(_Strict):
@@ -104,6 +120,8 @@ class UsageResponse(_Strict):
     account_ids: list[str]
     rows: list[UsageRowOut]
     totals: UsageRowOut
+    provisional: ProvisionalOut
+    rate_cards_applied: list[str] = Field(default_factory=list, description="The rate cards effective_cost used.")
     documents_read: int
 
 
@@ -115,3 +133,59 @@ class ErrorBody(_Strict):
 
 class ErrorOut(_Strict):
     error: ErrorBody
+
+
+class RotateKeyRequest(_Strict):
+    api_key: str = Field(min_length=1, max_length=400, description="A new Admin API key of the same organization.")
+
+
+class CreateTenantRequest(_Strict):
+    id: str = Field(min_length=2, max_length=63, description="Lowercase letters, digits and dashes.")
+    name: str = Field(min_length=1, max_length=120)
+
+
+class TenantOut(_Strict):
+    id: str
+    name: str
+    plan: Literal["free", "pro", "enterprise"]
+    history_days: int
+
+
+class PlanRequest(_Strict):
+    plan: Literal["free", "pro", "enterprise"]
+    history_days: int | None = Field(default=None, ge=1, le=730, description="Overrides the plan's window.")
+
+
+class PlanOut(_Strict):
+    tenant: TenantOut
+    accounts_importing_older_history: int
+
+
+class MemberRequest(_Strict):
+    role: Literal["owner", "admin", "viewer"]
+    email: str | None = Field(default=None, max_length=254)
+
+
+class MemberOut(_Strict):
+    user_id: str
+    role: str
+    email: str | None
+    added_by: str | None
+    added_at: datetime | None
+
+
+class MemberList(_Strict):
+    members: list[MemberOut]
+
+
+class AuditEntryOut(_Strict):
+    at: datetime
+    actor: str
+    action: str
+    account_id: str | None
+    outcome: str
+    detail: dict[str, Any]
+
+
+class AuditList(_Strict):
+    entries: list[AuditEntryOut]

@@ -11,7 +11,7 @@ from shared.services.usage_query import GROUP_FIELDS, UsageQuery, UsageQueryServ
 
 
 def usage(ctx: Ctx) -> Response:
-    ctx.only_params("from", "to", "group_by", "account_id")
+    ctx.only_params("from", "to", "group_by", "account_id", "time_zone")
     args = ctx.request.args
     group_by: list[str] = []
     for value in args.getlist("group_by"):
@@ -24,6 +24,7 @@ def usage(ctx: Ctx) -> Response:
         end=parse_date(args.get("to"), "to"),
         group_by=tuple(group_by),
         account_id=account_id,
+        time_zone=args.get("time_zone") if "time_zone" in args else None,
     )
     service: UsageQueryService = ctx.service("usage")
     return json_response(200, service.query(ctx.tenant_id, query))
@@ -37,8 +38,8 @@ ROUTES: tuple[Route, ...] = (
         "Tokens and cost grouped by model, API key, workspace, account, day, hour...",
         response=models.UsageResponse,
         query=(
-            query_param("from", "First UTC day, inclusive.", {"type": "string", "format": "date"}, True),
-            query_param("to", "Last UTC day, inclusive.", {"type": "string", "format": "date"}, True),
+            query_param("from", "First day (in time_zone), inclusive.", {"type": "string", "format": "date"}, True),
+            query_param("to", "Last day (in time_zone), inclusive.", {"type": "string", "format": "date"}, True),
             {
                 **query_param(
                     "group_by",
@@ -49,6 +50,11 @@ ROUTES: tuple[Route, ...] = (
                 "explode": True,
             },
             query_param("account_id", "Only this account.", {"type": "string"}),
+            query_param(
+                "time_zone",
+                "IANA zone the days and weeks are cut in (default: the tenant's setting). UTC matches the invoice.",
+                {"type": "string"},
+            ),
         ),
     ),
 )

@@ -12,11 +12,13 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Context, Decimal
 from typing import Any
 
 import httpx
 
+from shared.billing import BilledCost
 from shared.providers.errors import (
     InvalidKey,
     MalformedResponse,
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 
 API_VERSION = "2023-06-01"
 MAX_HOURLY_BUCKETS_PER_PAGE = 168
+MAX_DAILY_COST_BUCKETS_PER_PAGE = 31
+_EXACT = Context(prec=60)
+"""Cents to dollars without rounding, whatever the report's number of digits."""
 GROUP_BY = ("model", "api_key_id", "workspace_id", "service_tier", "context_window", "inference_geo", "speed")
 """All the dimensions that change a row's price (``speed``: fast mode bills a premium multiple)."""
 FAST_MODE_BETA = "fast-mode-2026-02-01"
@@ -89,6 +94,42 @@ def parse_usage_result(hour_start: datetime, result: dict[str, Any]) -> UsageRow
         web_search_requests=_count(tools.get("web_search_requests")),
     )
     return UsageRow(hour_start=hour_start, dims=dims, tokens=tokens)
+
+
+def _optional_str(result: dict[str, Any], name: str) -> str | None:
+    value = result.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string or null, got {value!r}")
+    return value
+
+
+def parse_cost_result(day: date, result: dict[str, Any]) -> BilledCost:
+    """Turn one documented cost report result into a billed line; the amount in cents becomes exact USD."""
+    if not isinstance(result, dict):
+        raise ValueError("a cost result must be an object")
+    currency = result.get("currency") or "USD"
+    if currency != "USD":
+        raise ValueError(f"currency {currency!r} is not USD")
+    amount = result.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, str | int):
+        raise ValueError(f"amount must be a decimal string of cents, got {amount!r}")
+    cents = Decimal(amount)
+    if not cents.is_finite():
+        raise ValueError(f"amount is not a finite number: {amount!r}")
+    return BilledCost(
+        day=day,
+        workspace_id=_optional_str(result, "workspace_id"),
+        model=_optional_str(result, "model"),
+        token_type=_optional_str(result, "token_type"),
+        cost_type=_optional_str(result, "cost_type"),
+        service_tier=_optional_str(result, "service_tier"),
+        context_window=_optional_str(result, "context_window"),
+        inference_geo=_optional_str(result, "inference_geo"),
+        description=_optional_str(result, "description"),
+        amount_usd=cents.scaleb(-2, _EXACT),
+    )
 
 
 class AnthropicAdminClient:
@@ -272,6 +313,46 @@ class AnthropicAdminClient:
         for hour in sorted(seen):
             yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
 
+    def cost_report(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]:
+        """The billed cost ledger for the UTC days in ``[start, end)``, by workspace and description.
+
+        Every day the report returned is in the answer (days with no cost as empty tuples); days it did not
+        return yet (the future) are absent. One request per 31 days, following pagination.
+        """
+        if end <= start:
+            return {}
+        days = (end - start).days
+        params: list[tuple[str, str]] = [
+            ("starting_at", _rfc3339(datetime(start.year, start.month, start.day, tzinfo=UTC))),
+            ("ending_at", _rfc3339(datetime(end.year, end.month, end.day, tzinfo=UTC))),
+            ("bucket_width", "1d"),
+            ("limit", str(min(MAX_DAILY_COST_BUCKETS_PER_PAGE, days))),
+            ("group_by[]", "workspace_id"),
+            ("group_by[]", "description"),
+        ]
+        out: dict[date, list[BilledCost]] = {}
+        page: str | None = None
+        while True:
+            body = self._get("/v1/organizations/cost_report", params + ([("page", page)] if page else []))
+            try:
+                data = body["data"]
+                if not isinstance(data, list):
+                    raise TypeError("data is not a list")
+                for bucket in data:
+                    day = _parse_time(bucket["starting_at"]).date()
+                    results = bucket.get("results") or []
+                    if not isinstance(results, list):
+                        raise TypeError("results is not a list")
+                    out.setdefault(day, []).extend(parse_cost_result(day, r) for r in results)
+                has_more = bool(body.get("has_more"))
+                next_page = body.get("next_page")
+            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+                raise MalformedResponse(f"cost report page is not the documented shape: {exc}") from exc
+            if not (has_more and next_page):
+                break
+            page = str(next_page)
+        return {day: tuple(lines) for day, lines in sorted(out.items()) if start <= day < end}
+
     def _list(self, path: str, extra: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
         after: str | None = None
         while True:
@@ -302,4 +383,11 @@ def default_window_end(now: datetime) -> datetime:
     return utc_hour(now) + timedelta(hours=1)
 
 
-__all__ = ["DIMENSIONS", "AnthropicAdminClient", "Organization", "default_window_end", "parse_usage_result"]
+__all__ = [
+    "DIMENSIONS",
+    "AnthropicAdminClient",
+    "Organization",
+    "default_window_end",
+    "parse_cost_result",
+    "parse_usage_result",
+]

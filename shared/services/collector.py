@@ -12,10 +12,11 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from shared.accounts import STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
+from shared.billing import BilledCost
 from shared.ports import AccountStore, Names, Publisher, SecretStore, UsageStore
 from shared.providers.anthropic import Organization
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
@@ -37,6 +38,16 @@ class UsageClient(Protocol):
     def api_key_names(self) -> dict[str, str]: ...
 
     def workspace_names(self) -> dict[str, str]: ...
+
+    def cost_report(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]: ...
+
+
+class BilledLedger(Protocol):
+    """Reads the billed cost ledger for the days a sync collected (see shared.services.billing)."""
+
+    def collect(
+        self, account: Account, client: UsageClient, start: datetime, end: datetime, deadline: float
+    ) -> Any: ...
 
 
 ClientFactory = Callable[[str, str, float], UsageClient]
@@ -69,6 +80,7 @@ class CollectorService:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
     stats: dict[str, Any] = field(default_factory=dict)
+    billed: BilledLedger | None = None
 
     def collect(self, tenant_id: str, account_id: str) -> CollectOutcome:
         account = self.accounts.get(tenant_id, account_id)
@@ -89,7 +101,7 @@ class CollectorService:
         hours_written = rows_written = 0
         client: UsageClient | None = None
         try:
-            api_key = self.secrets.get(account.secret_ref)
+            api_key = self.secrets.get(account.tenant_id, account.id, account.secret_ref)
             client = self.client_factory(account.provider, api_key, deadline)
             del api_key
             names = Names(api_keys=client.api_key_names(), workspaces=client.workspace_names())
@@ -134,6 +146,8 @@ class CollectorService:
                     },
                 )
                 cursor = chunk_end
+            if self.billed is not None:  # the invoice side of the same days; never fails the sync
+                self.billed.collect(account, client, start, end, deadline)
         except (InvalidKey, NotAdminKey) as exc:
             return self._failed(account, now, exc, permanent=True, requests=client.requests_made if client else 0)
         except ProviderError as exc:
@@ -151,6 +165,16 @@ class CollectorService:
         self.accounts.update(account.tenant_id, account.id, changes)
         if account.status != STATUS_CONNECTED:
             self._event(account, "account.connected", STATUS_CONNECTED, None, now)
+        if account.rotation_due(now) and account.rotation_reminded_key != account.key_fingerprint:
+            # Once per key: the reminder is an event the alerts work delivers; re-runs do not repeat it.
+            self._event(
+                account,
+                "account.rotation_due",
+                STATUS_CONNECTED,
+                f"the key {account.key_hint} is {account.key_age_days(now)} days old; rotate it",
+                now,
+            )
+            self.accounts.update(account.tenant_id, account.id, {"rotation_reminded_key": account.key_fingerprint})
         return CollectOutcome("done", hours_written, rows_written, client.requests_made)
 
     @staticmethod

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from shared.aggregates import CostDay, CostHour
 from shared.costing import price_day
-from shared.ports import CostStore
+from shared.ports import CostStore, Publisher
 from shared.pricing import Catalogue
 from shared.usage import UsageBucket, utc_hour
 
@@ -26,16 +26,27 @@ def days_touched(start: datetime, end: datetime) -> list[date]:
 class CostingService:
     costs: CostStore
     catalogue: Catalogue
+    # After the days are rebuilt, "usage priced" goes out on this topic (the alert evaluator listens).
+    # Without a publisher nothing is published. A failed publish raises: the redelivered message rebuilds
+    # the same days again (idempotent) and publishes then.
+    publisher: Publisher | None = None
+    topic_usage_priced: str = ""
 
     def price_range(self, tenant_id: str, account_id: str, provider: str, start: datetime, end: datetime) -> int:
         """Re-price every day the range touches, from the raw hours as they are now. Idempotent and
         order-independent: each day is rebuilt whole from stored state, inside one transaction."""
         rebuilt = 0
-        for day in days_touched(start, end):
+        days = days_touched(start, end)
+        for day in days:
 
             def compute(buckets: list[UsageBucket], day: date = day) -> tuple[list[CostHour], CostDay]:
                 return price_day(account_id, provider, day, buckets, self.catalogue)
 
             self.costs.rebuild_day(tenant_id, account_id, day, compute)
             rebuilt += 1
+        if self.publisher is not None and self.topic_usage_priced:
+            self.publisher.publish(
+                self.topic_usage_priced,
+                {"tenant_id": tenant_id, "account_id": account_id, "days": [d.isoformat() for d in days]},
+            )
         return rebuilt

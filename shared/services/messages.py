@@ -30,6 +30,8 @@ class UsageCollected(_Message):
     start: AwareDatetime
     end: AwareDatetime
     collected_at: datetime | None = None
+    reason: Literal["collected", "reprice"] = "collected"
+    """reprice: the catalogue changed; rebuild the days priced with another version (services.repricing)."""
 
 
 class AccountEvent(_Message):

@@ -25,11 +25,22 @@ def env(project_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("TM_MODE", "local")
     monkeypatch.setenv("TM_LOCAL_DIR", str(tmp_path))
     monkeypatch.setenv("ANTHROPIC_API_BASE_URL", "http://127.0.0.1:9")  # nothing listens: never called here
+    from local.secret_manager_server import LocalSecretManager
+
+    secret_manager = LocalSecretManager()
+    secret_manager.start()
+    monkeypatch.setenv("TM_SECRET_MANAGER_EMULATOR_HOST", secret_manager.host)
+    from google.cloud import pubsub_v1
+
+    publisher = pubsub_v1.PublisherClient()
+    for topic in topology.TOPICS:  # the functions publish to them
+        publisher.create_topic(name=publisher.topic_path(project_id, topic))
     for name in dir(bootstrap):
         fn = getattr(bootstrap, name)
         if hasattr(fn, "cache_clear"):
             fn.cache_clear()
     yield
+    secret_manager.stop()
     for name in dir(bootstrap):
         fn = getattr(bootstrap, name)
         if hasattr(fn, "cache_clear"):
@@ -85,7 +96,7 @@ def test_costing_of_a_range_without_usage_writes_empty_days(env: None, firestore
         .document("2026-11-01")
         .get()
     )
-    assert doc.exists and doc.get("rows") == [] and doc.get("hours_collected") == 0
+    assert doc.exists and doc.get("row_count") == 0 and doc.get("hours_collected") == 0
 
 
 def test_api_function_answers_with_auth(env: None) -> None:
@@ -95,6 +106,14 @@ def test_api_function_answers_with_auth(env: None) -> None:
     assert r.status_code == 401 and r.get_json()["error"]["code"] == "unauthenticated"
     from shared.auth import LocalTokenIssuer
 
-    token = LocalTokenIssuer(bootstrap.config().local_dir, bootstrap.config().auth_audience).issue("t9")
-    r = api.get("/v1/accounts", headers={"Authorization": f"Bearer {token}"})
+    issuer = LocalTokenIssuer(bootstrap.config().local_dir, bootstrap.config().auth_audience)
+    r = api.get("/v1/accounts", headers={"Authorization": f"Bearer {issuer.issue('t9', user_id='u1')}"})
+    assert r.status_code == 403  # signed in, but not a member of t9
+    r = api.post(
+        "/v1/tenants",
+        headers={"Authorization": f"Bearer {issuer.issue(None, user_id='u1')}"},
+        json={"id": "t9", "name": "T9"},
+    )
+    assert r.status_code == 201
+    r = api.get("/v1/accounts", headers={"Authorization": f"Bearer {issuer.issue('t9', user_id='u1')}"})
     assert r.status_code == 200 and r.get_json() == {"accounts": []}

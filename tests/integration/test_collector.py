@@ -20,12 +20,14 @@ from shared.costing import price_day
 from shared.money import to_cents
 from shared.pricing import default_catalogue
 from shared.providers.anthropic import AnthropicAdminClient, parse_usage_result
+from shared.services.billing import BilledLedgerCollector
 from shared.services.collector import CollectorService
 from shared.services.costing import CostingService
 from shared.services.usage_query import UsageQuery, UsageQueryService
 from shared.usage import hour_id, merge_rows
 from tests.fakes import (
     FakeAccountStore,
+    FakeBilledCostStore,
     FakeClock,
     FakeCostStore,
     FakeUsageStore,
@@ -46,6 +48,7 @@ class Rig:
         self.accounts = FakeAccountStore()
         self.usage = FakeUsageStore()
         self.costs = FakeCostStore(self.usage)
+        self.billed = FakeBilledCostStore()
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()
         self.http = httpx.Client(timeout=10)
@@ -75,6 +78,7 @@ class Rig:
             budget_seconds=budget,
             clock=self.clock,
             monotonic=lambda: self.mono[0],
+            billed=BilledLedgerCollector(self.billed, clock=self.clock, monotonic=lambda: self.mono[0]),
         )
         day0 = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
         self.account = Account(
@@ -150,8 +154,8 @@ def test_first_sync_imports_history_exactly_and_with_minimum_requests(rig: Rig) 
     assert outcome.hours_written == hours == 30 * 24 + 15
     for h in (start, start + timedelta(hours=200), NOW.replace(minute=0) - timedelta(hours=1)):
         assert stored_rows(rig, h) == expected_rows(rig.sim, h)
-    # One usage request per 168 hours, plus the key and workspace name lists.
-    assert outcome.provider_requests == math.ceil(hours / 168) + 2
+    # One usage request per 168 hours, the key and workspace name lists, one cost report request per 31 days.
+    assert outcome.provider_requests == math.ceil(hours / 168) + 2 + 1
     account = rig.stored()
     assert account.status == STATUS_CONNECTED and account.synced_through == end
     assert account.next_sync_at == NOW + timedelta(hours=1) and account.lease_until is None
@@ -173,7 +177,7 @@ def test_hourly_sync_rereads_the_trailing_window_and_picks_up_restatements(rig: 
     assert outcome.status == "done"
     assert outcome.hours_written == 48 + 1  # the 48 hours before this one, and the current hour
     assert stored_rows(rig, restated) == {}  # the provider removed it, so must we
-    assert outcome.provider_requests == 1 + 2
+    assert outcome.provider_requests == 1 + 2 + 1  # usage, names, and the cost report of the last 3 days
 
 
 def test_rate_limit_and_overload_are_retried_with_retry_after(rig: Rig) -> None:

@@ -11,14 +11,24 @@ from werkzeug.wrappers import Request
 
 from shared.api.app import ApiApp
 from shared.api.openapi import build_openapi
-from shared.auth import LocalTokenIssuer
+from shared.auth import LocalTokenIssuer, MembershipCache
+from shared.pricing import default_catalogue
 from shared.providers.anthropic import Organization
 from shared.services.accounts import AccountService
+from shared.services.explain import ExplainService
+from shared.services.reconciliation import ReconciliationService
+from shared.services.settings import SettingsService
+from shared.services.tenancy import TenancyService
 from shared.services.usage_query import UsageQueryService
+from shared.tenancy import Member, Tenant
 from tests.fakes import (
     FakeAccountStore,
+    FakeAuditLog,
+    FakeBilledCostStore,
     FakeClock,
     FakeCostStore,
+    FakeSettingsStore,
+    FakeTenantStore,
     FakeUsageStore,
     FakeVerifier,
     MemorySecretStore,
@@ -37,12 +47,24 @@ class World:
         self.accounts = FakeAccountStore()
         self.usage = FakeUsageStore()
         self.costs = FakeCostStore(self.usage)
+        self.billed = FakeBilledCostStore()
+        self.settings = FakeSettingsStore()
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()
         self.verifier = FakeVerifier()
         self.verifier.orgs[GOOD_KEY] = Organization("org_1", "Org One")
         self.verifier.orgs[OTHER_KEY] = Organization("org_2", "Org Two")
         self.issuer = LocalTokenIssuer(tmp / "auth", "test-project")
+        self.tenants = FakeTenantStore()
+        self.audit = FakeAuditLog()
+        self.purged: list[tuple[str, str]] = []
+        world = self
+
+        class Purger:
+            def purge_account_data(self, tenant_id: str, account_id: str) -> int:
+                world.purged.append((tenant_id, account_id))
+                return 7
+
         self.account_service = AccountService(
             accounts=self.accounts,
             secrets=self.secrets,
@@ -52,12 +74,24 @@ class World:
             history_days=30,
             topic_collect_requests="collect",
             clock=self.clock,
+            tenants=self.tenants,
+            audit=self.audit,
+            purger=Purger(),
         )
+        self.memberships = MembershipCache(lambda t, u: m.role if (m := self.tenants.get_member(t, u)) else None, ttl=0)
+        self.tenancy = TenancyService(self.tenants, self.audit, self.memberships, clock=self.clock)
         self.app = ApiApp(
             verifier=self.issuer.verifier(),
+            memberships=self.memberships,
             services={
                 "accounts": lambda: self.account_service,
-                "usage": lambda: UsageQueryService(self.accounts, self.costs),
+                "usage": lambda: UsageQueryService(
+                    self.accounts, self.costs, self.tenants, today=lambda: self.clock.now.date()
+                ),
+                "tenancy": lambda: self.tenancy,
+                "reconciliation": lambda: ReconciliationService(self.accounts, self.costs, self.billed, self.clock),
+                "explain": lambda: ExplainService(self.accounts, self.costs, default_catalogue),
+                "settings": lambda: SettingsService(self.settings),
             },
             openapi=build_openapi,
             max_body_bytes=4096,
@@ -69,8 +103,13 @@ class World:
 
         self.client = Client(wsgi)
 
-    def token(self, tenant: str = "t1", role: str = "owner") -> dict[str, str]:
-        return {"Authorization": "Bearer " + self.issuer.issue(tenant, role=role)}
+    def token(self, tenant: str = "t1", role: str = "owner", user: str | None = None) -> dict[str, str]:
+        """A signed-in member of ``tenant`` with ``role`` (the tenant and membership are created)."""
+        user = user or f"user-{role}-{tenant}"
+        if tenant not in self.tenants.tenants:
+            self.tenants.tenants[tenant] = Tenant(id=tenant)
+        self.tenants.put_member(tenant, Member(user, role))
+        return {"Authorization": "Bearer " + self.issuer.issue(tenant, user_id=user)}
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def test_connect_verifies_key_and_stores_only_a_reference(world: World) -> None:
     assert GOOD_KEY not in json.dumps(body)
     stored = world.accounts.get("t1", body["id"])
     assert stored is not None and GOOD_KEY not in repr(stored)
-    assert world.secrets.get(stored.secret_ref) == GOOD_KEY
+    assert world.secrets.get("t1", stored.id, stored.secret_ref) == GOOD_KEY
     assert world.publisher.on("collect") == [
         {"tenant_id": "t1", "account_id": body["id"], "reason": "connect", "requested_at": world.clock.now.isoformat()}
     ]
@@ -159,7 +159,7 @@ def test_tenants_cannot_see_or_touch_each_other(world: World) -> None:
         assert world.client.open(path, method=method, headers=other).status_code == 404
     assert world.client.get("/v1/accounts", headers=other).get_json() == {"accounts": []}
     r = world.client.get(f"/v1/usage?from=2026-11-01&to=2026-11-02&account_id={account['id']}", headers=other)
-    assert r.status_code == 422 and r.get_json()["error"]["field"] == "account_id"
+    assert r.status_code == 404 and r.get_json()["error"]["field"] == "account_id"
     assert world.accounts.get("t1", account["id"]).status == "syncing"  # untouched
 
 
