@@ -32,7 +32,8 @@ _ACCOUNT_TIME_FIELDS = {
 }
 
 
-def _utc(value: Any) -> datetime | None:
+def utc_timestamp(value: Any) -> datetime | None:
+    """A stored timestamp as a plain aware UTC datetime (None stays None)."""
     if value is None:
         return None
     if not isinstance(value, datetime):
@@ -58,7 +59,7 @@ def account_from_doc(doc: dict[str, Any]) -> Account:
     known = {f.name for f in fields(Account)}
     data = {k: v for k, v in doc.items() if k in known}
     for name in _ACCOUNT_TIME_FIELDS & data.keys():
-        data[name] = _utc(data[name])
+        data[name] = utc_timestamp(data[name])
     data["extra"] = dict(data.get("extra") or {})
     return Account(**data)
 
@@ -226,7 +227,7 @@ def bucket_to_doc(account_id: str, bucket: UsageBucket, fetched_at: datetime) ->
 
 
 def bucket_from_doc(doc: dict[str, Any]) -> UsageBucket:
-    hour = _utc(doc["hour_start"])
+    hour = utc_timestamp(doc["hour_start"])
     assert hour is not None
     rows = _rows_field(
         doc["rows"],
@@ -250,7 +251,7 @@ def cost_hour_to_doc(tenant_id: str, hour: CostHour) -> dict[str, Any]:
 
 
 def cost_hour_from_doc(doc: dict[str, Any]) -> CostHour:
-    hour = _utc(doc["hour_start"])
+    hour = utc_timestamp(doc["hour_start"])
     assert hour is not None
     return CostHour(
         account_id=doc["account_id"],

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from google.api_core import exceptions
 from google.cloud import firestore
 
+from shared.adapters.codec import utc_timestamp
 from shared.alerts.model import (
     DELIVERY_DELIVERED,
     DELIVERY_SENDING,
@@ -31,18 +32,8 @@ from shared.alerts.ports import Claim
 from shared.money import parse_usd, usd
 
 
-def _utc(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a timestamp, got {type(value).__name__}")
-    return datetime(
-        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, tzinfo=UTC
-    )
-
-
 def _must_utc(value: Any) -> datetime:
-    out = _utc(value)
+    out = utc_timestamp(value)
     if out is None:
         raise TypeError("expected a timestamp, got None")
     return out
@@ -174,8 +165,8 @@ def delivery_from_doc(d: dict[str, Any]) -> Delivery:
         status=d.get("status", ""),
         attempts=int(d.get("attempts", 0)),
         last_error=d.get("last_error"),
-        last_attempt_at=_utc(d.get("last_attempt_at")),
-        delivered_at=_utc(d.get("delivered_at")),
+        last_attempt_at=utc_timestamp(d.get("last_attempt_at")),
+        delivered_at=utc_timestamp(d.get("delivered_at")),
         duplicates_skipped=int(d.get("duplicates_skipped", 0)),
     )
 
@@ -282,7 +273,7 @@ class FirestoreAlertStore(_Base):
             status = data.get("status")
             if status == DELIVERY_DELIVERED:
                 return Claim("done")
-            lease = _utc(data.get("lease_until"))
+            lease = utc_timestamp(data.get("lease_until"))
             if status == DELIVERY_SENDING and lease is not None and lease > now:
                 return Claim("busy")
             attempt = int(data.get("attempts", 0)) + 1

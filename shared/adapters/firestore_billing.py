@@ -10,11 +10,12 @@ Layout (scoped by tenant, beside the usage documents of shared.adapters.firestor
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from google.cloud import firestore
 
+from shared.adapters.codec import utc_timestamp
 from shared.billing import BilledCost, BilledDay, LedgerState
 from shared.money import parse_usd, usd
 from shared.rate_cards import RateCard
@@ -32,16 +33,6 @@ _LINE_FIELDS = (
     "inference_geo",
     "description",
 )
-
-
-def _utc(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a timestamp, got {type(value).__name__}")
-    return datetime(
-        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, tzinfo=UTC
-    )
 
 
 def billed_day_to_doc(tenant_id: str, billed: BilledDay) -> dict[str, Any]:
@@ -63,7 +54,7 @@ def billed_day_from_doc(doc: dict[str, Any]) -> BilledDay:
         BilledCost(day=day, **{f: m.get(f) for f in _LINE_FIELDS}, amount_usd=parse_usd(m["amount_usd"]))
         for m in doc.get("lines", [])
     )
-    return BilledDay(account_id=doc["account_id"], day=day, lines=lines, read_at=_utc(doc.get("read_at")))
+    return BilledDay(account_id=doc["account_id"], day=day, lines=lines, read_at=utc_timestamp(doc.get("read_at")))
 
 
 class FirestoreBilledCostStore:
@@ -105,7 +96,7 @@ class FirestoreBilledCostStore:
         through = data.get("read_through")
         return LedgerState(
             read_through=date.fromisoformat(through) if through else None,
-            last_read_at=_utc(data.get("last_read_at")),
+            last_read_at=utc_timestamp(data.get("last_read_at")),
             last_error=data.get("last_error"),
         )
 
@@ -181,7 +172,7 @@ class FirestorePricingStateStore:
     def get_pricing_state(self, tenant_id: str, account_id: str) -> PricingState:
         snap = self._ref(tenant_id, account_id).get()
         data = (snap.to_dict() or {}) if snap.exists else {}
-        return PricingState(data.get("catalogue_version"), _utc(data.get("requested_at")))
+        return PricingState(data.get("catalogue_version"), utc_timestamp(data.get("requested_at")))
 
     def set_pricing_state(self, tenant_id: str, account_id: str, state: PricingState) -> None:
         self._ref(tenant_id, account_id).set(

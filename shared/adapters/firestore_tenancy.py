@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import secrets as pysecrets
-from datetime import UTC, datetime
 from typing import Any
 
 from google.cloud import firestore
 
+from shared.adapters.codec import utc_timestamp
 from shared.tenancy import AuditEntry, Member, Tenant
 
 USAGE_COLLECTIONS = ("usage_hours", "cost_hours", "cost_days", "billed_days", "meta")
-
-
-def _utc(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    return datetime(
-        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, tzinfo=UTC
-    )
 
 
 class FirestoreTenantStore:
@@ -38,7 +30,7 @@ class FirestoreTenantStore:
             name=d.get("name", ""),
             plan=d.get("plan") or "free",
             history_days_override=d.get("history_days_override"),
-            created_at=_utc(d.get("created_at")),
+            created_at=utc_timestamp(d.get("created_at")),
         )
 
     def create_tenant(self, tenant: Tenant, owner: Member) -> bool:
@@ -80,7 +72,7 @@ class FirestoreTenantStore:
             role=d["role"],
             email=d.get("email"),
             added_by=d.get("added_by"),
-            added_at=_utc(d.get("added_at")),
+            added_at=utc_timestamp(d.get("added_at")),
         )
 
     def get_member(self, tenant_id: str, user_id: str) -> Member | None:
@@ -122,7 +114,7 @@ class FirestoreAuditLog:
         out = []
         for s in snaps:
             d = s.to_dict() or {}
-            at = _utc(d.get("at"))
+            at = utc_timestamp(d.get("at"))
             assert at is not None
             out.append(
                 AuditEntry(

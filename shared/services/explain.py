@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.errors import BadRequest, InvalidInput, NotFound
+from shared.errors import BadRequest, InvalidInput
 from shared.money import ZERO, cost_of_tokens, usd
 from shared.ports import AccountStore, CostStore
 from shared.pricing import Catalogue, CostBreakdown, cost_breakdown
+from shared.services.scope import accounts_in_scope
 from shared.usage import COST_CLASSES, TOKEN_CLASSES, Dimensions, TokenCounts
 
 MAX_RANGE_DAYS = 93
@@ -68,12 +69,7 @@ class ExplainService:
 
     def explain(self, tenant_id: str, q: ExplainQuery) -> dict[str, Any]:
         q.validate()
-        accounts = self.accounts.list(tenant_id)
-        if q.account_id is not None:
-            accounts = [a for a in accounts if a.id == q.account_id]
-            if not accounts:
-                # Same answer whether the id exists in another tenant or nowhere: no existence leak.
-                raise NotFound(f"no account {q.account_id}", field="account_id")
+        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
         provider_of = {a.id: a.provider for a in accounts}
         lines: dict[tuple[str, date, tuple[str | None, ...]], _Line] = {}
         documents = 0

@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.errors import BadRequest, NotFound
+from shared.errors import BadRequest
 from shared.money import ZERO, to_cents, usd
 from shared.ports import AccountStore, BilledCostStore, CostStore
 from shared.reconciliation import EXPLAINED, MATCHED, SETTLING_TIME, UNEXPLAINED, Line, reconcile
+from shared.services.scope import accounts_in_scope
 
 MAX_RANGE_DAYS = 400
 
@@ -91,12 +92,8 @@ class ReconciliationService:
 
     def reconcile(self, tenant_id: str, q: ReconciliationQuery) -> dict[str, Any]:
         q.validate()
-        accounts = [a for a in self.accounts.list(tenant_id) if a.provider == "anthropic"]
-        if q.account_id is not None:
-            accounts = [a for a in accounts if a.id == q.account_id]
-            if not accounts:
-                # Same answer whether the id exists in another tenant or nowhere: no existence leak.
-                raise NotFound(f"no account {q.account_id}", field="account_id")
+        # The cost report is Anthropic's: only its accounts have a billed ledger.
+        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id, lambda a: a.provider == "anthropic")
         ids = [a.id for a in accounts]
         now = self.clock()
         cost_days = list(self.costs.read_days(tenant_id, ids, q.start, q.end)) if ids else []

@@ -14,13 +14,14 @@ from typing import Any
 
 from shared.accounts import Account
 from shared.aggregates import CostRow
-from shared.errors import BadRequest, InvalidInput, NotFound
+from shared.errors import BadRequest, InvalidInput
 from shared.money import ZERO, usd
 from shared.ports import AccountStore, CostStore, Names, TenantSettingsStore, TenantStore
 from shared.pricing import CostBreakdown
 from shared.rate_cards import RateCardDiscount
 from shared.reconciliation import SETTLING_TIME
 from shared.services.local_days import DayReader, local_range
+from shared.services.scope import accounts_in_scope
 from shared.settings import TenantSettings, time_zone
 from shared.usage import CONSOLE_KEY_NAME, COST_CLASSES, DEFAULT_WORKSPACE_NAME, TokenCounts, utc_hour
 
@@ -164,12 +165,7 @@ class UsageQueryService:
     def query(self, tenant_id: str, q: UsageQuery) -> dict[str, Any]:
         q.validate()
         self.check_plan_window(tenant_id, q.start)
-        accounts = self.accounts.list(tenant_id)
-        if q.account_id is not None:
-            accounts = [a for a in accounts if a.id == q.account_id]
-            if not accounts:
-                # Same answer whether the id exists in another tenant or nowhere: no existence leak.
-                raise NotFound(f"no account {q.account_id}", field="account_id")
+        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
         by_id = {a.id: a for a in accounts}
         names = self.accounts.get_names(tenant_id, list(by_id)) if accounts else {}
         ids = list(by_id)
