@@ -7,7 +7,7 @@ priority tier (Anthropic: unpriced), long context (``context_window`` 200k-1M), 
 spread over 2026 (so dated prices and the end of the long-context premium are crossed).
 
 Timed:
-- ours: ``shared.costing.price_day`` for each account-day (what the costing function runs for a day,
+- ours: ``shared.pricing.costing.price_day`` for each account-day (what the costing function runs for a day,
   without Firestore): a quote per row (memoized per pricing dimensions and day), exact Decimal costs per
   token class, the day's aggregate and its per-hour subtotals.
 - reference: ``genai_prices.calc_price`` once per row (building its ``Usage`` included), the way a
@@ -37,9 +37,9 @@ from decimal import Decimal
 
 from genai_prices import Usage, calc_price
 
-from shared.costing import price_day
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import default_catalogue
-from shared.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.pricing.costing import price_day
 
 ANTHROPIC = (
     "claude-opus-4-6",

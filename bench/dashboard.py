@@ -60,7 +60,7 @@ def measure(
 
 def raw_rows_in(db: Any, account_id: str, start: date, end: date) -> int:
     from shared.adapters.firestore import FirestoreUsageStore
-    from shared.usage import utc_hour
+    from shared.domain.usage import utc_hour
 
     store = FirestoreUsageStore(db)
     first = utc_hour(NOW).replace(year=start.year, month=start.month, day=start.day, hour=0)
@@ -74,8 +74,8 @@ def http_client(project: str, tmp: Path) -> tuple[Any, httpx.Client]:
 
     from local.wiring import start_functions
     from shared.adapters.firestore_tenancy import FirestoreTenantStore
-    from shared.auth import LocalTokenIssuer
-    from shared.tenancy import Member, Tenant
+    from shared.domain.tenancy import Member, Tenant
+    from shared.security.auth import LocalTokenIssuer
 
     env = {"GOOGLE_CLOUD_PROJECT": project, "TM_MODE": "local", "TM_LOCAL_DIR": str(tmp / "local")}
     functions = start_functions(env, tmp / "logs")

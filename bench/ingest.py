@@ -150,7 +150,7 @@ class TimedTransport(httpx.HTTPTransport):
 
 
 def new_account(tenant_id: str, account_id: str, days: int, secret_ref: str) -> Any:
-    from shared.accounts import STATUS_SYNCING, Account
+    from shared.domain.accounts import STATUS_SYNCING, Account
 
     day0 = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
     return Account(

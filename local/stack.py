@@ -142,7 +142,7 @@ def main() -> int:
         scheduler.start()
         cleanup.append(scheduler)
 
-        from shared.auth import LocalTokenIssuer
+        from shared.security.auth import LocalTokenIssuer
 
         issuer = LocalTokenIssuer(local_dir, project)
         api = f"http://127.0.0.1:{api_port}"

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from local.wiring import ROOT
-from shared.auth import LocalTokenIssuer
-from shared.tenancy import ROLES, Member, Tenant
+from shared.domain.tenancy import ROLES, Member, Tenant
+from shared.security.auth import LocalTokenIssuer
 
 
 def main() -> None:

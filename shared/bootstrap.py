@@ -46,7 +46,7 @@ def secret_backend() -> Any:
 def secret_store() -> SecretStore:
     """Account keys sealed with AES-256-GCM by us, stored in Secret Manager (the local gRPC server
     when TM_SECRET_MANAGER_EMULATOR_HOST is set)."""
-    from shared.keyvault import AccountKeyVault, sealing_keyring
+    from shared.security.keyvault import AccountKeyVault, sealing_keyring
 
     cfg = config()
     backend = secret_backend()
@@ -167,7 +167,7 @@ def repricing_service() -> Any:
 def alert_sealer() -> Any:
     """Seals webhook signing secrets: the provider keys' sealing keyring, with associated data of its own
     (shared.alerts.delivery.channel_aad), so a sealed channel secret cannot pass for anything else."""
-    from shared.keyvault import sealing_keyring
+    from shared.security.keyvault import sealing_keyring
 
     cfg = config()
     return sealing_keyring(secret_backend(), cfg.sealing_key_secret, create=cfg.is_local)
@@ -254,10 +254,10 @@ def tenant_store() -> Any:
 
 def _token_verifier(cfg: Config) -> Any:
     if cfg.auth_mode == "local":
-        from shared.auth import LocalTokenIssuer
+        from shared.security.auth import LocalTokenIssuer
 
         return LocalTokenIssuer(cfg.local_dir, cfg.auth_audience).verifier()
-    from shared.auth import firebase_verifier
+    from shared.security.auth import firebase_verifier
 
     return firebase_verifier(cfg.auth_audience, cfg.auth_jwks_url)
 
@@ -350,7 +350,7 @@ def api_app() -> Any:
             email_configured=_smtp_settings(cfg).configured,
         )
 
-    from shared.auth import MembershipCache
+    from shared.security.auth import MembershipCache
 
     def member_role(tenant_id: str, user_id: str) -> str | None:
         member = tenant_store().get_member(tenant_id, user_id)

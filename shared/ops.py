@@ -15,7 +15,7 @@ import sys
 
 from shared import bootstrap
 from shared.adapters.firestore import FirestoreAccountStore
-from shared.keyvault import AccountKeyVault, add_sealing_key_version, reseal_all
+from shared.security.keyvault import AccountKeyVault, add_sealing_key_version, reseal_all
 
 
 def rotate_sealing_key(disable_old: bool) -> int:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from shared.accounts import Account
-from shared.aggregates import CostDay, CostHour
-from shared.billing import BilledDay, LedgerState
-from shared.settings import TenantSettings
-from shared.tenancy import AuditEntry, Member, Tenant
-from shared.usage import UsageBucket
+from shared.domain.accounts import Account
+from shared.domain.billed import BilledDay, LedgerState
+from shared.domain.priced import CostDay, CostHour
+from shared.domain.settings import TenantSettings
+from shared.domain.tenancy import AuditEntry, Member, Tenant
+from shared.domain.usage import UsageBucket
 
 
 class AccountStore(Protocol):

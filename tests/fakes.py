@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shared.accounts import Account
-from shared.aggregates import CostDay, CostHour
-from shared.billing import BilledDay, LedgerState
+from shared.domain.accounts import Account
+from shared.domain.billed import BilledDay, LedgerState
+from shared.domain.priced import CostDay, CostHour
+from shared.domain.settings import TenantSettings
+from shared.domain.usage import UsageBucket, hour_id, hours_between
 from shared.ports import Names
 from shared.providers.anthropic import Organization
-from shared.settings import TenantSettings
-from shared.usage import UsageBucket, hour_id, hours_between
 
 
 class FakeClock:
@@ -189,7 +189,7 @@ class FakeTenantStore:
     def set_plan(self, tenant_id: str, plan: str, history_days_override: int | None) -> None:
         from dataclasses import replace
 
-        from shared.tenancy import Tenant
+        from shared.domain.tenancy import Tenant
 
         current = self.tenants.get(tenant_id) or Tenant(id=tenant_id)
         self.tenants[tenant_id] = replace(current, plan=plan, history_days_override=history_days_override)

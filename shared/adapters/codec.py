@@ -12,12 +12,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.accounts import Account
-from shared.aggregates import CostDay, CostHour, CostRow
-from shared.hourly import HourlySplit
-from shared.money import ZERO, parse_usd
+from shared.domain.accounts import Account
+from shared.domain.hourly import HourlySplit
+from shared.domain.money import ZERO, parse_usd
+from shared.domain.priced import CostDay, CostHour, CostRow
+from shared.domain.usage import COST_CLASSES, DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import CostBreakdown
-from shared.usage import COST_CLASSES, DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow
 
 _ACCOUNT_TIME_FIELDS = {
     "created_at",
@@ -272,7 +272,7 @@ def cost_day_to_doc(tenant_id: str, day: CostDay, built_at: datetime) -> dict[st
         "built_at": built_at,
         "row_count": len(day.rows),
         "rows": pack_cost_rows(day.rows),
-        "hourly": pack_text(day.hourly.text),  # one value: cheap to store and to skip (see shared.hourly)
+        "hourly": pack_text(day.hourly.text),  # one value: cheap to store and to skip (see shared.domain.hourly)
     }
 
 

@@ -18,11 +18,11 @@ from typing import Any
 
 from google.cloud import firestore
 
-from shared.accounts import Account
 from shared.adapters import codec
-from shared.aggregates import CostDay, CostHour
+from shared.domain.accounts import Account
+from shared.domain.priced import CostDay, CostHour
+from shared.domain.usage import UsageBucket, hour_id, hours_between
 from shared.ports import Names
-from shared.usage import UsageBucket, hour_id, hours_between
 
 BATCH_LIMIT = 500  # Firestore's maximum writes per batch
 

@@ -29,7 +29,7 @@ from shared.alerts.model import (
     Delivery,
 )
 from shared.alerts.ports import Claim
-from shared.money import parse_usd, usd
+from shared.domain.money import parse_usd, usd
 
 
 def _must_utc(value: Any) -> datetime:

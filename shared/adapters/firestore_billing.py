@@ -16,11 +16,11 @@ from typing import Any
 from google.cloud import firestore
 
 from shared.adapters.codec import utc_timestamp
-from shared.billing import BilledCost, BilledDay, LedgerState
-from shared.money import parse_usd, usd
-from shared.rate_cards import RateCard
+from shared.domain.billed import BilledCost, BilledDay, LedgerState
+from shared.domain.money import parse_usd, usd
+from shared.domain.rate_cards import RateCard
+from shared.domain.settings import UTC_NAME, TenantSettings
 from shared.services.repricing import PricingState
-from shared.settings import UTC_NAME, TenantSettings
 
 BATCH_LIMIT = 500
 _LINE_FIELDS = (

@@ -8,7 +8,7 @@ from typing import Any
 from google.cloud import firestore
 
 from shared.adapters.codec import utc_timestamp
-from shared.tenancy import AuditEntry, Member, Tenant
+from shared.domain.tenancy import AuditEntry, Member, Tenant
 
 USAGE_COLLECTIONS = ("usage_hours", "cost_hours", "cost_days", "billed_days", "meta")
 

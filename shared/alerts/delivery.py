@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 
 class Sealer(Protocol):
-    """Seals and opens channel secrets (shared.sealing.Keyring)."""
+    """Seals and opens channel secrets (shared.security.sealing.Keyring)."""
 
     def seal(self, plaintext: str, aad: bytes) -> str: ...
 

@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.accounts import ROTATION_DAYS, STATUS_ERROR, Account
 from shared.alerts import rules
 from shared.alerts.model import (
     CONSOLE_KEY_SCOPE_ID,
@@ -36,9 +35,10 @@ from shared.alerts.model import (
 )
 from shared.alerts.ports import AlertStore, BudgetStore, ChannelStore
 from shared.alerts.spend import TenantSpend
-from shared.money import to_cents
+from shared.domain.accounts import ROTATION_DAYS, STATUS_ERROR, Account
+from shared.domain.money import to_cents
+from shared.domain.usage import utc_hour
 from shared.ports import AccountStore, CostStore, Names, Publisher
-from shared.usage import utc_hour
 
 log = logging.getLogger(__name__)
 

@@ -93,7 +93,7 @@ class Budget:
 class Channel:
     """Where alerts are delivered: a webhook (signed JSON or Slack-compatible) or email addresses.
 
-    ``sealed_secret`` is the webhook's signing secret sealed with AES-256-GCM (shared.sealing, the tenant
+    ``sealed_secret`` is the webhook's signing secret sealed with AES-256-GCM (shared.security.sealing, the tenant
     and channel ids as associated data); the secret itself is shown once, when it is made.
     """
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from shared.alerts.model import CONSOLE_KEY_SCOPE_ID, DEFAULT_WORKSPACE_SCOPE_ID
-from shared.money import ZERO
-from shared.usage import Dimensions
+from shared.domain.money import ZERO
+from shared.domain.usage import Dimensions
 
 PROVISIONAL_HOURS = 48
 """Hours younger than this may still be restated by the provider: spend from them is provisional."""

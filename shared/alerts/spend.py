@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from shared.aggregates import CostRow
 from shared.alerts.model import CONSOLE_KEY_SCOPE_ID
-from shared.money import ZERO
+from shared.domain.money import ZERO
+from shared.domain.priced import CostRow
+from shared.domain.usage import Dimensions, utc_hour
 from shared.ports import CostStore
-from shared.usage import Dimensions, utc_hour
 
 RowFilter = Callable[[str, Dimensions], bool]
 """(account_id, dims) -> whether the row counts."""

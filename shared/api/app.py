@@ -16,8 +16,8 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from shared.api.http import WRITE_ROLES, Ctx, Route, json_response
-from shared.auth import TENANT_HEADER, MembershipCache, Principal, TokenVerifier, requested_tenant
 from shared.errors import Forbidden, NotFound, TokenMeterError
+from shared.security.auth import TENANT_HEADER, MembershipCache, Principal, TokenVerifier, requested_tenant
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
-from shared.auth import Identity, Principal
 from shared.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge
+from shared.security.auth import Identity, Principal
 
 ACCOUNT_ID = re.compile(r"^acc_[0-9a-f]{16}$")
 WRITE_ROLES = ("owner", "admin")

@@ -7,9 +7,9 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from shared.accounts import Account
 from shared.api import models
 from shared.api.http import Ctx, Route, json_response, query_param
+from shared.domain.accounts import Account
 from shared.errors import InvalidInput
 from shared.services.accounts import AccountService
 

@@ -10,8 +10,8 @@ from shared.alerts.admin import AlertAdmin
 from shared.alerts.model import ALERT_KINDS, BUDGET_ID, CHANNEL_ID, KIND_TEST, Alert, Budget, Channel, Delivery
 from shared.api import models_alerts as m
 from shared.api.http import Ctx, Route, json_response, query_param
+from shared.domain.money import usd
 from shared.errors import InvalidInput, NotFound
-from shared.money import usd
 
 
 def _admin(ctx: Ctx) -> AlertAdmin:

@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 
 from shared.api import models_costs
 from shared.api.http import Ctx, Route, json_response
+from shared.domain.rate_cards import RateCard
 from shared.errors import InvalidInput
-from shared.rate_cards import RateCard
 from shared.services.settings import SettingsService
 
 

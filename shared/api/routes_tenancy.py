@@ -8,10 +8,10 @@ from werkzeug.wrappers import Response
 
 from shared.api import models
 from shared.api.http import Ctx, Route, json_response, query_param
+from shared.domain.tenancy import AuditEntry, Member, Tenant
 from shared.errors import InvalidInput
 from shared.services.accounts import AccountService
 from shared.services.tenancy import TenancyService
-from shared.tenancy import AuditEntry, Member, Tenant
 
 
 def _tenancy(ctx: Ctx) -> TenancyService:

@@ -13,8 +13,8 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
-from shared.money import ZERO, cost_of_tokens
-from shared.usage import Dimensions, TokenCounts
+from shared.domain.money import ZERO, cost_of_tokens
+from shared.domain.usage import Dimensions, TokenCounts
 
 if TYPE_CHECKING:
     from shared.pricing.catalogue import GenaiPricesCatalogue

@@ -38,8 +38,8 @@ from genai_prices import types as genai
 from genai_prices.data_snapshot import DataSnapshot, get_snapshot
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from shared.domain.usage import TOKEN_CLASSES, Dimensions
 from shared.pricing import PriceQuote, Rates
-from shared.usage import TOKEN_CLASSES, Dimensions
 
 OVERRIDES_PATH = Path(__file__).with_name("overrides.json")
 PROVIDERS = ("anthropic", "openai")

@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from shared.billing import BilledCost
+from shared.domain.billed import BilledCost
+from shared.domain.usage import DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
 from shared.providers.errors import (
     InvalidKey,
     MalformedResponse,
@@ -27,7 +28,6 @@ from shared.providers.errors import (
     ProviderError,
     ProviderUnavailable,
 )
-from shared.usage import DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
 
 log = logging.getLogger(__name__)
 

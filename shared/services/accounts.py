@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.accounts import (
+from shared.domain.accounts import (
     ANTHROPIC_ADMIN_KEY,
     ANTHROPIC_WORKSPACE_KEY_PREFIX,
     OPENAI_ADMIN_KEY_PREFIX,
@@ -21,6 +21,7 @@ from shared.accounts import (
     key_fingerprint,
     key_hint,
 )
+from shared.domain.tenancy import PLANS, AuditEntry
 from shared.errors import (
     Conflict,
     InvalidInput,
@@ -32,7 +33,6 @@ from shared.errors import (
 from shared.ports import AccountStore, AuditLog, Publisher, SecretStore, TenantStore, UsagePurger
 from shared.providers.anthropic import Organization
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
-from shared.tenancy import PLANS, AuditEntry
 
 log = logging.getLogger(__name__)
 

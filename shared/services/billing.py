@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from shared.accounts import Account
-from shared.billing import BilledCost, BilledDay, LedgerState
+from shared.domain.accounts import Account
+from shared.domain.billed import BilledCost, BilledDay, LedgerState
 from shared.ports import BilledCostStore
 from shared.providers.errors import ProviderError
 

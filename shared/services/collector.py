@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from shared.accounts import STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
-from shared.billing import BilledCost
+from shared.domain.accounts import STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
+from shared.domain.billed import BilledCost
+from shared.domain.usage import UsageBucket, hours_between, utc_hour
 from shared.ports import AccountStore, Names, Publisher, SecretStore, UsageStore
 from shared.providers.anthropic import Organization
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
-from shared.usage import UsageBucket, hours_between, utc_hour
 
 log = logging.getLogger(__name__)
 

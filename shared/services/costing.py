@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from shared.aggregates import CostDay, CostHour
-from shared.costing import price_day
+from shared.domain.priced import CostDay, CostHour
+from shared.domain.usage import UsageBucket, utc_hour
 from shared.ports import CostStore, Publisher
 from shared.pricing import Catalogue
-from shared.usage import UsageBucket, utc_hour
+from shared.pricing.costing import price_day
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.domain.money import ZERO, cost_of_tokens, usd
+from shared.domain.usage import COST_CLASSES, TOKEN_CLASSES, Dimensions, TokenCounts
 from shared.errors import BadRequest, InvalidInput
-from shared.money import ZERO, cost_of_tokens, usd
 from shared.ports import AccountStore, CostStore
 from shared.pricing import Catalogue, CostBreakdown, cost_breakdown
 from shared.services.scope import accounts_in_scope
-from shared.usage import COST_CLASSES, TOKEN_CLASSES, Dimensions, TokenCounts
 
 MAX_RANGE_DAYS = 93
 FILTER_FIELDS = ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id", "api_key_id")

@@ -1,7 +1,7 @@
 """Days as the tenant sees them: priced usage cut into calendar days of a time zone, from daily documents.
 
 In UTC a day is one daily aggregate per account. In another zone a local day spans two UTC days; the
-aggregates carry per-hour subtotals (shared.hourly), so N local days are cut from the N + 1 UTC daily
+aggregates carry per-hour subtotals (shared.domain.hourly), so N local days are cut from the N + 1 UTC daily
 documents that overlap them: still about one document per account and day, correct across daylight-saving
 changes (a local day of 23 or 25 hours takes exactly its hours). Hours are assigned to the local day they
 start in (in zones offset by a half or quarter hour, the hour that straddles midnight goes to the day it
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.aggregates import CostDay, CostRow, sum_rows
-from shared.hourly import split_rows
+from shared.domain.hourly import split_rows
+from shared.domain.priced import CostDay, CostRow, sum_rows
+from shared.domain.settings import UTC_NAME
 from shared.ports import CostStore
 from shared.pricing import CostBreakdown
-from shared.settings import UTC_NAME
 
 
 @dataclass(frozen=True, slots=True)

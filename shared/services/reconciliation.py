@@ -1,7 +1,7 @@
 """Answering "does what we computed match what the provider billed?" for a tenant's accounts.
 
 Reads one priced daily aggregate and one billed-ledger document per account and day, whatever the row
-count, and sets them side by side (see shared.reconciliation for the rules).
+count, and sets them side by side (see shared.domain.reconciliation for the rules).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from shared.domain.money import ZERO, to_cents, usd
+from shared.domain.reconciliation import EXPLAINED, MATCHED, SETTLING_TIME, UNEXPLAINED, Line, reconcile
 from shared.errors import BadRequest
-from shared.money import ZERO, to_cents, usd
 from shared.ports import AccountStore, BilledCostStore, CostStore
-from shared.reconciliation import EXPLAINED, MATCHED, SETTLING_TIME, UNEXPLAINED, Line, reconcile
 from shared.services.scope import accounts_in_scope
 
 MAX_RANGE_DAYS = 400

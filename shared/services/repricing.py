@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from shared.money import ZERO, usd
+from shared.domain.money import ZERO, usd
 from shared.ports import AccountStore, CostStore, Publisher
 from shared.pricing import Catalogue
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from shared.accounts import Account
+from shared.domain.accounts import Account
 from shared.errors import NotFound
 from shared.ports import AccountStore
 

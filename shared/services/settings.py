@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from shared.domain.money import usd
+from shared.domain.rate_cards import RateCard
+from shared.domain.settings import TenantSettings
 from shared.errors import InvalidInput
-from shared.money import usd
 from shared.ports import TenantSettingsStore
-from shared.rate_cards import RateCard
-from shared.settings import TenantSettings
 
 
 def card_out(card: RateCard) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.auth import TENANT_ID
+from shared.domain.tenancy import ROLES, AuditEntry, Member, Tenant
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ports import AuditLog, TenantStore
-from shared.tenancy import ROLES, AuditEntry, Member, Tenant
+from shared.security.auth import TENANT_ID
 
 
 @dataclass

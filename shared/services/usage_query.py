@@ -12,18 +12,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.accounts import Account
-from shared.aggregates import CostRow
+from shared.domain.accounts import Account
+from shared.domain.money import ZERO, usd
+from shared.domain.priced import CostRow
+from shared.domain.rate_cards import RateCardDiscount
+from shared.domain.reconciliation import SETTLING_TIME
+from shared.domain.settings import TenantSettings, time_zone
+from shared.domain.usage import CONSOLE_KEY_NAME, COST_CLASSES, DEFAULT_WORKSPACE_NAME, TokenCounts, utc_hour
 from shared.errors import BadRequest, InvalidInput
-from shared.money import ZERO, usd
 from shared.ports import AccountStore, CostStore, Names, TenantSettingsStore, TenantStore
 from shared.pricing import CostBreakdown
-from shared.rate_cards import RateCardDiscount
-from shared.reconciliation import SETTLING_TIME
 from shared.services.local_days import DayReader, local_range
 from shared.services.scope import accounts_in_scope
-from shared.settings import TenantSettings, time_zone
-from shared.usage import CONSOLE_KEY_NAME, COST_CLASSES, DEFAULT_WORKSPACE_NAME, TokenCounts, utc_hour
 
 GROUP_FIELDS = ("model", "api_key", "workspace", "account", "day", "week", "hour", "service_tier")
 MAX_RANGE_DAYS = 400

@@ -17,8 +17,8 @@ from local.secret_manager_server import LocalSecretManager
 from local.wiring import FunctionsHost, create_topology, start_functions
 from shared import topology
 from shared.adapters.firestore_tenancy import FirestoreTenantStore
-from shared.auth import LocalTokenIssuer
-from shared.tenancy import Member, Tenant
+from shared.domain.tenancy import Member, Tenant
+from shared.security.auth import LocalTokenIssuer
 
 KEY = "sk-ant-admin01-" + "E" * 40 + "e2e1"
 HISTORY_DAYS = 10

@@ -28,7 +28,7 @@ from local.procs import free_port
 from local.secret_manager_server import LocalSecretManager
 from local.wiring import FunctionsHost, create_topology, start_functions
 from shared import topology
-from shared.auth import LocalTokenIssuer
+from shared.security.auth import LocalTokenIssuer
 
 pytestmark = pytest.mark.emulators
 KEY_A = "sk-ant-admin01-" + "A" * 40 + "alr1"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.keyvault import account_secret_id
+from shared.security.keyvault import account_secret_id
 from tests.e2e.conftest import KEY, Stack, drain_tap
 
 pytestmark = pytest.mark.emulators

@@ -17,7 +17,7 @@ import pytest
 from google.cloud import firestore
 
 from shared import topology
-from shared.money import to_cents
+from shared.domain.money import to_cents
 from tests.e2e.conftest import HISTORY_DAYS, KEY, Stack, drain_tap
 
 pytestmark = pytest.mark.emulators

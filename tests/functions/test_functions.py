@@ -104,7 +104,7 @@ def test_api_function_answers_with_auth(env: None) -> None:
     assert api.get("/v1/openapi.json").status_code == 200
     r = api.get("/v1/accounts")
     assert r.status_code == 401 and r.get_json()["error"]["code"] == "unauthenticated"
-    from shared.auth import LocalTokenIssuer
+    from shared.security.auth import LocalTokenIssuer
 
     issuer = LocalTokenIssuer(bootstrap.config().local_dir, bootstrap.config().auth_audience)
     r = api.get("/v1/accounts", headers={"Authorization": f"Bearer {issuer.issue('t9', user_id='u1')}"})

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.billing import BilledDay
+from shared.domain.billed import BilledDay
 from tests.integration.test_collector import KEY, NOW, Rig
 
 TODAY = NOW.date()

@@ -15,16 +15,16 @@ import httpx
 import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.accounts import STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
-from shared.costing import price_day
-from shared.money import to_cents
+from shared.domain.accounts import STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
+from shared.domain.money import to_cents
+from shared.domain.usage import hour_id, merge_rows
 from shared.pricing import default_catalogue
+from shared.pricing.costing import price_day
 from shared.providers.anthropic import AnthropicAdminClient, parse_usage_result
 from shared.services.billing import BilledLedgerCollector
 from shared.services.collector import CollectorService
 from shared.services.costing import CostingService
 from shared.services.usage_query import UsageQuery, UsageQueryService
-from shared.usage import hour_id, merge_rows
 from tests.fakes import (
     FakeAccountStore,
     FakeBilledCostStore,

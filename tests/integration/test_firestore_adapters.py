@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from shared.accounts import STATUS_CONNECTED, STATUS_DISCONNECTED, Account
 from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore, FirestoreUsageStore
-from shared.costing import price_day
+from shared.domain.accounts import STATUS_CONNECTED, STATUS_DISCONNECTED, Account
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.ports import Names
 from shared.pricing import PriceQuote, Rates
-from shared.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.pricing.costing import price_day
 
 pytestmark = pytest.mark.emulators
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ import pytest
 
 from shared.adapters.firestore import FirestoreUsageStore
 from shared.adapters.firestore_tenancy import FirestoreAuditLog, FirestoreTenantStore, FirestoreUsagePurger
-from shared.tenancy import AuditEntry, Member, Tenant
-from shared.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.domain.tenancy import AuditEntry, Member, Tenant
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 
 pytestmark = pytest.mark.emulators
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -19,15 +19,15 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.accounts import STATUS_SYNCING, Account
 from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore, FirestoreUsageStore
 from shared.adapters.firestore_billing import FirestoreBilledCostStore
 from shared.api.app import ApiApp
 from shared.api.openapi import build_openapi
-from shared.auth import LocalTokenIssuer, MembershipCache
-from shared.money import to_cents
+from shared.domain.accounts import STATUS_SYNCING, Account
+from shared.domain.money import to_cents
 from shared.pricing import default_catalogue
 from shared.providers.anthropic import AnthropicAdminClient
+from shared.security.auth import LocalTokenIssuer, MembershipCache
 from shared.services.billing import BilledLedgerCollector
 from shared.services.collector import CollectorService
 from shared.services.costing import CostingService

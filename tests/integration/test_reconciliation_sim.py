@@ -115,7 +115,7 @@ class PriorityRateCard:
 
 
 def _dims(model: str):  # type: ignore[no-untyped-def]
-    from shared.usage import Dimensions
+    from shared.domain.usage import Dimensions
 
     return Dimensions(model=model)
 

@@ -10,8 +10,14 @@ import pytest
 
 from local.secret_manager_server import LocalSecretManager
 from shared.adapters.secret_manager import SecretManagerBackend, client_from_env
-from shared.keyvault import AccountKeyVault, account_secret_id, add_sealing_key_version, reseal_all, sealing_keyring
-from shared.sealing import SealingError
+from shared.security.keyvault import (
+    AccountKeyVault,
+    account_secret_id,
+    add_sealing_key_version,
+    reseal_all,
+    sealing_keyring,
+)
+from shared.security.sealing import SealingError
 
 KEY = "sk-ant-admin01-" + "S" * 40 + "sm01"
 

@@ -11,16 +11,16 @@ from werkzeug.wrappers import Request
 
 from shared.api.app import ApiApp
 from shared.api.openapi import build_openapi
-from shared.auth import LocalTokenIssuer, MembershipCache
+from shared.domain.tenancy import Member, Tenant
 from shared.pricing import default_catalogue
 from shared.providers.anthropic import Organization
+from shared.security.auth import LocalTokenIssuer, MembershipCache
 from shared.services.accounts import AccountService
 from shared.services.explain import ExplainService
 from shared.services.reconciliation import ReconciliationService
 from shared.services.settings import SettingsService
 from shared.services.tenancy import TenancyService
 from shared.services.usage_query import UsageQueryService
-from shared.tenancy import Member, Tenant
 from tests.fakes import (
     FakeAccountStore,
     FakeAuditLog,

@@ -11,7 +11,7 @@ from shared.alerts.admin import AlertAdmin
 from shared.alerts.delivery import AlertDelivery
 from shared.alerts.email import SmtpSettings
 from shared.alerts.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, TargetPolicy, WebhookSender, verify
-from shared.sealing import Keyring
+from shared.security.sealing import Keyring
 from tests.alerts_fakes import (
     FakeAlertStore,
     FakeBudgetStore,

@@ -24,7 +24,7 @@ from shared.alerts.webhooks import (
     verify,
 )
 from shared.errors import InvalidInput
-from shared.sealing import Keyring
+from shared.security.sealing import Keyring
 from tests.alerts_fakes import FakeAlertStore, FakeChannelStore, RecordingEmailSender, RecordingWebhookTransport
 from tests.fakes import FakeClock
 

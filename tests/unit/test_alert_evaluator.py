@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.accounts import STATUS_CONNECTED, Account
 from shared.alerts.evaluator import AccountEventIn, AlertEvaluator
 from shared.alerts.model import Budget, Channel
+from shared.domain.accounts import STATUS_CONNECTED, Account
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, utc_hour
 from shared.pricing import PriceQuote, Rates, default_catalogue
 from shared.providers.anthropic import parse_usage_result
 from shared.services.costing import CostingService
-from shared.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, utc_hour
 from tests.alerts_fakes import FakeAlertStore, FakeBudgetStore, FakeChannelStore
 from tests.fakes import FakeAccountStore, FakeClock, FakeCostStore, FakeUsageStore, RecordingPublisher
 

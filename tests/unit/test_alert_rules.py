@@ -11,7 +11,7 @@ import pytest
 
 from shared.alerts import rules
 from shared.alerts.model import alert_id
-from shared.usage import Dimensions
+from shared.domain.usage import Dimensions
 
 D = Decimal
 

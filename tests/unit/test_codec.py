@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from shared.adapters import codec
-from shared.aggregates import CostDay, CostHour, CostRow
-from shared.hourly import HourlySplit
+from shared.domain.hourly import HourlySplit
+from shared.domain.priced import CostDay, CostHour, CostRow
+from shared.domain.usage import DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import CostBreakdown
-from shared.usage import DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow
 
 HOUR = datetime(2026, 11, 3, 7, tzinfo=UTC)
 FULL = Dimensions("claude-opus-4-6", "apikey_1", "wrkspc_1", "batch", "200k-1M", "us", "fast")

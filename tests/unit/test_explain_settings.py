@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from shared.accounts import STATUS_CONNECTED, Account
-from shared.costing import price_day
+from shared.domain.accounts import STATUS_CONNECTED, Account
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import PriceQuote, Rates, default_catalogue
+from shared.pricing.costing import price_day
 from shared.services.explain import ExplainService
 from shared.services.settings import SettingsService
-from shared.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from tests.fakes import FakeSettingsStore
 from tests.unit.conftest import World
 

@@ -14,10 +14,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared import logs
-from shared.auth import FIREBASE_ISSUER_PREFIX, JwksKeySource, TokenVerifier
 from shared.providers.anthropic import Organization
 from shared.providers.errors import InvalidKey
-from shared.sealing import Keyring, SealingError, associated_data
+from shared.security.auth import FIREBASE_ISSUER_PREFIX, JwksKeySource, TokenVerifier
+from shared.security.sealing import Keyring, SealingError, associated_data
 from tests.unit.conftest import GOOD_KEY, OTHER_KEY, World
 
 NEW_KEY = "sk-ant-admin01-" + "N" * 40 + "new1"

@@ -10,9 +10,9 @@ from shared.api.app import OPENAPI_PATH
 from shared.api.models import AccountList, AccountOut, UsageResponse
 from shared.api.openapi import build_openapi
 from shared.api.routes import ROUTES
-from shared.costing import price_day
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import default_catalogue
-from shared.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.pricing.costing import price_day
 from tests.unit.conftest import GOOD_KEY, World
 
 

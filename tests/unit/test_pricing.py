@@ -17,6 +17,7 @@ from genai_prices.data_snapshot import get_snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.domain.usage import TOKEN_CLASSES, Dimensions, TokenCounts
 from shared.pricing import (
     CostBreakdown,
     PriceQuote,
@@ -26,7 +27,6 @@ from shared.pricing import (
     price_tokens,
 )
 from shared.pricing.catalogue import OVERRIDES_PATH, GenaiPricesCatalogue, model_version
-from shared.usage import TOKEN_CLASSES, Dimensions, TokenCounts
 
 M = 1_000_000
 

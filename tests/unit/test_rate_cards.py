@@ -8,14 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from shared.accounts import STATUS_CONNECTED, Account
 from shared.api.models import UsageResponse
 from shared.api.models_costs import ExplainResponse, RateCardsOut, ReconciliationResponse, SettingsOut
-from shared.costing import price_day
+from shared.domain.accounts import STATUS_CONNECTED, Account
+from shared.domain.rate_cards import RateCard, card_for, check_no_overlap
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import default_catalogue
-from shared.rate_cards import RateCard, card_for, check_no_overlap
+from shared.pricing.costing import price_day
 from shared.services.usage_query import UsageQueryService
-from shared.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from tests.unit.conftest import World
 
 ACC = "acc_0000000000000001"

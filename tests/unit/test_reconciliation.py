@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from shared.accounts import STATUS_CONNECTED, Account
-from shared.aggregates import CostDay, CostRow
-from shared.billing import BilledCost, BilledDay
+from shared.domain.accounts import STATUS_CONNECTED, Account
+from shared.domain.billed import BilledCost, BilledDay
+from shared.domain.priced import CostDay, CostRow
+from shared.domain.reconciliation import reconcile
+from shared.domain.usage import Dimensions, TokenCounts
 from shared.pricing import CostBreakdown
-from shared.reconciliation import reconcile
 from shared.services.reconciliation import ReconciliationQuery, ReconciliationService
-from shared.usage import Dimensions, TokenCounts
 from tests.fakes import FakeAccountStore, FakeBilledCostStore, FakeClock, FakeCostStore, FakeUsageStore
 from tests.unit.conftest import World
 

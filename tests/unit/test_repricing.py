@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from shared.accounts import STATUS_CONNECTED, Account
+from shared.domain.accounts import STATUS_CONNECTED, Account
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import PriceQuote, Rates
 from shared.services.costing import CostingService
 from shared.services.messages import UsageCollected
 from shared.services.repricing import PricingState, RepricingService
-from shared.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from tests.fakes import FakeAccountStore, FakeClock, FakeCostStore, FakeUsageStore, RecordingPublisher
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)

@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.accounts import STATUS_CONNECTED, Account
-from shared.aggregates import CostDay
-from shared.costing import price_day
-from shared.hourly import HourlySplit, split_rows
+from shared.domain.accounts import STATUS_CONNECTED, Account
+from shared.domain.hourly import HourlySplit, split_rows
+from shared.domain.priced import CostDay
+from shared.domain.settings import TenantSettings
+from shared.domain.usage import COST_CLASSES, Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import CostBreakdown, PriceQuote, Rates
+from shared.pricing.costing import price_day
 from shared.services.usage_query import UsageQuery, UsageQueryService
-from shared.settings import TenantSettings
-from shared.usage import COST_CLASSES, Dimensions, TokenCounts, UsageBucket, UsageRow
 from tests.fakes import FakeAccountStore, FakeClock, FakeCostStore, FakeSettingsStore, FakeUsageStore
 from tests.unit.conftest import World
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from shared.sealing import Keyring, SealingError, associated_data
+from shared.security.sealing import Keyring, SealingError, associated_data
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from shared.aggregates import CostDay, CostHour, CostRow, sum_rows
-from shared.hourly import HourlySplit
+from shared.domain.hourly import HourlySplit
+from shared.domain.priced import CostDay, CostHour, CostRow, sum_rows
+from shared.domain.usage import UsageBucket
 from shared.pricing import Catalogue, PriceQuote, cost_breakdown
-from shared.usage import UsageBucket
 
 
 def price_ref(quote: PriceQuote) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from shared.hourly import HourlySplit
+from shared.domain.hourly import HourlySplit
+from shared.domain.usage import Dimensions, TokenCounts
 from shared.pricing import CostBreakdown
-from shared.usage import Dimensions, TokenCounts
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.rate_cards import RateCard, check_no_overlap
+from shared.domain.rate_cards import RateCard, check_no_overlap
 
 UTC_NAME = "UTC"
 
@@ -28,7 +28,7 @@ def time_zone(name: str) -> ZoneInfo:
 class TenantSettings:
     time_zone: str = UTC_NAME
     rate_cards: tuple[RateCard, ...] = ()
-    """Negotiated discounts off list price (see shared.rate_cards)."""
+    """Negotiated discounts off list price (see shared.domain.rate_cards)."""
 
     def __post_init__(self) -> None:
         time_zone(self.time_zone)  # refuse what zoneinfo cannot load

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from shared.money import ZERO
+from shared.domain.money import ZERO
 
 TOKEN_TYPE_CLASSES: dict[str, str] = {
     "uncached_input_tokens": "uncached_input",
@@ -19,7 +19,7 @@ TOKEN_TYPE_CLASSES: dict[str, str] = {
     "cache_read_input_tokens": "cache_read",
     "output_tokens": "output",
 }
-"""The cost report's ``token_type`` -> our token class (see shared.usage.TOKEN_CLASSES)."""
+"""The cost report's ``token_type`` -> our token class (see shared.domain.usage.TOKEN_CLASSES)."""
 
 COST_TYPE_CLASSES: dict[str, str] = {
     "web_search": "web_search",

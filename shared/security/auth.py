@@ -22,8 +22,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from shared.domain.tenancy import ROLES
 from shared.errors import Forbidden, Unauthenticated
-from shared.tenancy import ROLES
 
 LOCAL_ISSUER = "tokenmeter-local"
 FIREBASE_ISSUER_PREFIX = "https://securetoken.google.com/"

@@ -20,12 +20,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal
 from typing import TYPE_CHECKING, TypeVar
 
-from shared.money import ZERO
+from shared.domain.money import ZERO
+from shared.domain.usage import COST_CLASSES, TokenCounts
 from shared.pricing import CostBreakdown
-from shared.usage import COST_CLASSES, TokenCounts
 
 if TYPE_CHECKING:
-    from shared.aggregates import CostHour, CostRow
+    from shared.domain.priced import CostHour, CostRow
 
 K = TypeVar("K", bound=Hashable)
 _TOKEN_FIELDS = tuple(f.name for f in fields(TokenCounts))
@@ -101,7 +101,7 @@ def split_rows(
     the row exactly. Returns None when the split is missing or does not add up to the rows (an aggregate
     written before splits existed): the caller then reads the hourly documents instead.
     """
-    from shared.aggregates import CostRow
+    from shared.domain.priced import CostRow
 
     if not split.known and rows:
         return None

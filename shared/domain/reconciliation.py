@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from shared.aggregates import CostDay
-from shared.billing import BilledDay
-from shared.money import CENT, ZERO
-from shared.usage import TOKEN_CLASSES
+from shared.domain.billed import BilledDay
+from shared.domain.money import CENT, ZERO
+from shared.domain.priced import CostDay
+from shared.domain.usage import TOKEN_CLASSES
 
 SETTLING_TIME = timedelta(hours=48)
 """How long the provider may still restate usage and cost after the fact (see the Admin API reference)."""
