@@ -41,15 +41,15 @@ run: install ## Start the whole local stack with a demo tenant; Ctrl-C stops it
 test: install ## Lint, type-check and run every test (starts and stops the emulators itself)
 	$(VENV)/bin/ruff check shared functions local tests bench infra
 	$(VENV)/bin/ruff format --check shared functions local tests bench infra
-	$(VENV)/bin/mypy shared
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install ## Ruff lint and format check
 	$(VENV)/bin/ruff check shared functions local tests bench
 	$(VENV)/bin/ruff format --check shared functions local tests bench
 
-typecheck: install ## mypy --strict on shared/
-	$(VENV)/bin/mypy shared
+typecheck: install ## mypy --strict on shared/ and functions/
+	$(VENV)/bin/mypy
 
 token: install ## Print a bearer token for the local stack: make token TENANT=name [ROLE=viewer]
 	@$(PY) -m local.token --tenant "$(TENANT)" --role "$(ROLE)" --user "$(USER_ID)"

@@ -238,9 +238,9 @@ class CostRun:
 def cost_all(db: Any, messages: list[dict[str, Any]]) -> CostRun:
     """Deliver each usage-collected message to the costing service, as the costing function does."""
     from shared.adapters.firestore import FirestoreCostStore
+    from shared.messages import UsageCollected
     from shared.pricing import default_catalogue
     from shared.services.costing import CostingService
-    from shared.services.messages import UsageCollected
 
     costing = CostingService(FirestoreCostStore(db, clock=lambda: NOW), default_catalogue())
     run = CostRun()

@@ -9,11 +9,38 @@ from __future__ import annotations
 import functools
 import os
 import secrets as pysecrets
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shared.config import Config, ConfigError, load_config
-from shared.ports import SecretStore
+
+if TYPE_CHECKING:  # the types only: each builder imports what it builds, when it builds it
+    from google.cloud import firestore
+
+    from shared.adapters.firestore import FirestoreAccountStore, FirestoreLedgerStore
+    from shared.adapters.firestore_tenancy import FirestoreTenantStore
+    from shared.adapters.pubsub import PubSubPublisher
+    from shared.adapters.secret_manager import SecretManagerBackend
+    from shared.alerts.admin import AlertAdmin
+    from shared.alerts.delivery import AlertDelivery
+    from shared.alerts.email import SmtpSettings
+    from shared.alerts.evaluator import AlertEvaluator
+    from shared.alerts.webhooks import TargetPolicy
+    from shared.api.app import ApiApp
+    from shared.ports import UnitOfWorkFactory
+    from shared.providers.anthropic import AnthropicAdminClient, Organization
+    from shared.security.auth import TokenVerifier
+    from shared.security.keyvault import AccountKeyVault
+    from shared.security.sealing import Keyring
+    from shared.services.collector import CollectorService, UsageClient
+    from shared.services.costing import CostingService
+    from shared.services.dispatcher import DispatcherService
+    from shared.services.explain import ExplainService
+    from shared.services.reconciliation import ReconciliationService
+    from shared.services.repricing import RepricingService
+    from shared.services.settings import SettingsService
+    from shared.services.tenancy import TenancyService
 
 
 @functools.cache
@@ -22,28 +49,28 @@ def config() -> Config:
 
 
 @functools.cache
-def firestore_client() -> Any:
+def firestore_client() -> firestore.Client:
     from google.cloud import firestore
 
     return firestore.Client(project=config().project_id)
 
 
 @functools.cache
-def publisher() -> Any:
+def publisher() -> PubSubPublisher:
     from shared.adapters.pubsub import PubSubPublisher
 
     return PubSubPublisher(config().project_id)
 
 
 @functools.cache
-def secret_backend() -> Any:
+def secret_backend() -> SecretManagerBackend:
     from shared.adapters.secret_manager import SecretManagerBackend
 
     return SecretManagerBackend(config().project_id)
 
 
 @functools.cache
-def secret_store() -> SecretStore:
+def secret_store() -> AccountKeyVault:
     """Account keys sealed with AES-256-GCM by us, stored in Secret Manager (the local gRPC server
     when TM_SECRET_MANAGER_EMULATOR_HOST is set)."""
     from shared.security.keyvault import AccountKeyVault, sealing_keyring
@@ -68,7 +95,7 @@ def fingerprint_pepper() -> bytes:
     return path.read_text().strip().encode()
 
 
-def anthropic_client(api_key: str, deadline: float | None = None) -> Any:
+def anthropic_client(api_key: str, deadline: float | None = None) -> AnthropicAdminClient:
     import httpx
 
     from shared.providers.anthropic import AnthropicAdminClient
@@ -78,40 +105,62 @@ def anthropic_client(api_key: str, deadline: float | None = None) -> Any:
     return AnthropicAdminClient(api_key, base_url=cfg.anthropic_base_url, http=http, deadline=deadline)
 
 
-def _client_factory(provider: str, api_key: str, deadline: float) -> Any:
+def _client_factory(provider: str, api_key: str, deadline: float) -> UsageClient:
     if provider != "anthropic":
         raise ValueError(f"unsupported provider {provider!r}")
     return anthropic_client(api_key, deadline)
 
 
-def _verify_key(provider: str, api_key: str) -> Any:
+def _verify_key(provider: str, api_key: str) -> Organization:
     import time
 
     client = anthropic_client(api_key, deadline=time.monotonic() + 20)
     return client.organization()
 
 
-@functools.cache
-def dispatcher_service() -> Any:
+def ledger_units() -> UnitOfWorkFactory:
+    """Units of work over one account's ledger (raw days, priced days, month rollups)."""
+    from shared.adapters.firestore import FirestoreLedgerUnitOfWork
+
+    db = firestore_client()
+    return lambda tenant_id, account_id: FirestoreLedgerUnitOfWork(db, tenant_id, account_id, clock)
+
+
+def ledger_store() -> FirestoreLedgerStore:
+    from shared.adapters.firestore import FirestoreLedgerStore
+
+    return FirestoreLedgerStore(firestore_client())
+
+
+def account_store() -> FirestoreAccountStore:
     from shared.adapters.firestore import FirestoreAccountStore
+
+    return FirestoreAccountStore(firestore_client())
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@functools.cache
+def dispatcher_service() -> DispatcherService:
     from shared.services.dispatcher import DispatcherService
 
-    return DispatcherService(FirestoreAccountStore(firestore_client()), publisher(), config().topic_collect_requests)
+    return DispatcherService(account_store(), publisher(), config().topic_collect_requests)
 
 
 @functools.cache
-def collector_service() -> Any:
+def collector_service() -> CollectorService:
     from datetime import timedelta
 
-    from shared.adapters.firestore import FirestoreAccountStore, FirestoreUsageStore
     from shared.adapters.firestore_billing import FirestoreBilledCostStore
     from shared.services.billing import BilledLedgerCollector
     from shared.services.collector import CollectorService
 
     cfg = config()
     return CollectorService(
-        accounts=FirestoreAccountStore(firestore_client()),
-        usage=FirestoreUsageStore(firestore_client()),
+        accounts=account_store(),
+        ledger=ledger_units(),
         secrets=secret_store(),
         publisher=publisher(),
         client_factory=_client_factory,
@@ -127,13 +176,12 @@ def collector_service() -> Any:
 
 
 @functools.cache
-def costing_service() -> Any:
-    from shared.adapters.firestore import FirestoreCostStore
+def costing_service() -> CostingService:
     from shared.pricing import default_catalogue
     from shared.services.costing import CostingService
 
     return CostingService(
-        FirestoreCostStore(firestore_client()),
+        ledger_units(),
         default_catalogue(),
         publisher=publisher(),
         topic_usage_priced=config().topic_usage_priced,
@@ -141,19 +189,12 @@ def costing_service() -> Any:
 
 
 @functools.cache
-def repricing_service() -> Any:
-    from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore
-    from shared.adapters.firestore_billing import FirestorePricingStateStore
-    from shared.pricing import default_catalogue
+def repricing_service() -> RepricingService:
     from shared.services.repricing import RepricingService
 
-    db = firestore_client()
     return RepricingService(
-        accounts=FirestoreAccountStore(db),
-        costs=FirestoreCostStore(db),
-        costing=costing_service(),
-        catalogue=default_catalogue(),
-        state=FirestorePricingStateStore(db),
+        accounts=account_store(),
+        catalogue_version=costing_service().catalogue.version,
         publisher=publisher(),
         topic_usage_collected=config().topic_usage_collected,
     )
@@ -164,7 +205,7 @@ def repricing_service() -> Any:
 
 
 @functools.cache
-def alert_sealer() -> Any:
+def alert_sealer() -> Keyring:
     """Seals webhook signing secrets: the provider keys' sealing keyring, with associated data of its own
     (shared.alerts.delivery.channel_aad), so a sealed channel secret cannot pass for anything else."""
     from shared.security.keyvault import sealing_keyring
@@ -180,18 +221,17 @@ def _tenant_time_zone(tenant_id: str) -> str:
 
 
 @functools.cache
-def alert_evaluator() -> Any:
+def alert_evaluator() -> AlertEvaluator:
     from datetime import timedelta
 
-    from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore
     from shared.adapters.firestore_alerts import FirestoreAlertStore, FirestoreBudgetStore, FirestoreChannelStore
     from shared.alerts.evaluator import AlertEvaluator
 
     cfg = config()
     db = firestore_client()
     return AlertEvaluator(
-        accounts=FirestoreAccountStore(db),
-        costs=FirestoreCostStore(db),
+        accounts=account_store(),
+        ledger=ledger_store(),
         budgets=FirestoreBudgetStore(db),
         channels=FirestoreChannelStore(db),
         alerts=FirestoreAlertStore(db),
@@ -203,14 +243,14 @@ def alert_evaluator() -> Any:
     )
 
 
-def _webhook_policy(cfg: Config) -> Any:
+def _webhook_policy(cfg: Config) -> TargetPolicy:
     from shared.alerts.webhooks import TargetPolicy
 
     # Local mode: http and loopback, for a receiver on the developer's machine. Never private ranges.
     return TargetPolicy(allow_http=cfg.is_local, allow_loopback=cfg.is_local)
 
 
-def _smtp_settings(cfg: Config) -> Any:
+def _smtp_settings(cfg: Config) -> SmtpSettings:
     from shared.alerts.email import SmtpSettings
 
     return SmtpSettings(
@@ -224,7 +264,7 @@ def _smtp_settings(cfg: Config) -> Any:
 
 
 @functools.cache
-def alert_delivery(channel_type: str = "webhook") -> Any:
+def alert_delivery(channel_type: str = "webhook") -> AlertDelivery:
     """The delivery service of one subscriber function; its attempts match that function's subscription."""
     from shared import topology
     from shared.adapters.firestore_alerts import FirestoreAlertStore, FirestoreChannelStore
@@ -246,13 +286,13 @@ def alert_delivery(channel_type: str = "webhook") -> Any:
 
 
 @functools.cache
-def tenant_store() -> Any:
+def tenant_store() -> FirestoreTenantStore:
     from shared.adapters.firestore_tenancy import FirestoreTenantStore
 
     return FirestoreTenantStore(firestore_client())
 
 
-def _token_verifier(cfg: Config) -> Any:
+def _token_verifier(cfg: Config) -> TokenVerifier:
     if cfg.auth_mode == "local":
         from shared.security.auth import LocalTokenIssuer
 
@@ -263,9 +303,8 @@ def _token_verifier(cfg: Config) -> Any:
 
 
 @functools.cache
-def api_app() -> Any:
-    from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore
-    from shared.api.app import ApiApp
+def api_app() -> ApiApp:
+    from shared.api.app import ApiApp, Services
     from shared.api.openapi import build_openapi
     from shared.services.accounts import AccountService
     from shared.services.usage_query import UsageQueryService
@@ -277,7 +316,7 @@ def api_app() -> Any:
         from shared.adapters.firestore_tenancy import FirestoreAuditLog, FirestoreUsagePurger
 
         return AccountService(
-            accounts=FirestoreAccountStore(firestore_client()),
+            accounts=account_store(),
             secrets=secret_store(),
             publisher=publisher(),
             verify_key=_verify_key,
@@ -290,7 +329,7 @@ def api_app() -> Any:
         )
 
     @functools.cache
-    def tenancy() -> Any:
+    def tenancy() -> TenancyService:
         from shared.adapters.firestore_tenancy import FirestoreAuditLog
         from shared.services.tenancy import TenancyService
 
@@ -301,37 +340,35 @@ def api_app() -> Any:
         from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
 
         return UsageQueryService(
-            FirestoreAccountStore(firestore_client()),
-            FirestoreCostStore(firestore_client()),
+            account_store(),
+            ledger_store(),
             tenant_store(),
             settings=FirestoreTenantSettingsStore(firestore_client()),
         )
 
     @functools.cache
-    def reconciliation() -> Any:
+    def reconciliation() -> ReconciliationService:
         from shared.adapters.firestore_billing import FirestoreBilledCostStore
         from shared.services.reconciliation import ReconciliationService
 
-        db = firestore_client()
-        return ReconciliationService(FirestoreAccountStore(db), FirestoreCostStore(db), FirestoreBilledCostStore(db))
+        return ReconciliationService(account_store(), ledger_store(), FirestoreBilledCostStore(firestore_client()))
 
     @functools.cache
-    def explain() -> Any:
+    def explain() -> ExplainService:
         from shared.pricing import default_catalogue
         from shared.services.explain import ExplainService
 
-        db = firestore_client()
-        return ExplainService(FirestoreAccountStore(db), FirestoreCostStore(db), default_catalogue)
+        return ExplainService(account_store(), ledger_store(), default_catalogue)
 
     @functools.cache
-    def settings() -> Any:
+    def settings() -> SettingsService:
         from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
         from shared.services.settings import SettingsService
 
         return SettingsService(FirestoreTenantSettingsStore(firestore_client()))
 
     @functools.cache
-    def alerts() -> Any:
+    def alerts() -> AlertAdmin:
         from shared.adapters.firestore_alerts import FirestoreAlertStore, FirestoreBudgetStore, FirestoreChannelStore
         from shared.alerts.admin import AlertAdmin
         from shared.alerts.delivery import LazySealer
@@ -341,7 +378,7 @@ def api_app() -> Any:
             budgets=FirestoreBudgetStore(db),
             channels=FirestoreChannelStore(db),
             alerts=FirestoreAlertStore(db),
-            accounts=FirestoreAccountStore(db),
+            accounts=account_store(),
             sealer=LazySealer(alert_sealer),
             targets=_webhook_policy(cfg),
             delivery=alert_delivery,
@@ -361,15 +398,15 @@ def api_app() -> Any:
     return ApiApp(
         verifier=_token_verifier(cfg),
         memberships=memberships,
-        services={
-            "accounts": accounts,
-            "tenancy": tenancy,
-            "usage": usage,
-            "reconciliation": reconciliation,
-            "explain": explain,
-            "settings": settings,
-            "alerts": alerts,
-        },
+        services=Services(
+            accounts=accounts,
+            tenancy=tenancy,
+            usage=usage,
+            reconciliation=reconciliation,
+            explain=explain,
+            settings=settings,
+            alerts=alerts,
+        ),
         openapi=functools.cache(build_openapi),
         max_body_bytes=cfg.max_body_bytes,
         cors_origin=cfg.cors_origin,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from shared.domain.accounts import Account
-from shared.domain.billed import BilledDay, LedgerState
-from shared.domain.priced import CostDay, CostHour
+from shared.domain.billed import BilledDay
+from shared.domain.priced import PricedDay, PricedMonth
 from shared.domain.settings import TenantSettings
 from shared.domain.tenancy import AuditEntry, Member, Tenant
-from shared.domain.usage import UsageBucket
+from shared.domain.usage import UsageBucket, UsageDay
+from shared.messages import Message
 
 
 class AccountStore(Protocol):
@@ -29,13 +30,21 @@ class AccountStore(Protocol):
         """Set only these fields (never overwrites fields another writer owns)."""
         ...
 
-    def due_for_sync(self, now: datetime, limit: int) -> builtins.list[Account]: ...
-
-    def acquire_lease(self, tenant_id: str, account_id: str, now: datetime, until: datetime) -> bool:
-        """Take the account's sync lease unless another unexpired one is held. Atomic."""
+    def due_for_sync(self, now: datetime) -> Iterator[tuple[str, str]]:
+        """(tenant_id, account_id) of every active account due at ``now`` and not leased, streamed."""
         ...
 
-    def release_lease(self, tenant_id: str, account_id: str) -> None: ...
+    def acquire_lease(
+        self, tenant_id: str, account_id: str, lease_id: str, now: datetime, until: datetime
+    ) -> Account | None:
+        """Take the account's sync lease unless another unexpired one is held; the account as it is then,
+        or None when the lease is held (or the account is gone). Atomic."""
+        ...
+
+    def checkpoint(self, tenant_id: str, account_id: str, lease_id: str, changes: dict[str, Any]) -> bool:
+        """Apply ``changes`` if the lease is still ``lease_id``'s; False (nothing changed) when another sync
+        took it over. Atomic."""
+        ...
 
     def save_names(self, tenant_id: str, account_id: str, names: Names) -> None: ...
 
@@ -50,34 +59,95 @@ class Names:
     workspaces: dict[str, str] = field(default_factory=dict)
 
 
-class UsageStore(Protocol):
-    """Raw usage as read from the provider: one document per account and UTC hour."""
-
-    def write_buckets(self, tenant_id: str, account_id: str, buckets: Sequence[UsageBucket]) -> None: ...
-
-    def read_buckets(self, tenant_id: str, account_id: str, start: datetime, end: datetime) -> list[UsageBucket]: ...
+class Contention(Exception):
+    """A unit of work lost a race with another writer of the same documents; running it again is safe."""
 
 
-class CostStore(Protocol):
-    """Priced usage and the daily aggregates the dashboard reads."""
+class UsageDays(Protocol):
+    """Raw usage as read from the provider: one record per account and UTC day, one entry per hour."""
 
-    def rebuild_day(
-        self,
-        tenant_id: str,
-        account_id: str,
-        day: date,
-        compute: Callable[[list[UsageBucket]], tuple[list[CostHour], CostDay]],
-    ) -> CostDay:
-        """Read the day's raw buckets and write what ``compute`` makes of them, atomically."""
+    def get(self, day: date) -> UsageDay | None: ...
+
+    def put_hours(self, buckets: Sequence[UsageBucket]) -> None:
+        """Store these hours, each replacing whatever that hour held; the day's other hours stay."""
         ...
 
-    def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[CostDay]: ...
+    def hour_hashes(self, days: Sequence[date]) -> dict[datetime, str]:
+        """The content hash of every stored hour of these days (to skip rewriting unchanged hours)."""
+        ...
 
-    def read_hours(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[CostHour]: ...
+
+class PricedDays(Protocol):
+    def get(self, day: date) -> PricedDay | None: ...
+
+    def put(self, day: PricedDay) -> None: ...
+
+
+class PricedMonths(Protocol):
+    def get(self, month: date) -> PricedMonth | None: ...
+
+    def put(self, month: PricedMonth) -> None: ...
+
+
+class LedgerUnitOfWork(Protocol):
+    """One account's raw and priced usage, changed atomically: ``with uow: ...; uow.commit()``.
+
+    Reads see a consistent state; writes happen at ``commit`` all together or not at all. Leaving the
+    block without committing rolls back. ``commit`` raises `Contention` when another writer changed what
+    was read: the caller runs the unit again.
+    """
+
+    @property
+    def usage(self) -> UsageDays: ...
+
+    @property
+    def priced(self) -> PricedDays: ...
+
+    @property
+    def months(self) -> PricedMonths: ...
+
+    def __enter__(self) -> LedgerUnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[str, str], LedgerUnitOfWork]
+"""(tenant_id, account_id) -> a unit of work over that account's ledger."""
+
+
+class LedgerStore(Protocol):
+    """Reads of priced usage, for the ledger read model (shared.ledger) only."""
+
+    def read(
+        self,
+        tenant_id: str,
+        months: Sequence[tuple[str, date]],
+        days: Sequence[tuple[str, date]],
+        *,
+        month_parts: frozenset[str] = frozenset({"rows"}),
+        hour_days: Sequence[tuple[str, date]] = (),
+    ) -> tuple[builtins.list[PricedMonth], builtins.list[PricedDay]]:
+        """The stored month rollups and priced days of these (account, month/day) keys.
+
+        Args:
+            month_parts: which tables of a month to read: ``rows`` (the month's sums), ``daily``.
+            hour_days: the days whose per-hour quantities are needed (the others come without).
+        """
+        ...
 
 
 class Publisher(Protocol):
-    def publish(self, topic: str, message: dict[str, Any], ordering_key: str = "") -> None: ...
+    def publish(self, topic: str, message: Message) -> None:
+        """Publish one message and wait until Pub/Sub has it."""
+        ...
+
+    def publish_all(self, topic: str, messages: Iterable[Message]) -> int:
+        """Publish many messages, batched, and wait until Pub/Sub has them all; returns how many."""
+        ...
 
 
 class SecretStore(Protocol):
@@ -104,10 +174,6 @@ class BilledCostStore(Protocol):
     def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[BilledDay]:
         """Stored days in ``[start, end]`` (both inclusive) of these accounts."""
         ...
-
-    def get_state(self, tenant_id: str, account_id: str) -> LedgerState: ...
-
-    def set_state(self, tenant_id: str, account_id: str, state: LedgerState) -> None: ...
 
 
 class TenantSettingsStore(Protocol):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared.domain.accounts import Account
-from shared.domain.billed import BilledDay, LedgerState
-from shared.domain.priced import CostDay, CostHour
+from shared.domain.billed import BilledDay
+from shared.domain.priced import PricedDay, PricedMonth, month_of, roll_month
 from shared.domain.settings import TenantSettings
-from shared.domain.usage import UsageBucket, hour_id, hours_between
+from shared.domain.usage import UsageBucket, UsageDay, hours_between
+from shared.messages import Message
 from shared.ports import Names
 from shared.providers.anthropic import Organization
 
@@ -50,7 +52,7 @@ class FakeAccountStore:
         key = (tenant_id, account_id)
         self.accounts[key] = self.accounts[key].with_changes(**changes)
 
-    def due_for_sync(self, now: datetime, limit: int) -> list[Account]:
+    def due_for_sync(self, now: datetime) -> Iterator[tuple[str, str]]:
         due = [
             a
             for a in self.accounts.values()
@@ -59,17 +61,24 @@ class FakeAccountStore:
             and a.next_sync_at <= now
             and (a.lease_until is None or a.lease_until <= now)
         ]
-        return sorted(due, key=lambda a: a.next_sync_at or now)[:limit]
+        for a in sorted(due, key=lambda a: a.next_sync_at or now):
+            yield a.tenant_id, a.id
 
-    def acquire_lease(self, tenant_id: str, account_id: str, now: datetime, until: datetime) -> bool:
+    def acquire_lease(
+        self, tenant_id: str, account_id: str, lease_id: str, now: datetime, until: datetime
+    ) -> Account | None:
         account = self.accounts.get((tenant_id, account_id))
         if account is None or (account.lease_until is not None and account.lease_until > now):
-            return False
-        self.update(tenant_id, account_id, {"lease_until": until})
-        return True
+            return None
+        self.update(tenant_id, account_id, {"lease_until": until, "lease_id": lease_id})
+        return self.accounts[(tenant_id, account_id)]
 
-    def release_lease(self, tenant_id: str, account_id: str) -> None:
-        self.update(tenant_id, account_id, {"lease_until": None})
+    def checkpoint(self, tenant_id: str, account_id: str, lease_id: str, changes: dict[str, Any]) -> bool:
+        account = self.accounts.get((tenant_id, account_id))
+        if account is None or account.lease_id != lease_id:
+            return False
+        self.update(tenant_id, account_id, changes)
+        return True
 
     def save_names(self, tenant_id: str, account_id: str, names: Names) -> None:
         self.names[(tenant_id, account_id)] = names
@@ -78,61 +87,180 @@ class FakeAccountStore:
         return {a: self.names[(tenant_id, a)] for a in account_ids if (tenant_id, a) in self.names}
 
 
-class FakeUsageStore:
+class FakeLedger:
+    """Raw days, priced days and month rollups in memory: the unit of work factory and the ledger store.
+
+    A unit reads the stored state and buffers its writes until commit (rollback drops them), like the
+    Firestore one; counts reads and writes so tests can assert what a sync or a view costs.
+    """
+
     def __init__(self) -> None:
-        self.buckets: dict[tuple[str, str, str], UsageBucket] = {}
+        self.usage: dict[tuple[str, str, date], dict[int, UsageBucket]] = {}
+        self.priced: dict[tuple[str, str, date], PricedDay] = {}
+        self.months: dict[tuple[str, str, date], PricedMonth] = {}
+        self.reads = 0
         self.writes = 0
+        self.commits = 0
+
+    # -- the unit of work factory ---------------------------------------------------------------
+
+    def __call__(self, tenant_id: str, account_id: str) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self, tenant_id, account_id)
+
+    # -- helpers for tests ------------------------------------------------------------------------
 
     def write_buckets(self, tenant_id: str, account_id: str, buckets: Sequence[UsageBucket]) -> None:
-        for b in buckets:
-            self.buckets[(tenant_id, account_id, hour_id(b.hour_start))] = b
-            self.writes += 1
+        """Store raw hours directly (as the collector would)."""
+        with self(tenant_id, account_id) as uow:
+            uow.usage.put_hours(buckets)
+            uow.commit()
 
     def read_buckets(self, tenant_id: str, account_id: str, start: datetime, end: datetime) -> list[UsageBucket]:
-        out = [self.buckets.get((tenant_id, account_id, hour_id(h))) for h in hours_between(start, end)]
-        return [b for b in out if b is not None]
+        out = []
+        for h in hours_between(start, end):
+            bucket = self.usage.get((tenant_id, account_id, h.date()), {}).get(h.hour)
+            if bucket is not None:
+                out.append(bucket)
+        return out
 
+    def put_priced(self, tenant_id: str, day: PricedDay) -> None:
+        """Store a priced day and roll it into its month, as costing does (for tests that build priced days)."""
+        key = (tenant_id, day.account_id, day.day)
+        month_key = (tenant_id, day.account_id, month_of(day.day))
+        old = self.priced.get(key)
+        self.months[month_key] = roll_month(self.months.get(month_key), day.account_id, old, day)
+        self.priced[key] = day
 
-class FakeCostStore:
-    def __init__(self, usage: FakeUsageStore) -> None:
-        self.usage = usage
-        self.hours: dict[tuple[str, str, str], CostHour] = {}
-        self.days: dict[tuple[str, str, date], CostDay] = {}
+    def priced_days(self, tenant_id: str, account_id: str) -> list[PricedDay]:
+        return [d for (t, a, _), d in sorted(self.priced.items()) if (t, a) == (tenant_id, account_id)]
 
-    def rebuild_day(
+    # -- the ledger store -------------------------------------------------------------------------
+
+    def read(
         self,
         tenant_id: str,
-        account_id: str,
-        day: date,
-        compute: Callable[[list[UsageBucket]], tuple[list[CostHour], CostDay]],
-    ) -> CostDay:
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        buckets = self.usage.read_buckets(tenant_id, account_id, start, start + timedelta(days=1))
-        hours, result = compute(buckets)
-        for h in hours_between(start, start + timedelta(days=1)):
-            self.hours.pop((tenant_id, account_id, hour_id(h)), None)
-        for h2 in hours:
-            self.hours[(tenant_id, account_id, hour_id(h2.hour_start))] = h2
-        self.days[(tenant_id, account_id, day)] = result
-        return result
+        months: Sequence[tuple[str, date]],
+        days: Sequence[tuple[str, date]],
+        *,
+        month_parts: frozenset[str] = frozenset({"rows"}),
+        hour_days: Sequence[tuple[str, date]] = (),
+    ) -> tuple[list[PricedMonth], list[PricedDay]]:
+        self.reads += len(months) + len(days)
+        out_months = []
+        for a, m in months:
+            found = self.months.get((tenant_id, a, m))
+            if found is not None:
+                out_months.append(
+                    replace(
+                        found,
+                        rows=found.rows if "rows" in month_parts else (),
+                        daily=found.daily if "daily" in month_parts else {},
+                    )
+                )
+        out_days = [d for a, day in days if (d := self.priced.get((tenant_id, a, day))) is not None]
+        return out_months, out_days
 
-    def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[CostDay]:
-        for (t, a, d), v in sorted(self.days.items(), key=lambda kv: (kv[0][1], kv[0][2])):
-            if t == tenant_id and a in account_ids and start <= d <= end:
-                yield v
 
-    def read_hours(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[CostHour]:
-        for (t, a, _), v in sorted(self.hours.items()):
-            if t == tenant_id and a in account_ids and start <= v.hour_start.date() <= end:
-                yield v
+class FakeUnitOfWork:
+    def __init__(self, ledger: FakeLedger, tenant_id: str, account_id: str):
+        self.ledger = ledger
+        self.key = (tenant_id, account_id)
+        self._writes: list[tuple[str, Any]] = []
+        self.usage = _FakeUsageDays(self)
+        self.priced = _FakePricedDays(self)
+        self.months = _FakePricedMonths(self)
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._writes = []
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        t, a = self.key
+        for kind, value in self._writes:
+            self.ledger.writes += 1
+            if kind == "hours":
+                day, hours = value
+                self.ledger.usage.setdefault((t, a, day), {}).update(hours)
+            elif kind == "priced":
+                self.ledger.priced[(t, a, value.day)] = value
+            else:
+                self.ledger.months[(t, a, value.month)] = value
+        self._writes = []
+        self.ledger.commits += 1
+
+    def rollback(self) -> None:
+        self._writes = []
+
+
+class _FakeUsageDays:
+    def __init__(self, uow: FakeUnitOfWork):
+        self.uow = uow
+
+    def get(self, day: date) -> UsageDay | None:
+        self.uow.ledger.reads += 1
+        hours = self.uow.ledger.usage.get((*self.uow.key, day))
+        return None if hours is None else UsageDay(self.uow.key[1], day, dict(hours))
+
+    def put_hours(self, buckets: Sequence[UsageBucket]) -> None:
+        by_day: dict[date, dict[int, UsageBucket]] = {}
+        for b in buckets:
+            by_day.setdefault(b.hour_start.date(), {})[b.hour_start.hour] = b
+        for day, hours in by_day.items():
+            self.uow._writes.append(("hours", (day, hours)))
+
+    def hour_hashes(self, days: Sequence[date]) -> dict[datetime, str]:
+        out: dict[datetime, str] = {}
+        for day in days:
+            self.uow.ledger.reads += 1
+            for bucket in self.uow.ledger.usage.get((*self.uow.key, day), {}).values():
+                out[bucket.hour_start] = bucket.content_hash()
+        return out
+
+
+class _FakePricedDays:
+    def __init__(self, uow: FakeUnitOfWork):
+        self.uow = uow
+
+    def get(self, day: date) -> PricedDay | None:
+        self.uow.ledger.reads += 1
+        return self.uow.ledger.priced.get((*self.uow.key, day))
+
+    def put(self, day: PricedDay) -> None:
+        self.uow._writes.append(("priced", day))
+
+
+class _FakePricedMonths:
+    def __init__(self, uow: FakeUnitOfWork):
+        self.uow = uow
+
+    def get(self, month: date) -> PricedMonth | None:
+        self.uow.ledger.reads += 1
+        return self.uow.ledger.months.get((*self.uow.key, month))
+
+    def put(self, month: PricedMonth) -> None:
+        self.uow._writes.append(("month", month))
 
 
 class RecordingPublisher:
+    """Keeps what was published, as the JSON a subscriber would decode."""
+
     def __init__(self) -> None:
         self.messages: list[tuple[str, dict[str, Any]]] = []
+        self.models: list[tuple[str, Message]] = []
 
-    def publish(self, topic: str, message: dict[str, Any], ordering_key: str = "") -> None:
-        self.messages.append((topic, copy.deepcopy(message)))
+    def publish(self, topic: str, message: Message) -> None:
+        self.models.append((topic, message))
+        self.messages.append((topic, json.loads(message.encode())))
+
+    def publish_all(self, topic: str, messages: Iterable[Message]) -> int:
+        count = 0
+        for message in messages:
+            self.publish(topic, message)
+            count += 1
+        return count
 
     def on(self, topic: str) -> list[dict[str, Any]]:
         return [m for t, m in self.messages if t == topic]
@@ -239,22 +367,17 @@ class FakeVerifier:
 class FakeBilledCostStore:
     def __init__(self) -> None:
         self.days: dict[tuple[str, str, date], BilledDay] = {}
-        self.states: dict[tuple[str, str], LedgerState] = {}
+        self.writes = 0
 
     def write_days(self, tenant_id: str, account_id: str, days: Sequence[BilledDay]) -> None:
         for d in days:
             self.days[(tenant_id, account_id, d.day)] = d
+            self.writes += 1
 
     def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[BilledDay]:
         for (t, a, d), v in sorted(self.days.items(), key=lambda kv: (kv[0][1], kv[0][2])):
             if t == tenant_id and a in account_ids and start <= d <= end:
                 yield v
-
-    def get_state(self, tenant_id: str, account_id: str) -> LedgerState:
-        return self.states.get((tenant_id, account_id), LedgerState())
-
-    def set_state(self, tenant_id: str, account_id: str, state: LedgerState) -> None:
-        self.states[(tenant_id, account_id)] = state
 
 
 class FakeSettingsStore:

@@ -5,8 +5,7 @@ from cloudevents.http import CloudEvent
 
 from shared import bootstrap, logs
 from shared.alerts.evaluator import AccountEventIn
-from shared.events import decode_pubsub
-from shared.services.messages import AccountEvent
+from shared.messages import AccountEvent, decode_pubsub
 
 logs.configure()
 

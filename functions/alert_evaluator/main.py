@@ -6,8 +6,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from shared import bootstrap, logs
-from shared.alerts.messages import UsagePriced
-from shared.events import decode_pubsub
+from shared.messages import UsagePriced, decode_pubsub
 
 logs.configure()
 log = logging.getLogger("alert_evaluator")

@@ -7,8 +7,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from shared import bootstrap, logs
-from shared.alerts.messages import AlertEvent
-from shared.events import decode_pubsub
+from shared.messages import AlertEvent, decode_pubsub
 
 logs.configure()
 log = logging.getLogger("alert_webhook")

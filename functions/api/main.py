@@ -2,6 +2,7 @@
 
 import flask
 import functions_framework
+from werkzeug.wrappers import Response
 
 from shared import bootstrap, logs
 
@@ -9,5 +10,5 @@ logs.configure()
 
 
 @functions_framework.http
-def api(request: flask.Request) -> flask.Response:
+def api(request: flask.Request) -> Response:
     return bootstrap.api_app().handle(request)

@@ -6,8 +6,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from shared import bootstrap, logs
-from shared.events import decode_pubsub
-from shared.services.messages import CollectRequest
+from shared.messages import CollectRequest, decode_pubsub
 
 logs.configure()
 log = logging.getLogger("collector")
@@ -18,6 +17,8 @@ def on_collect_request(event: CloudEvent) -> None:
     request = decode_pubsub(event.data, CollectRequest)
     if request is None:
         return
+    # LeaseHeld propagates: a sync that stopped renewing its lease still holds it, so Pub/Sub delivers this
+    # request again after a backoff and it takes over once the lease runs out.
     outcome = bootstrap.collector_service().collect(request.tenant_id, request.account_id)
     log.info(
         "collect finished",

@@ -1,13 +1,15 @@
-"""Price newly collected hours and rebuild the daily aggregates the dashboard reads."""
+"""Price the days whose raw usage changed (or whose catalogue changed), and keep the month rollups whole."""
+
+import logging
 
 import functions_framework
 from cloudevents.http import CloudEvent
 
 from shared import bootstrap, logs
-from shared.events import decode_pubsub
-from shared.services.messages import UsageCollected
+from shared.messages import UsageCollected, decode_pubsub
 
 logs.configure()
+log = logging.getLogger("costing")
 
 
 @functions_framework.cloud_event
@@ -15,12 +17,19 @@ def on_usage_collected(event: CloudEvent) -> None:
     message = decode_pubsub(event.data, UsageCollected)
     if message is None:
         return
-    if message.reason == "reprice":  # the catalogue changed: days priced with another version are rebuilt
-        bootstrap.repricing_service().reprice(
-            message.tenant_id, message.account_id, message.provider, message.start, message.end
-        )
-        return
-    bootstrap.costing_service().price_range(
-        message.tenant_id, message.account_id, message.provider, message.start, message.end
+    outcome = bootstrap.costing_service().price_days(
+        message.tenant_id, message.account_id, message.provider, message.days
     )
-    bootstrap.repricing_service().check(message.tenant_id, message.account_id, message.provider)
+    if message.reason == "collected":
+        bootstrap.repricing_service().check(message.tenant_id, message.account_id, message.priced_with)
+    log.info(
+        "days priced",
+        extra={
+            "account_id": message.account_id,
+            "reason": message.reason,
+            "days_checked": outcome.days_checked,
+            "days_priced": len(outcome.days_priced),
+            "total_before_usd": str(outcome.total_before),
+            "total_after_usd": str(outcome.total_after),
+        },
+    )

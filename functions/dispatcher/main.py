@@ -4,8 +4,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from shared import bootstrap, logs
-from shared.events import decode_pubsub
-from shared.services.messages import SchedulerTick
+from shared.messages import SchedulerTick, decode_pubsub
 
 logs.configure()
 

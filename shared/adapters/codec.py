@@ -6,17 +6,26 @@ from __future__ import annotations
 import functools
 import json
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from shared.domain.accounts import Account
-from shared.domain.hourly import HourlySplit
-from shared.domain.money import ZERO, parse_usd
-from shared.domain.priced import CostDay, CostHour, CostRow
-from shared.domain.usage import COST_CLASSES, DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.domain.billed import LedgerState
+from shared.domain.money import ZERO
+from shared.domain.priced import CostRow, PricedDay, PricedMonth, RowHours
+from shared.domain.usage import (
+    COST_CLASSES,
+    DIMENSIONS,
+    QUANTITY_FIELDS,
+    Dimensions,
+    TokenCounts,
+    UsageBucket,
+    UsageDay,
+    UsageRow,
+)
 from shared.pricing import CostBreakdown
 
 _ACCOUNT_TIME_FIELDS = {
@@ -51,8 +60,30 @@ def utc_timestamp(value: Any) -> datetime | None:
     )
 
 
+def account_field_to_doc(name: str, value: Any) -> Any:
+    """One account field as stored (Firestore has no arrays of arrays, and no dates without a time)."""
+    if name == "coverage":
+        return [{"start": lo, "end": hi} for lo, hi in value]
+    if name == "hour_hashes":
+        return dict(value)
+    if name == "billed":
+        state: LedgerState = value
+        return {
+            "read_through": state.read_through.isoformat() if state.read_through else None,
+            "last_read_at": state.last_read_at,
+            "last_error": state.last_error,
+            "day_hashes": dict(state.day_hashes),
+        }
+    return value
+
+
+def account_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Changes to some fields of an account, as stored."""
+    return {name: account_field_to_doc(name, value) for name, value in changes.items()}
+
+
 def account_to_doc(account: Account) -> dict[str, Any]:
-    return {f.name: getattr(account, f.name) for f in fields(account)}
+    return {f.name: account_field_to_doc(f.name, getattr(account, f.name)) for f in fields(account)}
 
 
 def account_from_doc(doc: dict[str, Any]) -> Account:
@@ -61,23 +92,36 @@ def account_from_doc(doc: dict[str, Any]) -> Account:
     for name in _ACCOUNT_TIME_FIELDS & data.keys():
         data[name] = utc_timestamp(data[name])
     data["extra"] = dict(data.get("extra") or {})
+    ranges = []
+    for r in data.get("coverage") or ():
+        lo, hi = utc_timestamp(r["start"]), utc_timestamp(r["end"])
+        if lo is not None and hi is not None:
+            ranges.append((lo, hi))
+    data["coverage"] = tuple(ranges)
+    data["hour_hashes"] = dict(data.get("hour_hashes") or {})
+    billed = data.get("billed") or {}
+    data["billed"] = LedgerState(
+        read_through=date.fromisoformat(billed["read_through"]) if billed.get("read_through") else None,
+        last_read_at=utc_timestamp(billed.get("last_read_at")),
+        last_error=billed.get("last_error"),
+        day_hashes=dict(billed.get("day_hashes") or {}),
+    )
     return Account(**data)
 
 
-# Rows are stored as one compressed table per document, not as an array of maps: an hour or a day holds
-# tens to thousands of rows, and a map per row costs a nested value per field to encode, to write (the
-# emulator stores ~100-180 such 50-row hours/s against 6,000-9,000/s packed), to index and to decode, and
-# it brings a busy day's aggregate near Firestore's 1 MiB document limit (and 500 such hours past the
-# emulator's 4 MiB request limit). The table names its columns, so a
-# reader maps them by name and a column added later does not break older documents.
-ROWS_FORMAT = "zlib-json-table/1"
-_TOKEN_FIELDS = tuple(f.name for f in fields(TokenCounts))
-_USAGE_COLUMNS = (*DIMENSIONS, *_TOKEN_FIELDS)
-_COST_COLUMNS = (*_USAGE_COLUMNS, *(f"cost.{c}" for c in COST_CLASSES), "price_ref", "unpriced_reason")
-_N_DIMS, _N_TOKENS = len(DIMENSIONS), len(_TOKEN_FIELDS)
-_USAGE_COLUMNS_LIST, _COST_COLUMNS_LIST = list(_USAGE_COLUMNS), list(_COST_COLUMNS)
-DECODED_CACHE_SIZE = 512
-"""Decoded tables kept per process (about 60 KB each for a day of ~100 rows): a year of one account's days."""
+# Rows are stored as one compressed table per document, not as an array of maps: a day holds tens to
+# thousands of rows, and a map per row costs a nested value per field to encode, to write, to index and to
+# decode, and brings a busy day near Firestore's 1 MiB document limit. The table names its columns, so a
+# reader maps them by name, a column added later does not break older documents, and a table leaves out
+# the quantity and cost columns that are zero in every row (an Anthropic day never carries audio columns).
+ROWS_FORMAT = "zlib-json-table/2"
+_N_DIMS, _N_Q = len(DIMENSIONS), len(QUANTITY_FIELDS)
+_COST_COLUMNS_ALL = tuple(f"cost.{c}" for c in COST_CLASSES)
+_USAGE_COLUMNS = (*DIMENSIONS, *QUANTITY_FIELDS)
+_COST_COLUMNS = (*_USAGE_COLUMNS, *_COST_COLUMNS_ALL, "price_ref", "unpriced_reason")
+_PRICE_REF, _REASON = len(_COST_COLUMNS) - 2, len(_COST_COLUMNS) - 1
+DECODED_CACHE_SIZE = 1024
+"""Decoded tables kept per process (tens of KB each for a day of ~100 rows)."""
 
 
 def _pack(columns: list[str], rows: list[list[Any]]) -> bytes:
@@ -85,99 +129,197 @@ def _pack(columns: list[str], rows: list[list[Any]]) -> bytes:
     return zlib.compress(text.encode(), 1)
 
 
-def _unpack(blob: bytes, columns: list[str]) -> list[list[Any]]:
-    """The table's rows, reordered to ``columns`` when the stored table names them otherwise
-    (a column it lacks comes back as None)."""
+def _unpack(blob: bytes, columns: Sequence[str]) -> list[list[Any]]:
+    """The table's rows with ``columns`` in this order (a column the table lacks comes back as None)."""
     table = json.loads(zlib.decompress(blob))
     rows: list[list[Any]] = table["rows"]
     stored = table["columns"]
-    if stored == columns:
+    if stored == list(columns):
         return rows
-    where = [stored.index(c) if c in stored else None for c in columns]
-    return [[None if i is None else r[i] for i in where] for r in rows]
+    where = {c: i for i, c in enumerate(stored)}
+    picks = [where.get(c) for c in columns]
+    return [[None if i is None else r[i] for i in picks] for r in rows]
 
 
-def _usage_cells(dims: Dimensions, tokens: TokenCounts) -> list[Any]:
+def _dims_cells(d: Dimensions) -> list[Any]:
     return [
-        dims.model,
-        dims.api_key_id,
-        dims.workspace_id,
-        dims.service_tier,
-        dims.context_window,
-        dims.inference_geo,
-        dims.speed,
-        tokens.uncached_input,
-        tokens.cache_write_5m,
-        tokens.cache_write_1h,
-        tokens.cache_read,
-        tokens.output,
-        tokens.web_search_requests,
+        d.model,
+        d.api_key_id,
+        d.workspace_id,
+        d.service_tier,
+        d.context_window,
+        d.inference_geo,
+        d.speed,
+        d.user_id,
+        d.variant,
     ]
 
 
-def _dims(r: list[Any]) -> Dimensions:
-    return Dimensions(str(r[0]), r[1], r[2], r[3] or "standard", r[4], r[5], r[6])
+def _dims(r: Sequence[Any]) -> Dimensions:
+    return Dimensions(str(r[0]), r[1], r[2], r[3] or "standard", r[4], r[5], r[6], r[7], r[8])
 
 
-def _tokens(r: list[Any]) -> TokenCounts:
-    # Columns 7-12; None only where an older table lacks a column.
-    return TokenCounts(r[7] or 0, r[8] or 0, r[9] or 0, r[10] or 0, r[11] or 0, r[12] or 0)
+def _tokens(r: Sequence[Any]) -> TokenCounts:
+    # None only where a table leaves a column out (zero in every row).
+    return TokenCounts(*[v or 0 for v in r[_N_DIMS : _N_DIMS + _N_Q]])
+
+
+def _used(columns: Sequence[str], table: list[list[Any]], first: int, count: int) -> list[int]:
+    """Indexes of the columns in ``[first, first + count)`` that are non-zero somewhere in ``table``."""
+    return [i for i in range(first, first + count) if any(row[i] for row in table)]
+
+
+def _drop_unused(
+    columns: Sequence[str], table: list[list[Any]], optional: list[int]
+) -> tuple[list[str], list[list[Any]]]:
+    keep = [i for i in range(len(columns)) if i not in set(optional)]
+    keep = sorted([*keep, *(i for i in optional if any(row[i] for row in table))])
+    if len(keep) == len(columns):
+        return list(columns), table
+    return [columns[i] for i in keep], [[row[i] for i in keep] for row in table]
 
 
 def pack_usage_rows(rows: Sequence[UsageRow]) -> bytes:
-    return _pack(_USAGE_COLUMNS_LIST, [_usage_cells(r.dims, r.tokens) for r in rows])
+    table = [[*_dims_cells(r.dims), *r.tokens.values()] for r in rows]
+    columns, table = _drop_unused(_USAGE_COLUMNS, table, list(range(_N_DIMS + 6, _N_DIMS + _N_Q)))
+    return _pack(columns, table)
 
 
 def unpack_usage_rows(hour: datetime, blob: bytes) -> tuple[UsageRow, ...]:
-    return tuple(UsageRow(hour, _dims(r), _tokens(r)) for r in _unpack(blob, _USAGE_COLUMNS_LIST))
+    return tuple(UsageRow(hour, _dims(r), _tokens(r)) for r in _unpack(blob, _USAGE_COLUMNS))
 
 
-def pack_cost_rows(rows: Sequence[CostRow]) -> bytes:
-    table = []
-    for row in rows:
-        cells = _usage_cells(row.dims, row.tokens)
-        c = row.cost
-        if c is None:
-            cells += [None] * len(COST_CLASSES)
-        else:
-            # str() of a Decimal is exact and reads back identically (exponent and all).
-            cells += [
-                str(c.uncached_input),
-                str(c.cache_write_5m),
-                str(c.cache_write_1h),
-                str(c.cache_read),
-                str(c.output),
-                str(c.web_search),
-            ]
-        cells += [row.price_ref, row.unpriced_reason]
-        table.append(cells)
-    return _pack(_COST_COLUMNS_LIST, table)
+def _cost_cells(row: CostRow) -> list[Any]:
+    cells = [*_dims_cells(row.dims), *row.tokens.values()]
+    c = row.cost
+    # str() of a Decimal is exact and reads back identically (exponent and all); "0" for the zeros.
+    cells += [None] * len(COST_CLASSES) if c is None else [str(v) if v else "0" for v in c.values()]
+    cells += [row.price_ref, row.unpriced_reason]
+    return cells
 
 
-def _amount(text: str | None) -> Decimal:
-    return ZERO if text == "0" or text is None else Decimal(text)
+_OPTIONAL_COST_COLUMNS = [
+    *range(_N_DIMS + 6, _N_DIMS + _N_Q),
+    *range(_N_DIMS + _N_Q + 6, _N_DIMS + _N_Q + len(COST_CLASSES)),
+]
+"""The columns a cost table may leave out: quantities and costs past the six every row has."""
+
+
+def pack_cost_rows(rows: Sequence[CostRow], day_of: Sequence[date] | None = None) -> bytes:
+    """A packed table of priced rows (``day_of``: a leading ``day`` column, for a month's daily rows)."""
+    table = [_cost_cells(row) for row in rows]
+    columns = list(_COST_COLUMNS)
+    # A cost column is "used" when some row has a non-zero amount in it ("0" and None are zero).
+    for cells in table:
+        for i in range(_N_DIMS + _N_Q, _N_DIMS + _N_Q + len(COST_CLASSES)):
+            if cells[i] == "0":
+                cells[i] = 0
+    columns, table = _drop_unused(columns, table, _OPTIONAL_COST_COLUMNS)
+    if day_of is not None:
+        columns = ["day", *columns]
+        table = [[d.isoformat(), *cells] for d, cells in zip(day_of, table, strict=True)]
+    return _pack(columns, table)
+
+
+def _amount(value: Any) -> Decimal:
+    return ZERO if not value or value == "0" else Decimal(value)
+
+
+def _cost_row(r: Sequence[Any], dims_seen: dict[tuple[Any, ...], Dimensions]) -> CostRow:
+    key = tuple(r[:_N_DIMS])
+    dims = dims_seen.get(key)
+    if dims is None:
+        dims = dims_seen[key] = _dims(r)
+    first_cost = _N_DIMS + _N_Q
+    # An unpriced row has no amounts; a priced one has at least the first class's (never left out).
+    priced = r[first_cost] is not None
+    cost = CostBreakdown(*[_amount(v) for v in r[first_cost : first_cost + len(COST_CLASSES)]]) if priced else None
+    return CostRow(dims, _tokens(r), cost, r[_PRICE_REF] or "", r[_REASON])
 
 
 @functools.lru_cache(maxsize=DECODED_CACHE_SIZE)
 def unpack_cost_rows(blob: bytes) -> tuple[CostRow, ...]:
     """Priced rows from a packed table. Memoized on the bytes themselves: the same stored table always
     decodes to the same (immutable) rows, so a dashboard that asks for the same days again skips decoding."""
-    out = []
     dims_seen: dict[tuple[Any, ...], Dimensions] = {}
-    for r in _unpack(blob, _COST_COLUMNS_LIST):
-        key = tuple(r[:_N_DIMS])
-        dims = dims_seen.get(key)
-        if dims is None:
-            dims = dims_seen[key] = _dims(r)
-        cost = (
-            None
-            if r[13] is None
-            else CostBreakdown(
-                _amount(r[13]), _amount(r[14]), _amount(r[15]), _amount(r[16]), _amount(r[17]), _amount(r[18])
-            )
-        )
-        out.append(CostRow(dims, _tokens(r), cost, r[19] or "", r[20]))
+    return tuple(_cost_row(r, dims_seen) for r in _unpack(blob, _COST_COLUMNS))
+
+
+@functools.lru_cache(maxsize=DECODED_CACHE_SIZE)
+def unpack_daily_rows(blob: bytes) -> dict[date, tuple[CostRow, ...]]:
+    """A month's daily table: rows per day."""
+    dims_seen: dict[tuple[Any, ...], Dimensions] = {}
+    out: dict[date, list[CostRow]] = {}
+    for r in _unpack(blob, ("day", *_COST_COLUMNS)):
+        out.setdefault(date.fromisoformat(r[0]), []).append(_cost_row(r[1:], dims_seen))
+    return {d: tuple(rows) for d, rows in out.items()}
+
+
+# --------------------------------------------------------------------------------------------------
+# Hours of a day's rows, as compact text: rows in the day's order separated by "|", hours within a row by
+# ";", each hour as "HH:q1,q2,..." in QUANTITY_FIELDS order with zeros left empty and trailing zeros
+# dropped: "3:1200,,,400,50|3:10,,,,2;14:7,,,,1". Parsed only when a view needs hours (a time zone's day,
+# the provisional share, group by hour); the common UTC daily view never does.
+
+
+def _hour_text(hour: int, t: TokenCounts) -> str:
+    values = [str(v) if v else "" for v in t.values()]
+    while values and not values[-1]:
+        values.pop()
+    return f"{hour}:" + ",".join(values)
+
+
+def row_hours_to_text(row_hours: Sequence[RowHours]) -> str:
+    return "|".join(";".join(_hour_text(h, t) for h, t in hours) for hours in row_hours)
+
+
+@functools.lru_cache(maxsize=DECODED_CACHE_SIZE)
+def row_hours_from_text(text: str) -> tuple[RowHours, ...]:
+    out: list[RowHours] = []
+    for segment in text.split("|"):
+        hours: list[tuple[int, TokenCounts]] = []
+        for item in segment.split(";") if segment else ():
+            hour, _, counts = item.partition(":")
+            hours.append((int(hour), TokenCounts(*[int(v) if v else 0 for v in counts.split(",")])))
+        out.append(tuple(hours))
     return tuple(out)
+
+
+class LazyRowHours(Sequence[RowHours]):
+    """A day's row hours decoded on first use (most reads never need them)."""
+
+    __slots__ = ("_decoded", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._decoded: tuple[RowHours, ...] | None = None
+
+    def _rows(self) -> tuple[RowHours, ...]:
+        if self._decoded is None:
+            self._decoded = row_hours_from_text(self._text) if self._text else ()
+        return self._decoded
+
+    @overload
+    def __getitem__(self, index: int) -> RowHours: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[RowHours]: ...
+
+    def __getitem__(self, index: int | slice) -> RowHours | Sequence[RowHours]:
+        return self._rows()[index]
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+
+def _pack_text(text: str) -> bytes | str:
+    return zlib.compress(text.encode(), 1) if text else ""
 
 
 @functools.lru_cache(maxsize=DECODED_CACHE_SIZE)
@@ -185,107 +327,91 @@ def _unpack_text(blob: bytes) -> str:
     return zlib.decompress(blob).decode()
 
 
-def pack_text(text: str) -> bytes | str:
-    """A long text field, compressed (an empty one stays an empty string)."""
-    return zlib.compress(text.encode(), 1) if text else ""
+# --------------------------------------------------------------------------------------------------
+# Documents
 
 
-def unpack_text(value: bytes | str | None) -> str:
-    """A text field as written by ``pack_text``, or as plain text by older writers."""
-    return _unpack_text(value) if isinstance(value, bytes) else value or ""
-
-
-def _rows_field(rows: Any, unpack: Callable[[bytes], tuple[Any, ...]], legacy: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """Rows from a stored ``rows`` field: a packed table, or the array of maps of documents written
-    before the table format."""
-    if isinstance(rows, bytes):
-        return unpack(rows)
-    return tuple(legacy(r) for r in rows or ())
-
-
-def _legacy_cost_row(m: dict[str, Any]) -> CostRow:
-    cost = m.get("cost")
-    return CostRow(
-        dims=Dimensions.from_dict(m["dims"]),
-        tokens=TokenCounts.from_dict(m["tokens"]),
-        cost=None if cost is None else CostBreakdown(**{c: parse_usd(cost[c]) for c in COST_CLASSES}),
-        price_ref=m.get("price_ref") or "",
-        unpriced_reason=m.get("unpriced_reason"),
-    )
-
-
-def bucket_to_doc(account_id: str, bucket: UsageBucket, fetched_at: datetime) -> dict[str, Any]:
+def usage_hour_field(bucket: UsageBucket, fetched_at: datetime) -> dict[str, Any]:
+    """One hour of a raw day document (the value under ``hours.HH``)."""
     return {
-        "account_id": account_id,
-        "hour_start": bucket.hour_start,
-        "day": bucket.hour_start.date().isoformat(),
-        "content_hash": bucket.content_hash(),
+        "hash": bucket.content_hash(),
         "fetched_at": fetched_at,
-        "row_count": len(bucket.rows),
+        "n": len(bucket.rows),
         "rows": pack_usage_rows(bucket.rows),
     }
 
 
-def bucket_from_doc(doc: dict[str, Any]) -> UsageBucket:
-    hour = utc_timestamp(doc["hour_start"])
-    assert hour is not None
-    rows = _rows_field(
-        doc["rows"],
-        lambda blob: unpack_usage_rows(hour, blob),
-        lambda r: UsageRow(hour, Dimensions.from_dict(r["dims"]), TokenCounts.from_dict(r["tokens"])),
-    )
-    return UsageBucket(hour, rows)
+def usage_day_from_doc(account_id: str, day: date, doc: dict[str, Any]) -> UsageDay:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    hours: dict[int, UsageBucket] = {}
+    for key, value in (doc.get("hours") or {}).items():
+        hour = start + timedelta(hours=int(key))
+        hours[int(key)] = UsageBucket(hour, unpack_usage_rows(hour, value["rows"]))
+    return UsageDay(account_id, day, hours)
 
 
-def cost_hour_to_doc(tenant_id: str, hour: CostHour) -> dict[str, Any]:
-    return {
-        "tenant_id": tenant_id,
-        "account_id": hour.account_id,
-        "hour_start": hour.hour_start,
-        "day": hour.hour_start.date().isoformat(),
-        "source_hash": hour.source_hash,
-        "catalogue_version": hour.catalogue_version,
-        "row_count": len(hour.rows),
-        "rows": pack_cost_rows(hour.rows),
-    }
+def usage_hour_hashes(day: date, doc: dict[str, Any]) -> dict[datetime, str]:
+    """The content hash of each stored hour of a raw day (its ``hashes`` map: readable without the rows)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return {start + timedelta(hours=int(k)): str(v) for k, v in (doc.get("hashes") or {}).items()}
 
 
-def cost_hour_from_doc(doc: dict[str, Any]) -> CostHour:
-    hour = utc_timestamp(doc["hour_start"])
-    assert hour is not None
-    return CostHour(
-        account_id=doc["account_id"],
-        hour_start=hour,
-        source_hash=doc.get("source_hash", ""),
-        catalogue_version=doc.get("catalogue_version", ""),
-        rows=_rows_field(doc.get("rows"), unpack_cost_rows, _legacy_cost_row),
-    )
-
-
-def cost_day_to_doc(tenant_id: str, day: CostDay, built_at: datetime) -> dict[str, Any]:
+def priced_day_to_doc(tenant_id: str, day: PricedDay, built_at: datetime) -> dict[str, Any]:
     return {
         "tenant_id": tenant_id,
         "account_id": day.account_id,
         "day": day.day.isoformat(),
         "catalogue_version": day.catalogue_version,
+        "source_hash": day.source_hash,
+        "version": day.version,
         "hours_collected": day.hours_collected,
         "built_at": built_at,
         "row_count": len(day.rows),
         "rows": pack_cost_rows(day.rows),
-        "hourly": pack_text(day.hourly.text),  # one value: cheap to store and to skip (see shared.domain.hourly)
+        "hours": _pack_text(row_hours_to_text(day.row_hours)),  # one value: cheap to store and to skip
     }
 
 
-COST_DAY_FIELDS = ["account_id", "day", "catalogue_version", "hours_collected", "rows", "hourly"]
-"""The fields ``cost_day_from_doc`` reads (a reader may fetch only these)."""
+PRICED_DAY_FIELDS = ["account_id", "day", "catalogue_version", "source_hash", "hours_collected", "rows", "hours"]
+"""The fields ``priced_day_from_doc`` reads (a reader may fetch only these, or fewer: without ``hours``)."""
 
 
-def cost_day_from_doc(doc: dict[str, Any]) -> CostDay:
-    return CostDay(
+def priced_day_from_doc(doc: dict[str, Any]) -> PricedDay:
+    hours = doc.get("hours")
+    return PricedDay(
         account_id=doc["account_id"],
         day=date.fromisoformat(doc["day"]),
         catalogue_version=doc.get("catalogue_version", ""),
+        source_hash=doc.get("source_hash", ""),
         hours_collected=int(doc.get("hours_collected", 0)),
-        rows=_rows_field(doc.get("rows"), unpack_cost_rows, _legacy_cost_row),
-        hourly=HourlySplit(unpack_text(doc.get("hourly"))),
+        rows=unpack_cost_rows(doc["rows"]),
+        row_hours=LazyRowHours(_unpack_text(hours) if isinstance(hours, bytes) else hours or ""),
+    )
+
+
+def priced_month_to_doc(tenant_id: str, month: PricedMonth, built_at: datetime) -> dict[str, Any]:
+    daily_days = [d for d in sorted(month.daily) for _ in month.daily[d]]
+    daily_rows = [r for d in sorted(month.daily) for r in month.daily[d]]
+    return {
+        "tenant_id": tenant_id,
+        "account_id": month.account_id,
+        "month": month.month.strftime("%Y-%m"),
+        "days": {d.isoformat(): v for d, v in sorted(month.days.items())},
+        "built_at": built_at,
+        "row_count": len(month.rows),
+        # Not "rows": a read of months and days together selects each kind's tables by name.
+        "month_rows": pack_cost_rows(month.rows),
+        "daily": pack_cost_rows(daily_rows, daily_days),
+    }
+
+
+def priced_month_from_doc(doc: dict[str, Any]) -> PricedMonth:
+    """A month rollup; a table left out of the read (``month_rows`` or ``daily``) comes back empty."""
+    rows, daily = doc.get("month_rows"), doc.get("daily")
+    return PricedMonth(
+        account_id=doc["account_id"],
+        month=date.fromisoformat(doc["month"] + "-01"),
+        days={date.fromisoformat(d): v for d, v in (doc.get("days") or {}).items()},
+        rows=unpack_cost_rows(rows) if isinstance(rows, bytes) else (),
+        daily=unpack_daily_rows(daily) if isinstance(daily, bytes) else {},
     )

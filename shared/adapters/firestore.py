@@ -1,30 +1,28 @@
-"""Firestore adapters for accounts, raw usage and priced aggregates.
+"""Firestore adapters for accounts and the ledger (raw usage days, priced days, month rollups).
 
-Layout (every path scoped by tenant):
-    tenants/{tenant}/accounts/{account}                 the account and its sync state
-    tenants/{tenant}/accounts/{account}/meta/names      display names of key and workspace ids
-    tenants/{tenant}/accounts/{account}/usage_hours/{YYYY-MM-DDTHH}   raw rows of one hour
-    tenants/{tenant}/accounts/{account}/cost_hours/{YYYY-MM-DDTHH}    priced rows of one hour
-    tenants/{tenant}/accounts/{account}/cost_days/{YYYY-MM-DD}        the day's priced aggregate
-Ids derive from what the document is, so every write is an idempotent overwrite.
+Paths come from shared.adapters.paths; documents from shared.adapters.codec.
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from shared.adapters import codec
+from shared.adapters import codec, paths
 from shared.domain.accounts import Account
-from shared.domain.priced import CostDay, CostHour
-from shared.domain.usage import UsageBucket, hour_id, hours_between
-from shared.ports import Names
+from shared.domain.priced import PricedDay, PricedMonth
+from shared.domain.usage import UsageBucket, UsageDay
+from shared.ports import Contention, Names
 
 BATCH_LIMIT = 500  # Firestore's maximum writes per batch
+DUE_PAGE = 1000
+"""Accounts read per page when streaming due accounts (bounds the dispatcher's memory at any count)."""
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -32,82 +30,100 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-class _Base:
+class FirestoreAccountStore:
     def __init__(self, client: firestore.Client):
         self.db = client
 
-    def _account_ref(self, tenant_id: str, account_id: str) -> Any:
-        return self.db.collection("tenants").document(tenant_id).collection("accounts").document(account_id)
+    def _ref(self, tenant_id: str, account_id: str) -> Any:
+        return paths.account(self.db, tenant_id, account_id)
 
-
-class FirestoreAccountStore(_Base):
     def create(self, account: Account) -> None:
-        tenant = self.db.collection("tenants").document(account.tenant_id)
-        tenant.set({"id": account.tenant_id}, merge=True)
-        self._account_ref(account.tenant_id, account.id).create(codec.account_to_doc(account))
+        paths.tenant(self.db, account.tenant_id).set({"id": account.tenant_id}, merge=True)
+        self._ref(account.tenant_id, account.id).create(codec.account_to_doc(account))
 
     def get(self, tenant_id: str, account_id: str) -> Account | None:
-        snap = self._account_ref(tenant_id, account_id).get()
+        snap = self._ref(tenant_id, account_id).get()
         return codec.account_from_doc(snap.to_dict() or {}) if snap.exists else None
 
     def list(self, tenant_id: str) -> list[Account]:
-        col = self.db.collection("tenants").document(tenant_id).collection("accounts")
+        col = paths.tenant_collection(self.db, tenant_id, paths.ACCOUNTS)
         return sorted((codec.account_from_doc(s.to_dict() or {}) for s in col.stream()), key=lambda a: a.created_at)
 
     def save(self, account: Account) -> None:
-        self._account_ref(account.tenant_id, account.id).set(codec.account_to_doc(account))
+        self._ref(account.tenant_id, account.id).set(codec.account_to_doc(account))
 
     def update(self, tenant_id: str, account_id: str, changes: dict[str, Any]) -> None:
-        self._account_ref(tenant_id, account_id).update(changes)
+        self._ref(tenant_id, account_id).update(codec.account_changes(changes))
 
-    def due_for_sync(self, now: datetime, limit: int) -> builtins.list[Account]:
+    def due_for_sync(self, now: datetime) -> Iterator[tuple[str, str]]:
         # Collection-group query over every tenant's accounts: needs the single-field collection-group
-        # index on next_sync_at declared in infra/. Disconnected accounts have next_sync_at null and
-        # never match.
+        # index on next_sync_at declared in infra/. Disconnected accounts have next_sync_at null and never
+        # match. Paged by a cursor and reading only what the decision needs, so any number of due accounts
+        # streams in bounded memory.
         query = (
-            self.db.collection_group("accounts")
+            self.db.collection_group(paths.ACCOUNTS)
             .where(filter=firestore.FieldFilter("next_sync_at", "<=", now))
             .order_by("next_sync_at")
-            .limit(limit)
+            .select(["tenant_id", "id", "status", "lease_until", "next_sync_at"])
+            .limit(DUE_PAGE)
         )
-        out = []
-        for snap in query.stream():
-            account = codec.account_from_doc(snap.to_dict() or {})
-            if account.active and (account.lease_until is None or account.lease_until <= now):
-                out.append(account)
-        return out
+        last = None
+        while True:
+            page = list((query.start_after(last) if last is not None else query).stream())
+            for snap in page:
+                data = snap.to_dict() or {}
+                lease = codec.utc_timestamp(data.get("lease_until"))
+                if data.get("status") != "disconnected" and (lease is None or lease <= now):
+                    yield str(data["tenant_id"]), str(data["id"])
+            if len(page) < DUE_PAGE:
+                return
+            last = page[-1]
 
     def all_accounts(self) -> Iterator[Account]:
         """Every account of every tenant (operations: sealing-key rotation)."""
-        for snap in self.db.collection_group("accounts").stream():
+        for snap in self.db.collection_group(paths.ACCOUNTS).stream():
             yield codec.account_from_doc(snap.to_dict() or {})
 
-    def acquire_lease(self, tenant_id: str, account_id: str, now: datetime, until: datetime) -> bool:
-        ref = self._account_ref(tenant_id, account_id)
+    def acquire_lease(
+        self, tenant_id: str, account_id: str, lease_id: str, now: datetime, until: datetime
+    ) -> Account | None:
+        ref = self._ref(tenant_id, account_id)
         transaction = self.db.transaction()
 
         @firestore.transactional
-        def take(txn: Any) -> bool:
+        def take(txn: Any) -> Account | None:
             snap = ref.get(transaction=txn)
             if not snap.exists:
+                return None
+            account = codec.account_from_doc(snap.to_dict() or {})
+            if account.lease_until is not None and account.lease_until > now:
+                return None
+            txn.update(ref, {"lease_until": until, "lease_id": lease_id})
+            return account.with_changes(lease_until=until, lease_id=lease_id)
+
+        taken: Account | None = take(transaction)
+        return taken
+
+    def checkpoint(self, tenant_id: str, account_id: str, lease_id: str, changes: dict[str, Any]) -> bool:
+        ref = self._ref(tenant_id, account_id)
+        transaction = self.db.transaction()
+
+        @firestore.transactional
+        def write(txn: Any) -> bool:
+            snap = ref.get(transaction=txn, field_paths=["lease_id"])
+            if not snap.exists or (snap.to_dict() or {}).get("lease_id") != lease_id:
                 return False
-            held = snap.get("lease_until") if "lease_until" in (snap.to_dict() or {}) else None
-            if held is not None and held > now:
-                return False
-            txn.update(ref, {"lease_until": until})
+            txn.update(ref, codec.account_changes(changes))
             return True
 
-        return bool(take(transaction))
-
-    def release_lease(self, tenant_id: str, account_id: str) -> None:
-        self._account_ref(tenant_id, account_id).update({"lease_until": None})
+        return bool(write(transaction))
 
     def save_names(self, tenant_id: str, account_id: str, names: Names) -> None:
-        ref = self._account_ref(tenant_id, account_id).collection("meta").document("names")
+        ref = paths.meta(self.db, tenant_id, account_id, paths.NAMES_DOC)
         ref.set({"api_keys": names.api_keys, "workspaces": names.workspaces})
 
     def get_names(self, tenant_id: str, account_ids: Sequence[str]) -> dict[str, Names]:
-        refs = [self._account_ref(tenant_id, a).collection("meta").document("names") for a in account_ids]
+        refs = [paths.meta(self.db, tenant_id, a, paths.NAMES_DOC) for a in account_ids]
         out: dict[str, Names] = {}
         for snap in self.db.get_all(refs):
             if snap.exists:
@@ -117,89 +133,193 @@ class FirestoreAccountStore(_Base):
         return out
 
 
-class FirestoreUsageStore(_Base):
-    def __init__(self, client: firestore.Client, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
-        super().__init__(client)
-        self._clock = clock
-
-    def _col(self, tenant_id: str, account_id: str) -> Any:
-        return self._account_ref(tenant_id, account_id).collection("usage_hours")
-
-    def write_buckets(self, tenant_id: str, account_id: str, buckets: Sequence[UsageBucket]) -> None:
-        col = self._col(tenant_id, account_id)
-        now = self._clock()
-        for chunk in _chunks(buckets, BATCH_LIMIT):
-            batch = self.db.batch()
-            for bucket in chunk:
-                batch.set(col.document(hour_id(bucket.hour_start)), codec.bucket_to_doc(account_id, bucket, now))
-            batch.commit()
-
-    def read_buckets(self, tenant_id: str, account_id: str, start: datetime, end: datetime) -> list[UsageBucket]:
-        col = self._col(tenant_id, account_id)
-        refs = [col.document(hour_id(h)) for h in hours_between(start, end)]
-        snaps = [s for s in self.db.get_all(refs) if s.exists]
-        return sorted((codec.bucket_from_doc(s.to_dict() or {}) for s in snaps), key=lambda b: b.hour_start)
+# --------------------------------------------------------------------------------------------------
+# The ledger's unit of work
 
 
-class FirestoreCostStore(_Base):
-    def __init__(self, client: firestore.Client, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
-        super().__init__(client)
-        self._clock = clock
+class FirestoreLedgerUnitOfWork:
+    """One account's ledger in one Firestore transaction (a plain batch when nothing was read).
 
-    def rebuild_day(
+    The transaction begins at the first read, so a unit that only writes (the collector storing hours)
+    costs no transaction round trip. Firestore's server locks what a transaction read: a concurrent
+    writer of those documents either waits or aborts this unit, which then raises `Contention`.
+    """
+
+    def __init__(self, client: firestore.Client, tenant_id: str, account_id: str, clock: Callable[[], datetime]):
+        self.db = client
+        self.tenant_id = tenant_id
+        self.account_id = account_id
+        self.clock = clock
+        self.usage = _UsageDays(self)
+        self.priced = _PricedDays(self)
+        self.months = _PricedMonths(self)
+        self._txn: Any = None
+        self._writes: list[tuple[Any, dict[str, Any], Any]] = []
+        self.reads = 0
+        self.writes = 0
+
+    def __enter__(self) -> FirestoreLedgerUnitOfWork:
+        self._txn, self._writes = None, []
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def read(self, refs: Sequence[Any], field_paths: Sequence[str] | None = None) -> list[Any]:
+        if self._txn is None:
+            self._txn = self.db.transaction()
+            try:
+                self._txn._begin()
+            except gexc.Aborted as exc:
+                raise Contention(str(exc)) from exc
+        try:
+            snaps = list(self.db.get_all(list(refs), field_paths=field_paths, transaction=self._txn))
+        except (gexc.Aborted, gexc.Conflict) as exc:
+            raise Contention(str(exc)) from exc
+        self.reads += len(refs)
+        return snaps
+
+    def write(self, ref: Any, data: dict[str, Any], merge: Any = False) -> None:
+        self._writes.append((ref, data, merge))
+
+    def commit(self) -> None:
+        writes, self._writes = self._writes, []
+        try:
+            if self._txn is not None:
+                for ref, data, merge in writes:
+                    self._txn.set(ref, data, merge=merge)
+                self._txn._commit()
+                self._txn = None
+            else:
+                for chunk in _chunks(writes, BATCH_LIMIT):
+                    batch = self.db.batch()
+                    for ref, data, merge in chunk:
+                        batch.set(ref, data, merge=merge)
+                    batch.commit()
+        except (gexc.Aborted, gexc.Conflict) as exc:
+            self.rollback()
+            raise Contention(str(exc)) from exc
+        self.writes += len(writes)
+
+    def rollback(self) -> None:
+        self._writes = []
+        txn, self._txn = self._txn, None
+        if txn is not None and txn.in_progress:
+            with contextlib.suppress(gexc.GoogleAPICallError):  # the server drops an abandoned one by itself
+                txn._rollback()
+
+
+class _UsageDays:
+    def __init__(self, uow: FirestoreLedgerUnitOfWork):
+        self.uow = uow
+
+    def _ref(self, day: date) -> Any:
+        return paths.usage_day(self.uow.db, self.uow.tenant_id, self.uow.account_id, day)
+
+    def get(self, day: date) -> UsageDay | None:
+        (snap,) = self.uow.read([self._ref(day)])
+        return codec.usage_day_from_doc(self.uow.account_id, day, snap.to_dict() or {}) if snap.exists else None
+
+    def hour_hashes(self, days: Sequence[date]) -> dict[datetime, str]:
+        out: dict[datetime, str] = {}
+        for snap in self.uow.read([self._ref(d) for d in days], field_paths=["hashes"]):
+            if snap.exists:
+                day = date.fromisoformat(snap.id)
+                out.update(codec.usage_hour_hashes(day, snap.to_dict() or {}))
+        return out
+
+    def put_hours(self, buckets: Sequence[UsageBucket]) -> None:
+        now = self.uow.clock()
+        by_day: dict[date, dict[str, Any]] = {}
+        for bucket in buckets:
+            hour = bucket.hour_start.astimezone(UTC)
+            by_day.setdefault(hour.date(), {})[f"{hour.hour:02d}"] = codec.usage_hour_field(bucket, now)
+        for day, hours in by_day.items():
+            doc = {
+                "account_id": self.uow.account_id,
+                "day": day.isoformat(),
+                "hours": hours,
+                "hashes": {h: v["hash"] for h, v in hours.items()},
+            }
+            # Each hour replaces that hour whole (a restated hour loses its old rows); other hours stay.
+            merge = ["account_id", "day", *(f"hours.`{h}`" for h in hours), *(f"hashes.`{h}`" for h in hours)]
+            self.uow.write(self._ref(day), doc, merge=merge)
+
+
+class _PricedDays:
+    def __init__(self, uow: FirestoreLedgerUnitOfWork):
+        self.uow = uow
+
+    def _ref(self, day: date) -> Any:
+        return paths.priced_day(self.uow.db, self.uow.tenant_id, self.uow.account_id, day)
+
+    def get(self, day: date) -> PricedDay | None:
+        (snap,) = self.uow.read([self._ref(day)])
+        return codec.priced_day_from_doc(snap.to_dict() or {}) if snap.exists else None
+
+    def put(self, day: PricedDay) -> None:
+        self.uow.write(self._ref(day.day), codec.priced_day_to_doc(self.uow.tenant_id, day, self.uow.clock()))
+
+
+class _PricedMonths:
+    def __init__(self, uow: FirestoreLedgerUnitOfWork):
+        self.uow = uow
+
+    def _ref(self, month: date) -> Any:
+        return paths.priced_month(self.uow.db, self.uow.tenant_id, self.uow.account_id, month)
+
+    def get(self, month: date) -> PricedMonth | None:
+        (snap,) = self.uow.read([self._ref(month)])
+        return codec.priced_month_from_doc(snap.to_dict() or {}) if snap.exists else None
+
+    def put(self, month: PricedMonth) -> None:
+        self.uow.write(self._ref(month.month), codec.priced_month_to_doc(self.uow.tenant_id, month, self.uow.clock()))
+
+
+# --------------------------------------------------------------------------------------------------
+# Ledger reads
+
+
+_DAY_FIELDS = ["account_id", "day", "catalogue_version", "source_hash", "hours_collected", "rows"]
+_MONTH_FIELDS = ["account_id", "month", "days"]
+
+
+class FirestoreLedgerStore:
+    """Batched reads of month rollups and priced days (shared.ledger reads through this only)."""
+
+    def __init__(self, client: firestore.Client):
+        self.db = client
+
+    def read(
         self,
         tenant_id: str,
-        account_id: str,
-        day: date,
-        compute: Callable[[list[UsageBucket]], tuple[list[CostHour], CostDay]],
-    ) -> CostDay:
-        account = self._account_ref(tenant_id, account_id)
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        hours = hours_between(start, start + timedelta(days=1))
-        raw_refs = [account.collection("usage_hours").document(hour_id(h)) for h in hours]
-        cost_hours = account.collection("cost_hours")
-        day_ref = account.collection("cost_days").document(day.isoformat())
-        transaction = self.db.transaction()
-
-        @firestore.transactional
-        def rebuild(txn: Any) -> CostDay:
-            # Reading the raw hours inside the transaction makes the rebuild serialise with any write to
-            # them: a stale rebuild can never land after a fresh one.
-            snaps = list(txn.get_all(raw_refs))
-            buckets = [codec.bucket_from_doc(s.to_dict() or {}) for s in snaps if s.exists]
-            priced_hours, priced_day = compute(sorted(buckets, key=lambda b: b.hour_start))
-            present = {hour_id(h.hour_start) for h in priced_hours}
-            for priced in priced_hours:
-                txn.set(cost_hours.document(hour_id(priced.hour_start)), codec.cost_hour_to_doc(tenant_id, priced))
-            for h in hours:
-                if hour_id(h) not in present:
-                    txn.delete(cost_hours.document(hour_id(h)))
-            txn.set(day_ref, codec.cost_day_to_doc(tenant_id, priced_day, self._clock()))
-            return priced_day
-
-        result: CostDay = rebuild(transaction)
-        return result
-
-    def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[CostDay]:
-        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-        refs = [
-            self._account_ref(tenant_id, a).collection("cost_days").document(d.isoformat())
-            for a in account_ids
-            for d in days
-        ]
-        # Only the fields a CostDay is made of: less to transfer and to copy (to_dict deep-copies).
-        for snap in self.db.get_all(refs, field_paths=codec.COST_DAY_FIELDS):
-            if snap.exists:
-                yield codec.cost_day_from_doc(snap.to_dict() or {})
-
-    def read_hours(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[CostHour]:
-        first = datetime(start.year, start.month, start.day, tzinfo=UTC)
-        hours = hours_between(first, first + timedelta(days=(end - start).days + 1))
-        refs = [
-            self._account_ref(tenant_id, a).collection("cost_hours").document(hour_id(h))
-            for a in account_ids
-            for h in hours
-        ]
-        for snap in self.db.get_all(refs):
-            if snap.exists:
-                yield codec.cost_hour_from_doc(snap.to_dict() or {})
+        months: Sequence[tuple[str, date]],
+        days: Sequence[tuple[str, date]],
+        *,
+        month_parts: frozenset[str] = frozenset({"rows"}),
+        hour_days: Sequence[tuple[str, date]] = (),
+    ) -> tuple[builtins.list[PricedMonth], builtins.list[PricedDay]]:
+        with_hours = set(hour_days)
+        month_refs = [paths.priced_month(self.db, tenant_id, a, m) for a, m in months]
+        plain_refs = [paths.priced_day(self.db, tenant_id, a, d) for a, d in days if (a, d) not in with_hours]
+        hour_refs = [paths.priced_day(self.db, tenant_id, a, d) for a, d in days if (a, d) in with_hours]
+        # Month and day documents name their tables differently, so one field mask reads the months' wanted
+        # tables and the days' rows in one round trip; days whose hours are needed are a second read.
+        month_fields = [*_MONTH_FIELDS, *({"rows": "month_rows", "daily": "daily"}[p] for p in sorted(month_parts))]
+        reads: list[tuple[list[Any], list[str]]] = []
+        if month_refs or plain_refs:
+            reads.append(([*month_refs, *plain_refs], [*month_fields, *_DAY_FIELDS]))
+        if hour_refs:
+            reads.append((hour_refs, [*_DAY_FIELDS, "hours"]))
+        out_months: list[PricedMonth] = []
+        out_days: list[PricedDay] = []
+        for refs, fields in reads:
+            for snap in self.db.get_all(refs, field_paths=fields):
+                if not snap.exists:
+                    continue
+                data = snap.to_dict() or {}
+                if "month" in data:
+                    out_months.append(codec.priced_month_from_doc(data))
+                else:
+                    out_days.append(codec.priced_day_from_doc(data))
+        return out_months, out_days

@@ -1,12 +1,8 @@
-"""Firestore adapters for alerting.
+"""Firestore adapters for alerting (paths: shared.adapters.paths).
 
-Layout (every path scoped by tenant):
-    tenants/{tenant}                                         field ``alerting: true`` once alerting is set up
-    tenants/{tenant}/budgets/{bud_...}                       a budget
-    tenants/{tenant}/alert_channels/{chn_...}                a channel (its secret sealed)
-    tenants/{tenant}/alerts/{alr_...}                        an alert; id = hash(rule, period, threshold)
-    tenants/{tenant}/alerts/{alr_...}/deliveries/{chn_...}   its delivery to one channel
-Queries: alerts by created_at (descending), optionally with kind == (composite index in infra/).
+The tenant document has ``alerting: true`` once alerting is set up; an alert's id is
+hash(rule, period, threshold). Queries: alerts by created_at (descending), optionally with kind ==
+(composite index in infra/).
 """
 
 from __future__ import annotations
@@ -19,6 +15,7 @@ from typing import Any
 from google.api_core import exceptions
 from google.cloud import firestore
 
+from shared.adapters import paths
 from shared.adapters.codec import utc_timestamp
 from shared.alerts.model import (
     DELIVERY_DELIVERED,
@@ -44,7 +41,7 @@ class _Base:
         self.db = client
 
     def _tenant(self, tenant_id: str) -> Any:
-        return self.db.collection("tenants").document(tenant_id)
+        return paths.tenant(self.db, tenant_id)
 
 
 def budget_to_doc(b: Budget) -> dict[str, Any]:
@@ -173,7 +170,7 @@ def delivery_from_doc(d: dict[str, Any]) -> Delivery:
 
 class FirestoreBudgetStore(_Base):
     def _col(self, tenant_id: str) -> Any:
-        return self._tenant(tenant_id).collection("budgets")
+        return self._tenant(tenant_id).collection(paths.BUDGETS)
 
     def create(self, budget: Budget) -> None:
         self._col(budget.tenant_id).document(budget.id).create(budget_to_doc(budget))
@@ -198,7 +195,7 @@ class FirestoreBudgetStore(_Base):
 
 class FirestoreChannelStore(_Base):
     def _col(self, tenant_id: str) -> Any:
-        return self._tenant(tenant_id).collection("alert_channels")
+        return self._tenant(tenant_id).collection(paths.ALERT_CHANNELS)
 
     def create(self, channel: Channel) -> None:
         self._col(channel.tenant_id).document(channel.id).create(channel_to_doc(channel))
@@ -224,16 +221,16 @@ class FirestoreChannelStore(_Base):
         self._tenant(tenant_id).set({"id": tenant_id, "alerting": True}, merge=True)
 
     def alerting_tenants(self) -> builtins.list[str]:
-        query = self.db.collection("tenants").where(filter=firestore.FieldFilter("alerting", "==", True))
+        query = self.db.collection(paths.TENANTS).where(filter=firestore.FieldFilter("alerting", "==", True))
         return sorted(s.id for s in query.stream())
 
 
 class FirestoreAlertStore(_Base):
     def _col(self, tenant_id: str) -> Any:
-        return self._tenant(tenant_id).collection("alerts")
+        return self._tenant(tenant_id).collection(paths.ALERTS)
 
     def _delivery(self, tenant_id: str, alert_id: str, channel_id: str) -> Any:
-        return self._col(tenant_id).document(alert_id).collection("deliveries").document(channel_id)
+        return self._col(tenant_id).document(alert_id).collection(paths.DELIVERIES).document(channel_id)
 
     def create_if_absent(self, alert: Alert) -> bool:
         try:

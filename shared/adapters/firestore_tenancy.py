@@ -7,10 +7,9 @@ from typing import Any
 
 from google.cloud import firestore
 
+from shared.adapters import paths
 from shared.adapters.codec import utc_timestamp
 from shared.domain.tenancy import AuditEntry, Member, Tenant
-
-USAGE_COLLECTIONS = ("usage_hours", "cost_hours", "cost_days", "billed_days", "meta")
 
 
 class FirestoreTenantStore:
@@ -18,7 +17,7 @@ class FirestoreTenantStore:
         self.db = client
 
     def _tenant(self, tenant_id: str) -> Any:
-        return self.db.collection("tenants").document(tenant_id)
+        return paths.tenant(self.db, tenant_id)
 
     def get_tenant(self, tenant_id: str) -> Tenant | None:
         snap = self._tenant(tenant_id).get()
@@ -53,7 +52,7 @@ class FirestoreTenantStore:
                 },
                 merge=True,
             )
-            txn.set(ref.collection("members").document(owner.user_id), self._member_doc(owner))
+            txn.set(ref.collection(paths.MEMBERS).document(owner.user_id), self._member_doc(owner))
             return True
 
         return bool(create(transaction))
@@ -76,18 +75,18 @@ class FirestoreTenantStore:
         )
 
     def get_member(self, tenant_id: str, user_id: str) -> Member | None:
-        snap = self._tenant(tenant_id).collection("members").document(user_id).get()
+        snap = self._tenant(tenant_id).collection(paths.MEMBERS).document(user_id).get()
         return self._member(snap.to_dict() or {}) if snap.exists else None
 
     def list_members(self, tenant_id: str) -> list[Member]:
-        docs = self._tenant(tenant_id).collection("members").stream()
+        docs = self._tenant(tenant_id).collection(paths.MEMBERS).stream()
         return sorted((self._member(d.to_dict() or {}) for d in docs), key=lambda m: m.user_id)
 
     def put_member(self, tenant_id: str, member: Member) -> None:
-        self._tenant(tenant_id).collection("members").document(member.user_id).set(self._member_doc(member))
+        self._tenant(tenant_id).collection(paths.MEMBERS).document(member.user_id).set(self._member_doc(member))
 
     def remove_member(self, tenant_id: str, user_id: str) -> None:
-        self._tenant(tenant_id).collection("members").document(user_id).delete()
+        self._tenant(tenant_id).collection(paths.MEMBERS).document(user_id).delete()
 
 
 class FirestoreAuditLog:
@@ -97,7 +96,7 @@ class FirestoreAuditLog:
     def record(self, entry: AuditEntry) -> None:
         # Time-sortable id, unique even within one microsecond.
         doc_id = entry.at.strftime("%Y%m%dT%H%M%S%fZ") + "-" + pysecrets.token_hex(4)
-        self.db.collection("tenants").document(entry.tenant_id).collection("audit").document(doc_id).set(
+        paths.tenant_collection(self.db, entry.tenant_id, paths.AUDIT).document(doc_id).set(
             {
                 "at": entry.at,
                 "actor": entry.actor,
@@ -109,7 +108,7 @@ class FirestoreAuditLog:
         )
 
     def entries(self, tenant_id: str, limit: int) -> list[AuditEntry]:
-        col = self.db.collection("tenants").document(tenant_id).collection("audit")
+        col = paths.tenant_collection(self.db, tenant_id, paths.AUDIT)
         snaps = col.order_by("at", direction=firestore.Query.DESCENDING).limit(limit).stream()
         out = []
         for s in snaps:
@@ -135,8 +134,7 @@ class FirestoreUsagePurger:
         self.db = client
 
     def purge_account_data(self, tenant_id: str, account_id: str) -> int:
-        account = self.db.collection("tenants").document(tenant_id).collection("accounts").document(account_id)
         deleted = 0
-        for name in USAGE_COLLECTIONS:
-            deleted += int(self.db.recursive_delete(account.collection(name)))
+        for name in paths.ACCOUNT_DATA:
+            deleted += int(self.db.recursive_delete(paths.account_collection(self.db, tenant_id, account_id, name)))
         return deleted

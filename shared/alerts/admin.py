@@ -28,6 +28,7 @@ from shared.alerts.model import (
 from shared.alerts.ports import AlertStore, BudgetStore, ChannelStore
 from shared.alerts.webhooks import TargetPolicy, new_secret, secret_hint
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.messages import UsagePriced
 from shared.ports import AccountStore, Publisher
 
 log = logging.getLogger(__name__)
@@ -173,8 +174,7 @@ class AlertAdmin:
         # So that a budget already exceeded says so now, not at the next sync.
         try:
             self.publisher.publish(
-                self.topic_evaluations,
-                {"tenant_id": tenant_id, "reason": "budget_changed", "at": self.clock().isoformat()},
+                self.topic_evaluations, UsagePriced(tenant_id=tenant_id, reason="budget_changed", at=self.clock())
             )
         except Exception:
             log.exception("could not ask for an alert evaluation", extra={"tenant_id": tenant_id})

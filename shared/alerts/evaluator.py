@@ -36,9 +36,13 @@ from shared.alerts.model import (
 from shared.alerts.ports import AlertStore, BudgetStore, ChannelStore
 from shared.alerts.spend import TenantSpend
 from shared.domain.accounts import ROTATION_DAYS, STATUS_ERROR, Account
-from shared.domain.money import to_cents
+from shared.domain.money import ZERO, to_cents
+from shared.domain.priced import SETTLING_TIME, provisional_since
 from shared.domain.usage import utc_hour
-from shared.ports import AccountStore, CostStore, Names, Publisher
+from shared.messages import AlertEvent, UsagePriced
+from shared.ports import AccountStore, LedgerStore, Names, Publisher
+
+SETTLING_HOURS = int(SETTLING_TIME.total_seconds() // 3600)
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +83,7 @@ def route(kind: str, channels: Sequence[Channel], budget: Budget | None = None) 
 @dataclass
 class AlertEvaluator:
     accounts: AccountStore
-    costs: CostStore
+    ledger: LedgerStore
     budgets: BudgetStore
     channels: ChannelStore
     alerts: AlertStore
@@ -90,7 +94,7 @@ class AlertEvaluator:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     stale_after: timedelta = timedelta(hours=6)
     rotation_after: timedelta = timedelta(days=ROTATION_DAYS)
-    spike_lookback: timedelta = timedelta(hours=rules.PROVISIONAL_HOURS)
+    spike_lookback: timedelta = SETTLING_TIME
     hourly: rules.SpikePolicy = rules.HOURLY
     daily: rules.SpikePolicy = rules.DAILY
 
@@ -111,7 +115,7 @@ class AlertEvaluator:
             # History import of old days: they change no current period and no recent hour.
             report.skipped = "only days before the current period changed"
         else:
-            spend = TenantSpend(self.costs, tenant_id, [a.id for a in accounts])
+            spend = TenantSpend(self.ledger, tenant_id, [a.id for a in accounts], self.clock)
             names = self.accounts.get_names(tenant_id, [a.id for a in accounts]) if accounts else {}
             labels = _Labels(accounts, names)
             candidates += self._budget_alerts(tenant_id, spend, channels, accounts, now, tz)
@@ -195,11 +199,9 @@ class AlertEvaluator:
         usage to become true). Returns how many were asked for."""
         now = self.clock()
         tenants = self.channels.alerting_tenants()
-        for tenant_id in tenants:
-            self.publisher.publish(
-                self.topic_evaluations, {"tenant_id": tenant_id, "reason": "sweep", "at": now.isoformat()}
-            )
-        return len(tenants)
+        return self.publisher.publish_all(
+            self.topic_evaluations, (UsagePriced(tenant_id=t, reason="sweep", at=now) for t in tenants)
+        )
 
     def raise_alert(self, alert: Alert) -> bool:
         """Store the alert if new and publish it; True when this call created it."""
@@ -209,7 +211,7 @@ class AlertEvaluator:
             if stored is None or stored.published:
                 return False
             alert = stored
-        self.publisher.publish(self.topic_alerts, alert.to_event())
+        self.publisher.publish(self.topic_alerts, AlertEvent.model_validate(alert.to_event()))
         self.alerts.mark_published(alert.tenant_id, alert.id)
         log.info("alert raised", extra={"alert_id": alert.id, "kind": alert.kind, "rule_id": alert.rule_id})
         return created
@@ -235,7 +237,7 @@ class AlertEvaluator:
         tz: ZoneInfo,
     ) -> list[Alert]:
         out: list[Alert] = []
-        provisional_after = now - timedelta(hours=rules.PROVISIONAL_HOURS)
+        provisional_after = provisional_since(now)
         history_start = min((a.history_start for a in accounts), default=now)
         for budget in self.budgets.list(tenant_id):
             if not budget.enabled:
@@ -245,9 +247,7 @@ class AlertEvaluator:
             def keep(account_id: str, dims: Any, b: Budget = budget) -> bool:
                 return rules.row_in_scope(b.scope, b.scope_id, account_id, dims)
 
-            total = spend.total(
-                period.start, min(period.end, utc_hour(now) + timedelta(hours=1)), keep, provisional_after
-            )
+            total = spend.total(period.start, min(period.end, utc_hour(now) + timedelta(hours=1)), keep)
             base: dict[str, Any] = {
                 "budget_id": budget.id,
                 "budget_name": budget.name,
@@ -334,14 +334,16 @@ class AlertEvaluator:
         history_start: datetime,
     ) -> Decimal | None:
         today = now.astimezone(tz).date()
-        ranges: list[tuple[datetime, datetime]] = []
-        for back in range(rules.FORECAST_TRAILING_DAYS, 0, -1):
-            day = today - timedelta(days=back)
-            lo = datetime.combine(day, datetime.min.time(), tz).astimezone(UTC)
-            hi = datetime.combine(day + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC)
-            if lo >= history_start:  # a day before the account's history would read as $0
-                ranges.append((lo, hi))
-        trailing = spend.daily_totals(ranges, keep)
+        days = [
+            day
+            for day in (today - timedelta(days=back) for back in range(rules.FORECAST_TRAILING_DAYS, 0, -1))
+            # A day before the account's history would read as $0.
+            if datetime.combine(day, datetime.min.time(), tz).astimezone(UTC) >= history_start
+        ]
+        if not days:
+            return None
+        totals = spend.daily_totals(days[0], days[-1], tz, keep)
+        trailing = [totals.get(day, ZERO) for day in days]
         return rules.project_month_end(spent, trailing, now, period.end)
 
     def _spike_alerts(
@@ -533,11 +535,11 @@ def _provisional_note(provisional: bool, provisional_usd: Decimal, unpriced_toke
     note = ""
     if provisional_usd > 0:
         note += (
-            f" ${money(provisional_usd)} of it is from the last {rules.PROVISIONAL_HOURS} hours, which the provider "
+            f" ${money(provisional_usd)} of it is from the last {SETTLING_HOURS} hours, which the provider "
             "may still restate (provisional)."
         )
     elif provisional:
-        note += f" Usage of the last {rules.PROVISIONAL_HOURS} hours is provisional (it may still arrive or change)."
+        note += f" Usage of the last {SETTLING_HOURS} hours is provisional (it may still arrive or change)."
     if unpriced_tokens:
         note += f" {unpriced_tokens} tokens of models with no known price are not counted."
     return note

@@ -14,9 +14,6 @@ from shared.alerts.model import CONSOLE_KEY_SCOPE_ID, DEFAULT_WORKSPACE_SCOPE_ID
 from shared.domain.money import ZERO
 from shared.domain.usage import Dimensions
 
-PROVISIONAL_HOURS = 48
-"""Hours younger than this may still be restated by the provider: spend from them is provisional."""
-
 DAY = timedelta(days=1)
 
 

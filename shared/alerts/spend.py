@@ -1,28 +1,28 @@
-"""A tenant's priced spend as the evaluator needs it: totals over a range, and per key or model series.
-
-Reads the daily aggregates for whole UTC days and the hourly records only where a range cuts a day
-(a time zone's midnight) or where hours are asked for, each document at most once per evaluation.
-"""
+"""A tenant's priced spend as the evaluator needs it: totals over a range, per-day totals, and per key or
+model series. A thin aggregation over the ledger read model: one `Ledger` per evaluation, so a document
+several rules need is read once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from shared.alerts.model import CONSOLE_KEY_SCOPE_ID
-from shared.domain.money import ZERO
-from shared.domain.priced import CostRow
-from shared.domain.usage import Dimensions, utc_hour
-from shared.ports import CostStore
+from shared.domain.money import EXACT, ZERO
+from shared.domain.usage import Dimensions, days_between, utc_hour
+from shared.ledger import Ledger, Piece, Query
+from shared.ports import LedgerStore
 
 RowFilter = Callable[[str, Dimensions], bool]
 """(account_id, dims) -> whether the row counts."""
 
-DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+SCOPE_DIMS = frozenset({"model", "api_key_id", "workspace_id"})
+"""What budget scopes and spike series look at (decides which stored tables can answer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,16 +32,12 @@ class SpendTotal:
     Attributes:
         usd: the priced part, exact.
         unpriced_tokens: tokens of models with no known price (not counted as $0, not counted at all).
-        provisional_usd: the part from days or hours younger than the provisional window.
+        provisional_usd: the part from hours younger than the settling time.
     """
 
     usd: Decimal
     unpriced_tokens: int
     provisional_usd: Decimal
-
-
-def _day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def series_keys(account_id: str, dims: Dimensions) -> list[tuple[str, str]]:
@@ -55,95 +51,40 @@ def series_keys(account_id: str, dims: Dimensions) -> list[tuple[str, str]]:
 class TenantSpend:
     """One evaluation's view of a tenant's priced rows. Not thread-safe; build one per evaluation."""
 
-    def __init__(self, costs: CostStore, tenant_id: str, account_ids: Sequence[str]):
-        self._costs = costs
-        self._tenant = tenant_id
-        self._accounts = list(account_ids)
-        self._days: dict[date, list[tuple[str, CostRow]]] = {}
-        self._day_docs: set[date] = set()  # days some account has an aggregate of (collected)
-        self._hours: dict[datetime, list[tuple[str, CostRow]]] = {}
-        self._hour_days: set[date] = set()
-        self.documents_read = 0
+    def __init__(
+        self,
+        store: LedgerStore,
+        tenant_id: str,
+        account_ids: Sequence[str],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._ledger = Ledger(store, tenant_id, clock)
+        self._accounts = tuple(account_ids)
 
-    # -- loading ---------------------------------------------------------------------------------
+    @property
+    def documents_read(self) -> int:
+        return self._ledger.documents_read
 
-    def load_days(self, first: date, last: date) -> None:
-        missing = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        missing = [d for d in missing if d not in self._days]
-        if not missing or not self._accounts:
-            for d in missing:
-                self._days[d] = []
-            return
-        for d in missing:
-            self._days[d] = []
-        for cost_day in self._costs.read_days(self._tenant, self._accounts, missing[0], missing[-1]):
-            self.documents_read += 1
-            self._day_docs.add(cost_day.day)
-            self._days.setdefault(cost_day.day, []).extend((cost_day.account_id, r) for r in cost_day.rows)
-
-    def load_hours(self, first: date, last: date) -> None:
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        days = [d for d in days if d not in self._hour_days]
-        if not days:
-            return
-        self._hour_days.update(days)
-        if not self._accounts:
-            return
-        for cost_hour in self._costs.read_hours(self._tenant, self._accounts, days[0], days[-1]):
-            self.documents_read += 1
-            hour = utc_hour(cost_hour.hour_start)
-            self._hours.setdefault(hour, []).extend((cost_hour.account_id, r) for r in cost_hour.rows)
-
-    def day_rows(self, day: date) -> list[tuple[str, CostRow]]:
-        self.load_days(day, day)
-        return self._days[day]
-
-    def hour_rows(self, hour: datetime) -> list[tuple[str, CostRow]] | None:
-        """The hour's rows, or None when no account has a record of that hour (not collected)."""
-        self.load_hours(hour.date(), hour.date())
-        return self._hours.get(hour)
-
-    # -- totals ----------------------------------------------------------------------------------
-
-    def total(self, start: datetime, end: datetime, keep: RowFilter, provisional_after: datetime) -> SpendTotal:
+    def total(self, start: datetime, end: datetime, keep: RowFilter) -> SpendTotal:
         """Spend of the rows ``keep`` accepts in ``[start, end)`` (UTC instants; any time zone's days)."""
-        usd = provisional = ZERO
+        reading = self._ledger.read(Query(self._accounts, start, end, "total", dims=SCOPE_DIMS, keep=keep))
+        usd = ZERO
         unpriced = 0
-        day = start.astimezone(UTC).date()
-        while _day_start(day) < end:
-            lo, hi = _day_start(day), _day_start(day) + DAY
-            # Whole settled days come from the daily aggregate; a day cut by the range, or with provisional
-            # hours in it (to say exactly how much is provisional), from its hours.
-            if start <= lo and hi <= end and hi <= provisional_after:
-                parts = [(hi, self.day_rows(day))]
+        for piece in reading.pieces:
+            if piece.row.cost is None:
+                unpriced += piece.row.tokens.total_tokens
             else:
-                parts = []
-                # An hour belongs to the range its start falls in (zones at half hours: the provider's
-                # data is hourly, so the hour that straddles local midnight counts for the day it began in).
-                first = utc_hour(start)
-                hour = max(lo, first if first == start else first + HOUR)
-                while hour < min(hi, end):
-                    parts.append((hour + HOUR, self.hour_rows(hour) or []))
-                    hour += HOUR
-            for part_end, rows in parts:
-                for account_id, row in rows:
-                    if not keep(account_id, row.dims):
-                        continue
-                    if row.cost is None:
-                        unpriced += row.tokens.total_tokens
-                        continue
-                    usd += row.cost.total
-                    if part_end > provisional_after:
-                        provisional += row.cost.total
-            day += DAY
-        return SpendTotal(usd, unpriced, provisional)
+                usd = EXACT.add(usd, piece.row.cost.total)
+        return SpendTotal(usd, unpriced, reading.provisional.cost.total)
 
-    def daily_totals(self, days: Sequence[tuple[datetime, datetime]], keep: RowFilter) -> list[Decimal]:
-        """The spend of each ``[start, end)`` range (a time zone's days), priced rows only."""
-        far = datetime.max.replace(tzinfo=UTC)
-        return [self.total(lo, hi, keep, far).usd for lo, hi in days]
-
-    # -- series for spikes ------------------------------------------------------------------------
+    def daily_totals(self, first: date, last: date, zone: ZoneInfo, keep: RowFilter) -> dict[date, Decimal]:
+        """The priced spend of each day of ``zone`` in ``[first, last]`` that has data."""
+        query = Query.local_days(self._accounts, first, last, zone, grain="day", dims=SCOPE_DIMS, keep=keep)
+        out: dict[date, Decimal] = {}
+        for piece in self._ledger.read(query).pieces:
+            if piece.row.cost is not None and isinstance(piece.period, date):
+                out[piece.period] = EXACT.add(out.get(piece.period, ZERO), piece.row.cost.total)
+        return out
 
     def hourly_series(
         self, first: datetime, end: datetime
@@ -154,50 +95,54 @@ class TenantSpend:
         while hour < end:
             hours.append(hour)
             hour += HOUR
-        if hours:
-            self.load_hours(hours[0].date(), hours[-1].date())
-        series: dict[tuple[str, str], list[Decimal | None]] = defaultdict(lambda: [None] * len(hours))
-        collected = [self.hour_rows(h) is not None for h in hours]
-        for i, h in enumerate(hours):
-            for account_id, row in self.hour_rows(h) or []:
-                if row.cost is None:
-                    continue
-                for key in series_keys(account_id, row.dims):
-                    values = series[key]
-                    values[i] = (values[i] or ZERO) + row.cost.total
-        for values in series.values():
-            for i, ok in enumerate(collected):
-                if ok and values[i] is None:
-                    values[i] = ZERO
-        return hours, dict(series)
+        if not hours:
+            return hours, {}
+        reading = self._ledger.read(Query(self._accounts, hours[0], hours[-1] + HOUR, "hour", dims=SCOPE_DIMS))
+        index: dict[date | datetime | None, int] = {h: i for i, h in enumerate(hours)}
+        missing = _missing_everywhere(self._accounts, reading.missing_days)
+        return hours, _series(len(hours), [h.date() not in missing for h in hours], reading.pieces, index)
 
     def daily_series(self, first: date, last: date) -> tuple[list[date], dict[tuple[str, str], list[Decimal | None]]]:
         """Per key and per model, the priced spend of each UTC day in ``[first, last]``."""
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        self.load_days(first, last)
-        series: dict[tuple[str, str], list[Decimal | None]] = defaultdict(lambda: [None] * len(days))
-        collected = [d in self._day_docs for d in days]
-        for i, d in enumerate(days):
-            for account_id, row in self._days[d]:
-                if row.cost is None:
-                    continue
-                for key in series_keys(account_id, row.dims):
-                    values = series[key]
-                    values[i] = (values[i] or ZERO) + row.cost.total
-        for values in series.values():
-            for i, ok in enumerate(collected):
-                if ok and values[i] is None:
-                    values[i] = ZERO
-        return days, dict(series)
+        days = days_between(first, last)
+        reading = self._ledger.read(Query.local_days(self._accounts, first, last, grain="day", dims=SCOPE_DIMS))
+        index: dict[date | datetime | None, int] = {d: i for i, d in enumerate(days)}
+        missing = _missing_everywhere(self._accounts, reading.missing_days)
+        return days, _series(len(days), [d not in missing for d in days], reading.pieces, index)
 
     def unpriced_models(self, first: date, last: date) -> dict[str, int]:
-        """Models with rows of no known price in the UTC days ``[first, last]``, with their tokens."""
-        self.load_days(first, last)
+        """Models with rows of no known price in the UTC days ``[first, last]``, with their quantities."""
+        reading = self._ledger.read(Query.local_days(self._accounts, first, last, dims={"model"}))
         out: dict[str, int] = defaultdict(int)
-        day = first
-        while day <= last:
-            for _, row in self._days[day]:
-                if row.cost is None:
-                    out[row.dims.model] += row.tokens.total_tokens + row.tokens.web_search_requests
-            day += DAY
+        for piece in reading.pieces:
+            if piece.row.cost is None:
+                out[piece.row.dims.model] += piece.row.tokens.total_units
         return dict(out)
+
+
+def _missing_everywhere(accounts: Sequence[str], missing: Mapping[str, Sequence[date]]) -> set[date]:
+    """Days no account has a record of (a day one account has counts as collected)."""
+    sets = [set(missing.get(a, ())) for a in accounts]
+    return set.intersection(*sets) if sets else set()
+
+
+def _series(
+    length: int,
+    collected: list[bool],
+    pieces: Sequence[Piece],
+    index: dict[date | datetime | None, int],
+) -> dict[tuple[str, str], list[Decimal | None]]:
+    series: dict[tuple[str, str], list[Decimal | None]] = defaultdict(lambda: [None] * length)
+    for piece in pieces:
+        row = piece.row
+        i = index.get(piece.period)
+        if i is None or row.cost is None:
+            continue
+        for key in series_keys(piece.account_id, row.dims):
+            values = series[key]
+            values[i] = EXACT.add(values[i] or ZERO, row.cost.total)
+    for values in series.values():
+        for i, ok in enumerate(collected):
+            if ok and values[i] is None:
+                values[i] = ZERO
+    return dict(series)

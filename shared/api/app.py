@@ -8,14 +8,14 @@ without details.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from shared.api.http import WRITE_ROLES, Ctx, Route, json_response
+from shared.api.http import WRITE_ROLES, Ctx, Route, Services, json_response
 from shared.errors import Forbidden, NotFound, TokenMeterError
 from shared.security.auth import TENANT_HEADER, MembershipCache, Principal, TokenVerifier, requested_tenant
 
@@ -38,7 +38,7 @@ def _default_routes() -> tuple[Route, ...]:
 class ApiApp:
     verifier: TokenVerifier
     memberships: MembershipCache
-    services: Mapping[str, Callable[[], Any]]
+    services: Services
     openapi: Callable[[], dict[str, Any]]
     max_body_bytes: int = 16 * 1024
     cors_origin: str = ""
@@ -109,3 +109,6 @@ class ApiApp:
                 headers={"Allow": ", ".join(allowed)},
             )
         raise NotFound(f"no such endpoint: {request.method} {path[:100]}")
+
+
+__all__ = ["ApiApp", "Services", "error_response"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
@@ -15,7 +15,39 @@ from werkzeug.wrappers import Request, Response
 from shared.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge
 from shared.security.auth import Identity, Principal
 
+if TYPE_CHECKING:  # types only: the api function imports a service when a request first needs it
+    from shared.alerts.admin import AlertAdmin
+    from shared.services.accounts import AccountService
+    from shared.services.explain import ExplainService
+    from shared.services.reconciliation import ReconciliationService
+    from shared.services.settings import SettingsService
+    from shared.services.tenancy import TenancyService
+    from shared.services.usage_query import UsageQueryService
+
 ACCOUNT_ID = re.compile(r"^acc_[0-9a-f]{16}$")
+
+
+def _not_wired(name: str) -> Callable[[], Any]:
+    def missing() -> Any:
+        raise RuntimeError(f"the {name} service is not wired in this app")
+
+    return missing
+
+
+@dataclass(frozen=True)
+class Services:
+    """The services handlers call, each built on first use (a handler pays only for what it calls). Typed:
+    a misspelt service or method is a mypy error."""
+
+    accounts: Callable[[], AccountService] = field(default_factory=lambda: _not_wired("accounts"))
+    tenancy: Callable[[], TenancyService] = field(default_factory=lambda: _not_wired("tenancy"))
+    usage: Callable[[], UsageQueryService] = field(default_factory=lambda: _not_wired("usage"))
+    reconciliation: Callable[[], ReconciliationService] = field(default_factory=lambda: _not_wired("reconciliation"))
+    explain: Callable[[], ExplainService] = field(default_factory=lambda: _not_wired("explain"))
+    settings: Callable[[], SettingsService] = field(default_factory=lambda: _not_wired("settings"))
+    alerts: Callable[[], AlertAdmin] = field(default_factory=lambda: _not_wired("alerts"))
+
+
 WRITE_ROLES = ("owner", "admin")
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,14 +59,10 @@ class Ctx:
     request: Request
     principal: Principal
     params: dict[str, str]
-    services: Mapping[str, Callable[[], Any]]
+    services: Services
     clock: Callable[[], datetime]
     max_body_bytes: int
     identity: Identity | None = None
-
-    def service(self, name: str) -> Any:
-        """A service by name, built on first use (a handler pays only for what it calls)."""
-        return self.services[name]()
 
     @property
     def tenant_id(self) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from shared.domain.usage import COST_CLASSES, QUANTITY_FIELDS
 
 
 class _Strict(BaseModel):
@@ -23,11 +25,17 @@ class OrganizationOut(_Strict):
     name: str | None
 
 
+class HourRangeOut(_Strict):
+    start: str
+    end: str
+
+
 class HistoryProgress(_Strict):
     days_due: int
     days_imported: int
-    percent: float
-    complete: bool
+    percent: float = Field(description="Share of the history window's hours read from the provider.")
+    complete: bool = Field(description="Every hour of the history window has been read at least once.")
+    missing: list[HourRangeOut] = Field(description="Hour ranges not read yet (the first 20), UTC, [start, end).")
 
 
 class AccountOut(_Strict):
@@ -58,28 +66,34 @@ class SyncAccepted(_Strict):
     status: Literal["accepted"]
 
 
-class Tokens(_Strict):
-    uncached_input: int
-    cache_write_5m: int
-    cache_write_1h: int
-    cache_read: int
-    output: int
-    web_search_requests: int
+Tokens = create_model(
+    "Tokens",
+    __base__=_Strict,
+    __doc__="Quantity per usage class: tokens for token classes, units (requests, calls, ...) for the others.",
+    **{name: (int, ...) for name in QUANTITY_FIELDS},  # type: ignore[call-overload]
+)
+
+Costs = create_model(
+    "Costs",
+    __base__=_Strict,
+    __doc__="USD per usage class, exact decimal strings.",
+    **{name: (str, ...) for name in COST_CLASSES},  # type: ignore[call-overload]
+)
 
 
-class Costs(_Strict):
-    uncached_input: str
-    cache_write_5m: str
-    cache_write_1h: str
-    cache_read: str
-    output: str
-    web_search: str
+class CoverageOut(_Strict):
+    complete: bool = Field(description="Every day of the asked range is imported and priced.")
+    missing_days: list[str] = Field(
+        description="Days of the range (in the answer's time zone, up to now) some account has not imported or "
+        "priced yet: the totals leave them out."
+    )
 
 
 class UsageRowOut(BaseModel):
     """One group. Group fields present are those asked for in group_by."""
 
     model_config = ConfigDict(extra="forbid")
+    provider: str | None = None
     model: str | None = None
     api_key_id: str | None = None
     api_key_name: str | None = None
@@ -87,6 +101,7 @@ class UsageRowOut(BaseModel):
     workspace_name: str | None = None
     account_id: str | None = None
     account_name: str | None = None
+    month: str | None = Field(default=None, description="YYYY-MM, in the answer's time_zone.")
     day: str | None = None
     week: str | None = Field(default=None, description="The Monday the week starts on, in the answer's time_zone.")
     hour: str | None = None
@@ -117,11 +132,13 @@ class UsageResponse(_Strict):
     time_zone: str
     currency: Literal["USD"]
     group_by: list[str]
+    filters: dict[str, list[str | None]] = Field(default_factory=dict)
     account_ids: list[str]
     rows: list[UsageRowOut]
     totals: UsageRowOut
     provisional: ProvisionalOut
     rate_cards_applied: list[str] = Field(default_factory=list, description="The rate cards effective_cost used.")
+    coverage: CoverageOut
     documents_read: int
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.api.models import Tokens
+from shared.api.models import CoverageOut, Tokens
 
 Money = str
 """USD as an exact decimal string."""
@@ -85,6 +85,7 @@ class ReconciliationResponse(_Strict):
     totals: ReconciliationTotals
     settled_totals: ReconciliationTotals
     trust: TrustPanel
+    coverage: CoverageOut
     documents_read: int
 
 
@@ -105,12 +106,10 @@ class SettingsOut(_Strict):
 
 
 class ExplainClass(_Strict):
-    token_class: str = Field(
-        description="uncached_input, cache_write_5m, cache_write_1h, cache_read, output, web_search"
-    )
-    quantity: int = Field(description="Tokens (web search: requests).")
+    token_class: str = Field(description="The usage class: uncached_input, cache_read, output, web_search, ...")
+    quantity: int = Field(description="Tokens, or units for per-unit classes (web search: requests).")
     rate: Money | None = Field(description="USD per rate_unit; null when unpriced.")
-    rate_unit: Literal["USD per million tokens", "USD per request"]
+    rate_unit: str = Field(description="USD per million tokens, USD per request, ...")
     cost: Money | None = Field(description="quantity x rate, exact.")
     stored_cost: Money | None = Field(description="What is stored for these tokens (null when unpriced).")
 
@@ -131,6 +130,7 @@ class ExplainLine(_Strict):
     context_window: str | None
     inference_geo: str | None
     speed: str | None
+    variant: str | None
     classes: list[ExplainClass]
     cost: Money | None
     stored_cost: Money | None
@@ -161,6 +161,7 @@ class ExplainResponse(_Strict):
     catalogue_version: str | None
     lines: list[ExplainLine]
     totals: ExplainTotals
+    coverage: CoverageOut
     documents_read: int
 
 

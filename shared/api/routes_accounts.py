@@ -37,7 +37,7 @@ def account_out(account: Account, now: datetime) -> dict[str, Any]:
 
 
 def _accounts(ctx: Ctx) -> AccountService:
-    service: AccountService = ctx.service("accounts")
+    service = ctx.services.accounts()
     return service
 
 

@@ -15,7 +15,7 @@ from shared.errors import InvalidInput, NotFound
 
 
 def _admin(ctx: Ctx) -> AlertAdmin:
-    service: AlertAdmin = ctx.service("alerts")
+    service = ctx.services.alerts()
     return service
 
 

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from shared.api import models_costs
 from shared.api.http import ACCOUNT_ID, Ctx, Route, json_response, parse_date, query_param
 from shared.errors import InvalidInput
-from shared.services.explain import FILTER_FIELDS, ExplainQuery, ExplainService
+from shared.services.explain import FILTER_FIELDS, ExplainQuery
 
 
 def explain(ctx: Ctx) -> Response:
@@ -32,7 +32,7 @@ def explain(ctx: Ctx) -> Response:
         filters=tuple(filters),
         account_id=account_id,
     )
-    service: ExplainService = ctx.service("explain")
+    service = ctx.services.explain()
     return json_response(200, service.explain(ctx.tenant_id, query))
 
 

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from shared.api import models_costs
 from shared.api.http import ACCOUNT_ID, Ctx, Route, json_response, parse_date, query_param
 from shared.errors import InvalidInput
-from shared.services.reconciliation import ReconciliationQuery, ReconciliationService
+from shared.services.reconciliation import ReconciliationQuery
 
 
 def reconciliation(ctx: Ctx) -> Response:
@@ -21,7 +21,7 @@ def reconciliation(ctx: Ctx) -> Response:
         end=parse_date(args.get("to"), "to"),
         account_id=account_id,
     )
-    service: ReconciliationService = ctx.service("reconciliation")
+    service = ctx.services.reconciliation()
     return json_response(200, service.reconcile(ctx.tenant_id, query))
 
 

@@ -10,25 +10,24 @@ from shared.api import models_costs
 from shared.api.http import Ctx, Route, json_response
 from shared.domain.rate_cards import RateCard
 from shared.errors import InvalidInput
-from shared.services.settings import SettingsService
 
 
 def get_settings(ctx: Ctx) -> Response:
     ctx.only_params()
-    service: SettingsService = ctx.service("settings")
+    service = ctx.services.settings()
     return json_response(200, service.get(ctx.tenant_id))
 
 
 def put_settings(ctx: Ctx) -> Response:
     ctx.only_params()
     body = ctx.body(models_costs.SettingsBody)
-    service: SettingsService = ctx.service("settings")
+    service = ctx.services.settings()
     return json_response(200, service.update(ctx.tenant_id, body.time_zone))
 
 
 def get_rate_cards(ctx: Ctx) -> Response:
     ctx.only_params()
-    service: SettingsService = ctx.service("settings")
+    service = ctx.services.settings()
     return json_response(200, service.rate_cards(ctx.tenant_id))
 
 
@@ -49,7 +48,7 @@ def put_rate_cards(ctx: Ctx) -> Response:
         )
         for c in body.rate_cards
     ]
-    service: SettingsService = ctx.service("settings")
+    service = ctx.services.settings()
     return json_response(200, service.replace_rate_cards(ctx.tenant_id, cards))
 
 

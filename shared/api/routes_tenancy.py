@@ -10,12 +10,11 @@ from shared.api import models
 from shared.api.http import Ctx, Route, json_response, query_param
 from shared.domain.tenancy import AuditEntry, Member, Tenant
 from shared.errors import InvalidInput
-from shared.services.accounts import AccountService
 from shared.services.tenancy import TenancyService
 
 
 def _tenancy(ctx: Ctx) -> TenancyService:
-    service: TenancyService = ctx.service("tenancy")
+    service = ctx.services.tenancy()
     return service
 
 
@@ -51,7 +50,7 @@ def get_tenant(ctx: Ctx) -> Response:
 def set_plan(ctx: Ctx) -> Response:
     ctx.only_params()
     body = ctx.body(models.PlanRequest)
-    accounts: AccountService = ctx.service("accounts")
+    accounts = ctx.services.accounts()
     grown = accounts.apply_plan(ctx.tenant_id, body.plan, body.history_days, ctx.principal.user_id)
     tenant = _tenancy(ctx).tenant(ctx.tenant_id)
     return json_response(200, {"tenant": tenant_out(tenant), "accounts_importing_older_history": grown})

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from shared.domain.billed import LedgerState
 
 STATUS_CONNECTED = "connected"
 STATUS_SYNCING = "syncing"
@@ -32,6 +35,46 @@ def key_hint(api_key: str) -> str:
 def key_fingerprint(api_key: str, pepper: bytes) -> str:
     """A keyed digest to recognise the same key connected twice, without storing the key."""
     return hmac.new(pepper, api_key.encode(), hashlib.sha256).hexdigest()
+
+
+HourRange = tuple[datetime, datetime]
+"""``[start, end)``, UTC hour starts."""
+
+LEASE = timedelta(seconds=60)
+"""How long a sync's lease lasts without a heartbeat: a sync renews it after every chunk, so a crashed
+sync's lease runs out within a minute and the next request takes over."""
+
+
+def merge_ranges(ranges: Iterable[HourRange]) -> tuple[HourRange, ...]:
+    """Ranges merged where they touch or overlap, sorted."""
+    out: list[HourRange] = []
+    for start, end in sorted(r for r in ranges if r[1] > r[0]):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
+
+
+def missing_ranges(start: datetime, end: datetime, covered: Iterable[HourRange]) -> list[HourRange]:
+    """The parts of ``[start, end)`` that ``covered`` does not cover."""
+    gaps: list[HourRange] = []
+    cursor = start
+    for lo, hi in merge_ranges(covered):
+        if hi <= cursor:
+            continue
+        if lo >= end:
+            break
+        if lo > cursor:
+            gaps.append((cursor, lo))
+        cursor = max(cursor, hi)
+    if cursor < end:
+        gaps.append((cursor, end))
+    return gaps
+
+
+def _hours(ranges: Iterable[HourRange]) -> int:
+    return sum(int((hi - lo).total_seconds() // 3600) for lo, hi in ranges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +105,19 @@ class Account:
     key_created_at: datetime | None = None
     rotation_reminded_key: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    coverage: tuple[HourRange, ...] = ()
+    """The hour ranges read from the provider at least once (what completeness is measured by)."""
+    hour_hashes: Mapping[str, str] = field(default_factory=dict)
+    """hour id -> content hash of the hours of the trailing window as last stored (unchanged ones are
+    not rewritten)."""
+    lease_id: str = ""
+    """Which sync holds the lease (until ``lease_until``)."""
+    names_hash: str = ""
+    """A digest of the key and workspace names as last stored (unchanged ones are not rewritten)."""
+    billed: LedgerState = field(default_factory=LedgerState)
+    """How far the provider's billed ledger has been read."""
+    priced_with: str = ""
+    """The catalogue version the account's whole history was (or is being) re-priced to."""
 
     def with_changes(self, **changes: Any) -> Account:
         return replace(self, **changes)
@@ -77,19 +133,25 @@ class Account:
     def active(self) -> bool:
         return self.status != STATUS_DISCONNECTED
 
+    def gaps(self, now: datetime) -> list[HourRange]:
+        """The hours of the history window never read yet (up to the current hour, excluded)."""
+        end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        return missing_ranges(self.history_start, end, self.coverage)
+
     def history_progress(self, now: datetime) -> dict[str, Any]:
-        """How much of the plan's history window has been imported."""
-        due_end = now.astimezone(UTC)
-        total = max((due_end - self.history_start).total_seconds(), 1.0)
-        done_until = min(self.synced_through or self.history_start, due_end)
-        done = max((done_until - self.history_start).total_seconds(), 0.0)
-        days_due = self.history_days
-        days_imported = min(days_due, int(done // 86400))
-        complete = self.synced_through is not None and self.synced_through >= due_end - timedelta(hours=1)
-        percent = 100.0 if complete else round(100.0 * done / total, 1)
+        """How much of the plan's history window has been imported, measured by coverage (not a watermark:
+        a hole left by a crash or a plan change counts as missing until it is read)."""
+        end = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        total = max(_hours([(self.history_start, end)]), 1)
+        gaps = missing_ranges(self.history_start, end, self.coverage)
+        missing = _hours(gaps)
+        complete = not gaps
+        done = total - missing
+        percent = 100.0 if complete else min(99.9, round(100.0 * done / total, 1))
         return {
-            "days_due": days_due,
-            "days_imported": days_due if complete else days_imported,
+            "days_due": self.history_days,
+            "days_imported": self.history_days if complete else min(self.history_days, done // 24),
             "percent": percent,
             "complete": complete,
+            "missing": [{"start": lo.isoformat(), "end": hi.isoformat()} for lo, hi in gaps[:20]],
         }

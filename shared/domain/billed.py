@@ -6,7 +6,9 @@ This is the invoice side that computed costs are reconciled against. Amounts are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -60,6 +62,18 @@ class BilledCost:
         return "other"
 
 
+_LINE_FIELDS = (
+    "workspace_id",
+    "model",
+    "token_type",
+    "cost_type",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "description",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class BilledDay:
     """Every billed line of one account for one UTC day, as last read (stored and overwritten whole)."""
@@ -73,6 +87,14 @@ class BilledDay:
     def total_usd(self) -> Decimal:
         return sum((line.amount_usd for line in self.lines), ZERO)
 
+    def content_hash(self) -> str:
+        """A digest of the day's lines, independent of their order."""
+        parts = sorted(repr((*(getattr(line, f) for f in _LINE_FIELDS), str(line.amount_usd))) for line in self.lines)
+        digest = hashlib.sha256(self.day.isoformat().encode())
+        for part in parts:
+            digest.update(b"\n" + part.encode())
+        return digest.hexdigest()[:32]
+
 
 @dataclass(frozen=True, slots=True)
 class LedgerState:
@@ -82,3 +104,6 @@ class LedgerState:
     """Days before this one have been read after they ended; this day and later are due (re-)reads."""
     last_read_at: datetime | None = None
     last_error: str | None = None
+    day_hashes: Mapping[str, str] = field(default_factory=dict)
+    """ISO day -> digest of its lines as last stored, for the days still re-read (unchanged ones are not
+    rewritten)."""

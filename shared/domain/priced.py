@@ -1,22 +1,47 @@
-"""Priced usage: hourly cost records and the daily aggregates built from them."""
+"""Priced usage: the day and month records the ledger is made of, and the pure rules over them.
+
+A `PricedDay` is one account's usage of one UTC day, summed per grouping (`CostRow`) with each row's
+tokens per hour of the day, priced at the prices in force that day. It is rebuilt whole from the raw day
+(`shared.domain.usage.UsageDay`) and records what it was built from (``source_hash``, ``catalogue_version``),
+so a rebuild that would change nothing is skipped.
+
+A `PricedMonth` is the month's rollup: the month's rows summed per grouping, and each day's rows summed per
+pricing dimensions. It is updated in the same unit of work as the days it contains, so it always equals
+the sum of its days (``days`` says which priced days, by version, it holds).
+
+Cost needs no per-hour copy: within one UTC day a grouping has one price, so the cost of some of its hours
+is the row's cost in proportion to their quantities, class by class (exact: cost = quantity x rate).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import calendar
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TypeVar
 
-from shared.domain.hourly import HourlySplit
-from shared.domain.usage import Dimensions, TokenCounts
+from shared.domain.money import EXACT, ZERO
+from shared.domain.usage import COST_CLASSES, USAGE_CLASSES, Dimensions, TokenCounts
 from shared.pricing import CostBreakdown
+
+SETTLING_TIME = timedelta(hours=48)
+"""How long a provider may still restate usage and cost after the fact: priced usage younger than this is
+provisional (see the Admin API references). The one definition every view and alert uses."""
+
+K = TypeVar("K", bound=Hashable)
+
+RowHours = tuple[tuple[int, TokenCounts], ...]
+"""(hour of the UTC day, quantities in that hour) for one row, hours ascending."""
 
 
 @dataclass(frozen=True, slots=True)
 class CostRow:
-    """Tokens and their cost for one grouping (or unpriced, with the reason).
+    """Quantities and their cost for one grouping (or unpriced, with the reason).
 
     Attributes:
-        cost: USD per cost class, or None when no price is known (never shown as $0).
+        cost: USD per usage class, or None when no price is known (never shown as $0).
         price_ref: which price was used: catalogue version, model, effective date, modifiers.
     """
 
@@ -26,53 +51,234 @@ class CostRow:
     price_ref: str = ""
     unpriced_reason: str | None = None
 
-    @property
-    def priced(self) -> bool:
-        return self.cost is not None
+
+RowKey = tuple[Dimensions, bool, str, str | None]
+
+
+def row_key(row: CostRow) -> RowKey:
+    """What rows must share to be summed into one: the grouping, and the same price (or the same reason
+    for having none). Within one UTC day a grouping has one price; across days it may have several."""
+    return (row.dims, row.cost is None, row.price_ref, row.unpriced_reason)
+
+
+def add_rows(a: CostRow, b: CostRow) -> CostRow:
+    """Two rows of one key, summed."""
+    cost = None if a.cost is None or b.cost is None else a.cost + b.cost
+    return CostRow(a.dims, a.tokens + b.tokens, cost, a.price_ref, a.unpriced_reason)
+
+
+def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
+    """Rows of one key merged into one; in a stable order (by dimensions)."""
+    merged: dict[RowKey, CostRow] = {}
+    for row in rows:
+        key = row_key(row)
+        prev = merged.get(key)
+        merged[key] = row if prev is None else add_rows(prev, row)
+    return sorted(merged.values(), key=_order)
+
+
+def subtract_rows(total: Iterable[CostRow], part: Iterable[CostRow]) -> list[CostRow]:
+    """``total`` less ``part``, row by row (every row of ``part`` must be inside ``total``); rows that come
+    to nothing are dropped.
+
+    Raises:
+        ValueError: ``part`` has a row ``total`` has not, or more of it (the rollup is not the sum of its
+            days: a bug, never papered over).
+    """
+    out: dict[RowKey, CostRow] = {row_key(r): r for r in sum_rows(total)}
+    for row in sum_rows(part):
+        key = row_key(row)
+        have = out.get(key)
+        if have is None:
+            raise ValueError(f"cannot subtract a row the total does not have: {row.dims.key()}")
+        tokens = have.tokens - row.tokens
+        cost = None if have.cost is None or row.cost is None else have.cost - row.cost
+        if not tokens and (cost is None or not any(cost.values())):
+            del out[key]
+        else:
+            out[key] = CostRow(have.dims, tokens, cost, have.price_ref, have.unpriced_reason)
+    return sorted(out.values(), key=_order)
+
+
+def pricing_rows(rows: Iterable[CostRow]) -> list[CostRow]:
+    """Rows summed per pricing dimensions (model, tier, context window, geo, speed, variant)."""
+    return sum_rows(
+        CostRow(r.dims.pricing(), r.tokens, r.cost, r.price_ref, r.unpriced_reason) if r.dims.pricing() != r.dims else r
+        for r in rows
+    )
+
+
+def _order(row: CostRow) -> tuple[str, bool, str]:
+    return (row.dims.key(), row.cost is None, row.price_ref)
 
 
 @dataclass(frozen=True, slots=True)
-class CostHour:
-    """Every priced row of one account for one UTC hour."""
-
-    account_id: str
-    hour_start: datetime
-    source_hash: str
-    catalogue_version: str
-    rows: tuple[CostRow, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CostDay:
+class PricedDay:
     """One account's priced usage for one UTC day, summed per grouping over the day's hours.
 
-    This is what the dashboard reads: one document per account and day, whatever the row count.
+    Attributes:
+        source_hash: the content hash of the raw day it was priced from.
+        hours_collected: how many hours of the day had been read from the provider.
+        row_hours: for each row (same order), its quantities per hour of the day; they add up to the row.
     """
 
     account_id: str
     day: date
     catalogue_version: str
+    source_hash: str
     hours_collected: int
     rows: tuple[CostRow, ...]
-    hourly: HourlySplit = field(default_factory=HourlySplit)
-    """Each row's tokens per hour, so the day can be cut on any hour (time zones, provisional hours)."""
+    row_hours: Sequence[RowHours] = ()
+
+    @property
+    def version(self) -> str:
+        """What the day was built from: a rebuild from the same raw hours and catalogue changes nothing."""
+        return f"{self.source_hash}/{self.catalogue_version}"
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.day.year, self.day.month, self.day.day, tzinfo=UTC)
 
 
-def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
-    """Merge rows of equal dimensions. Within one day equal dimensions share one price."""
-    merged: dict[str, CostRow] = {}
-    for row in rows:
-        key = row.dims.key()
-        prev = merged.get(key)
-        if prev is None:
-            merged[key] = row
-            continue
-        cost = None if prev.cost is None or row.cost is None else prev.cost + row.cost
-        merged[key] = CostRow(
-            dims=row.dims,
-            tokens=prev.tokens + row.tokens,
-            cost=cost,
-            price_ref=prev.price_ref if prev.price_ref == row.price_ref else f"{prev.price_ref}; {row.price_ref}",
-            unpriced_reason=prev.unpriced_reason or row.unpriced_reason,
+@dataclass(frozen=True, slots=True)
+class PricedMonth:
+    """One account's priced usage of one UTC month, as the sum of its priced days.
+
+    Attributes:
+        month: the month's first day.
+        days: the priced days it holds, by version (a day absent here has no priced day yet).
+        rows: the month's rows summed per grouping (and price).
+        daily: each day's rows summed per pricing dimensions (enough for views by day, model or tier).
+    """
+
+    account_id: str
+    month: date
+    days: Mapping[date, str] = field(default_factory=dict)
+    rows: tuple[CostRow, ...] = ()
+    daily: Mapping[date, tuple[CostRow, ...]] = field(default_factory=dict)
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_days(month: date) -> list[date]:
+    return [month.replace(day=d) for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)]
+
+
+def roll_month(month: PricedMonth | None, account_id: str, old: PricedDay | None, new: PricedDay) -> PricedMonth:
+    """The month with one of its days replaced by its new pricing (``old``: what the month held of it)."""
+    first = month_of(new.day)
+    current = month if month is not None else PricedMonth(account_id, first)
+    rows: list[CostRow] = list(current.rows)
+    if old is not None and old.day in current.days:
+        rows = subtract_rows(rows, old.rows)
+    rows = sum_rows([*rows, *new.rows])
+    daily = dict(current.daily)
+    day_rows = tuple(pricing_rows(new.rows))
+    if day_rows:
+        daily[new.day] = day_rows
+    else:
+        daily.pop(new.day, None)
+    return PricedMonth(account_id, first, {**current.days, new.day: new.version}, tuple(rows), daily)
+
+
+def build_month(account_id: str, month: date, days: Iterable[PricedDay]) -> PricedMonth:
+    """The month as the plain sum of its days (what `roll_month` keeps it equal to)."""
+    held = [d for d in days if month_of(d.day) == month]
+    return PricedMonth(
+        account_id,
+        month,
+        {d.day: d.version for d in held},
+        tuple(sum_rows(r for d in held for r in d.rows)),
+        {d.day: tuple(rows) for d in held if (rows := pricing_rows(d.rows))},
+    )
+
+
+def provisional_since(now: datetime) -> datetime:
+    """Hours starting at or after this instant may still be restated by the provider."""
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) - SETTLING_TIME
+
+
+def is_provisional(day: date, now: datetime) -> bool:
+    """Whether some hour of the UTC ``day`` is younger than the settling time at ``now``."""
+    end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    return end > provisional_since(now)
+
+
+# --------------------------------------------------------------------------------------------------
+# Cutting a day's rows on the hour
+
+
+def _part(whole: Decimal, part_quantity: int, whole_quantity: int) -> Decimal:
+    if part_quantity == whole_quantity:
+        return whole
+    if not whole_quantity or not part_quantity:
+        return ZERO
+    return EXACT.divide(EXACT.multiply(whole, Decimal(part_quantity)), Decimal(whole_quantity))
+
+
+def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[CostRow]]:
+    """Cut a day's rows into buckets of hours (``bucket_of(hour start)``, e.g. the hour's local date).
+
+    Each piece keeps the row's dimensions and price; quantities are the bucket's hours' own, cost is the
+    row's cost in proportion, class by class, the last piece taking the remainder so pieces add up to the
+    row exactly.
+
+    Raises:
+        ValueError: the hours do not add up to the rows (a corrupt record: never shown as if whole).
+    """
+    start = day.start
+    buckets: dict[int, K] = {}
+    out: dict[K, list[CostRow]] = {}
+    if len(day.row_hours) != len(day.rows):
+        raise ValueError(
+            f"priced day {day.day} of {day.account_id}: {len(day.row_hours)} hour lists for {len(day.rows)} rows"
         )
-    return [merged[key] for key in sorted(merged)]  # by dimensions key, as every merged row has its own
+    for row, hours in zip(day.rows, day.row_hours, strict=True):
+        grouped: dict[K, TokenCounts] = {}
+        for h, tokens in hours:
+            key = buckets.get(h)
+            if key is None:
+                key = buckets[h] = bucket_of(start + timedelta(hours=h))
+            grouped[key] = grouped[key] + tokens if key in grouped else tokens
+        if len(grouped) == 1:
+            (only,) = grouped
+            out.setdefault(only, []).append(row)
+            if grouped[only] != row.tokens:
+                raise ValueError(f"priced day {day.day} of {day.account_id}: hours do not add up to a row")
+            continue
+        if sum(grouped.values(), TokenCounts()) != row.tokens:
+            raise ValueError(f"priced day {day.day} of {day.account_id}: hours do not add up to a row")
+        keys = list(grouped)
+        whole = row.cost.values() if row.cost is not None else None
+        spent = [ZERO] * len(COST_CLASSES)
+        totals = row.tokens.values()
+        for i, key in enumerate(keys):
+            tokens = grouped[key]
+            cost: CostBreakdown | None = None
+            if whole is not None:
+                if i == len(keys) - 1:
+                    cost = CostBreakdown(*[EXACT.subtract(w, s) for w, s in zip(whole, spent, strict=True)])
+                else:
+                    part_q = tokens.values()
+                    values = [_part(whole[c], part_q[c], totals[c]) for c in range(len(USAGE_CLASSES))]
+                    spent = [EXACT.add(s, v) for s, v in zip(spent, values, strict=True)]
+                    cost = CostBreakdown(*values)
+            out.setdefault(key, []).append(CostRow(row.dims, tokens, cost, row.price_ref, row.unpriced_reason))
+    return out
+
+
+def hours_of(rows: Sequence[CostRow], hours: Iterable[tuple[int, Sequence[CostRow]]]) -> list[RowHours]:
+    """For each of a day's summed ``rows``, its quantities per hour, from the (hour, rows) it was summed from."""
+    index = {row_key(row): i for i, row in enumerate(rows)}
+    per_row: list[dict[int, TokenCounts]] = [{} for _ in rows]
+    for h, hour_rows in sorted(hours, key=lambda x: x[0]):
+        for r in hour_rows:
+            slot = per_row[index[row_key(r)]]
+            slot[h] = slot[h] + r.tokens if h in slot else r.tokens
+    return [tuple(slot.items()) for slot in per_row]

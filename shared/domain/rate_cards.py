@@ -95,6 +95,18 @@ class RateCardDiscount:
     def __bool__(self) -> bool:
         return bool(self._cards)
 
+    def boundaries(self) -> set[date]:
+        """The UTC days on which some card of these accounts' providers starts or ends (what a card pays
+        is the same on every day between two of them)."""
+        providers = set(self._provider_of.values())
+        out: set[date] = set()
+        for card in self._cards:
+            if card.provider in providers:
+                out.add(card.effective_from)
+                if card.until is not None:
+                    out.add(card.until)
+        return out
+
     def __call__(self, account_id: str, model: str, day: date) -> Decimal | None:
         key = (account_id, model, day)
         if key not in self._memo:

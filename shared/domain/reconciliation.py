@@ -15,18 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from shared.domain.billed import BilledDay
 from shared.domain.money import CENT, ZERO
-from shared.domain.priced import CostDay
-from shared.domain.usage import TOKEN_CLASSES
+from shared.domain.priced import CostRow, is_provisional
+from shared.domain.usage import COST_CLASSES, TOKEN_CLASSES
 
-SETTLING_TIME = timedelta(hours=48)
-"""How long the provider may still restate usage and cost after the fact (see the Admin API reference)."""
-
-CLASS_ORDER: tuple[str, ...] = (*TOKEN_CLASSES, "web_search", "code_execution", "session_usage")
+CLASS_ORDER: tuple[str, ...] = (*COST_CLASSES, "code_execution", "session_usage")
 PRIORITY_TIERS = frozenset({"priority", "priority_on_demand"})
 
 MATCHED = "matched"
@@ -74,17 +71,10 @@ class Line:
         return (self.day, self.account_id, self.model or "~", order, self.cost_class)
 
 
-def is_provisional(day: date, now: datetime, settling: timedelta = SETTLING_TIME) -> bool:
-    """Whether some hour of ``day`` (UTC) is younger than the settling time at ``now``."""
-    day_end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-    return day_end > now - settling
-
-
 def reconcile(
-    cost_days: Iterable[CostDay],
+    computed: Iterable[tuple[str, date, CostRow]],
     billed_days: Iterable[BilledDay],
     now: datetime,
-    settling: timedelta = SETTLING_TIME,
 ) -> list[Line]:
     """Every line either side has, classified. Days with neither computed nor billed cost have no line."""
     lines: dict[tuple[str, date, str | None, str], Line] = {}
@@ -106,33 +96,33 @@ def reconcile(
             entry.billed += b.amount_usd
             entry.billed_lines += 1
 
-    for cost_day in cost_days:
-        for row in cost_day.rows:
-            priority = row.dims.service_tier in PRIORITY_TIERS
-            counts: list[tuple[str, str | None, int]] = [
-                (c, row.dims.model, getattr(row.tokens, c)) for c in TOKEN_CLASSES
-            ]
-            counts.append(("web_search", None, row.tokens.web_search_requests))
-            for cls, model, count in counts:
-                amount = None if row.cost is None else getattr(row.cost, cls)
-                if not count and not amount:
-                    continue
-                entry = line(cost_day.account_id, cost_day.day, model, cls)
-                entry.tokens += count
-                if amount is None:
-                    if priority:
-                        entry.priority_tokens += count
-                    else:
-                        entry.unpriced_tokens += count
-                        entry.unpriced_reasons.add(row.unpriced_reason or "no price known")
-                    continue
-                entry.computed += amount
+    for account_id, day, row in computed:
+        priority = row.dims.service_tier in PRIORITY_TIERS
+        counts: list[tuple[str, str | None, int]] = [
+            # Token costs are billed per model; per-unit items (web search, ...) per workspace only.
+            (c, row.dims.model if c in TOKEN_CLASSES else None, row.tokens.quantity(c))
+            for c in COST_CLASSES
+        ]
+        for cls, model, count in counts:
+            amount = None if row.cost is None else row.cost.amount(cls)
+            if not count and not amount:
+                continue
+            entry = line(account_id, day, model, cls)
+            entry.tokens += count
+            if amount is None:
                 if priority:
                     entry.priority_tokens += count
-                    entry.priority_computed += amount
+                else:
+                    entry.unpriced_tokens += count
+                    entry.unpriced_reasons.add(row.unpriced_reason or "no price known")
+                continue
+            entry.computed += amount
+            if priority:
+                entry.priority_tokens += count
+                entry.priority_computed += amount
 
     for entry in lines.values():
-        _classify(entry, (entry.account_id, entry.day) in ledger_read, is_provisional(entry.day, now, settling))
+        _classify(entry, (entry.account_id, entry.day) in ledger_read, is_provisional(entry.day, now))
     return sorted(lines.values(), key=Line.sort_key)
 
 

@@ -1,8 +1,12 @@
-"""Usage records: aggregate token counts per hour and grouping, as the providers report them.
+"""Usage records: aggregate quantities per hour and grouping, as the providers report them.
 
 The domain knows nothing of Firestore or HTTP. A `UsageRow` is one result of one hourly bucket of a
-provider's usage report; its token classes are disjoint (Anthropic semantics: uncached input, 5-minute
-and 1-hour cache writes, cache reads and output are each billed at their own rate).
+provider's usage report, in our usage classes: every class is disjoint from the others and billed at its
+own rate (uncached input, 5-minute and 1-hour cache writes, cache reads, output, audio and image tokens,
+and per-unit items such as web searches). A provider adapter maps the provider's fields onto these
+classes (OpenAI's ``input_tokens`` includes its cached tokens, so the adapter subtracts them; Anthropic
+reports them apart): nothing downstream ever needs to know which provider a row came from to price it
+without double counting.
 """
 
 from __future__ import annotations
@@ -13,17 +17,67 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-TOKEN_CLASSES: tuple[str, ...] = (
-    "uncached_input",
-    "cache_write_5m",
-    "cache_write_1h",
-    "cache_read",
-    "output",
-)
-"""Disjoint token classes, each billed at its own per-million-token rate."""
 
-COST_CLASSES: tuple[str, ...] = (*TOKEN_CLASSES, "web_search")
-"""Everything a usage row can cost: the token classes plus web search requests."""
+@dataclass(frozen=True, slots=True)
+class UsageClass:
+    """One billed class of usage.
+
+    Attributes:
+        name: the class as costs name it (``uncached_input``, ``web_search``).
+        quantity: the `TokenCounts` field that counts it (``uncached_input``, ``web_search_requests``).
+        unit: what one unit of the quantity is (``token``, ``request``, ...).
+        per: a rate for this class is USD per ``per`` units (per million tokens, per request, ...).
+        label: how a person reads it.
+        rate_unit: how a person reads its rate.
+    """
+
+    name: str
+    quantity: str
+    unit: str
+    per: int
+    label: str
+    rate_unit: str = "USD per million tokens"
+
+    @property
+    def is_token(self) -> bool:
+        return self.unit == "token"
+
+
+_MTOK = 1_000_000
+USAGE_CLASSES: tuple[UsageClass, ...] = (
+    UsageClass("uncached_input", "uncached_input", "token", _MTOK, "Input"),
+    UsageClass("cache_write_5m", "cache_write_5m", "token", _MTOK, "Cache writes (5 min)"),
+    UsageClass("cache_write_1h", "cache_write_1h", "token", _MTOK, "Cache writes (1 hour)"),
+    UsageClass("cache_read", "cache_read", "token", _MTOK, "Cache reads"),
+    UsageClass("output", "output", "token", _MTOK, "Output"),
+    UsageClass("web_search", "web_search_requests", "request", 1, "Web searches", "USD per request"),
+    UsageClass("input_audio", "input_audio", "token", _MTOK, "Audio input"),
+    UsageClass("cache_read_audio", "cache_read_audio", "token", _MTOK, "Cached audio input"),
+    UsageClass("output_audio", "output_audio", "token", _MTOK, "Audio output"),
+    UsageClass("input_image", "input_image", "token", _MTOK, "Image input"),
+    UsageClass("cache_read_image", "cache_read_image", "token", _MTOK, "Cached image input"),
+    UsageClass("output_image", "output_image", "token", _MTOK, "Image output"),
+    UsageClass("file_search", "file_search_calls", "call", 1, "File search calls", "USD per call"),
+    UsageClass(
+        "code_interpreter", "code_interpreter_sessions", "session", 1, "Code interpreter sessions", "USD per session"
+    ),
+    UsageClass("images", "images", "image", 1, "Images generated", "USD per image"),
+    UsageClass("characters", "characters", "character", _MTOK, "Speech characters", "USD per million characters"),
+    UsageClass("audio_seconds", "audio_seconds", "second", 60, "Transcribed audio", "USD per minute"),
+    UsageClass("storage", "storage_byte_hours", "byte-hour", 24 * 10**9, "Vector store storage", "USD per GB-day"),
+)
+"""Every class a row can cost, in storage and display order. A rate is USD per ``per`` units: per million
+tokens or characters, per request, call, session or image, per minute of audio (60 s), per GB-day of
+storage (24e9 byte-hours)."""
+
+CLASS_BY_NAME: Mapping[str, UsageClass] = {c.name: c for c in USAGE_CLASSES}
+COST_CLASSES: tuple[str, ...] = tuple(c.name for c in USAGE_CLASSES)
+"""The names costs are broken down by (one per usage class)."""
+TOKEN_CLASSES: tuple[str, ...] = tuple(c.name for c in USAGE_CLASSES if c.is_token)
+"""The classes counted in tokens (their names are also their `TokenCounts` fields)."""
+TEXT_TOKEN_CLASSES: tuple[str, ...] = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
+"""Text token classes: what every chat model prices."""
+QUANTITY_FIELDS: tuple[str, ...] = tuple(c.quantity for c in USAGE_CLASSES)
 
 DIMENSIONS: tuple[str, ...] = (
     "model",
@@ -33,8 +87,15 @@ DIMENSIONS: tuple[str, ...] = (
     "context_window",
     "inference_geo",
     "speed",
+    "user_id",
+    "variant",
 )
-"""The grouping fields the collector asks the provider for (all of them, so nothing is lost)."""
+"""What a row is about. ``workspace_id`` is the provider's unit of organization inside an account: an
+Anthropic workspace or an OpenAI project. ``variant`` carries what else a unit price depends on (an image's
+size and quality, an endpoint), empty for token rows."""
+
+PRICING_DIMENSIONS: tuple[str, ...] = ("model", "service_tier", "context_window", "inference_geo", "speed", "variant")
+"""The dimensions a price depends on (besides the day): key, workspace and user never change a price."""
 
 DEFAULT_WORKSPACE_NAME = "Default workspace"
 CONSOLE_KEY_NAME = "Console/Workbench"
@@ -45,6 +106,11 @@ def utc_hour(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: every time in TokenMeter is timezone-aware UTC")
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_start(day: date) -> datetime:
+    """The UTC instant a UTC day starts."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def hour_id(hour_start: datetime) -> str:
@@ -62,6 +128,18 @@ def hours_between(start: datetime, end: datetime) -> list[datetime]:
     return out
 
 
+def days_between(first: date, last: date) -> list[date]:
+    """Every day of ``[first, last]``."""
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def days_touched(start: datetime, end: datetime) -> list[date]:
+    """UTC days that overlap ``[start, end)``."""
+    first = utc_hour(start).date()
+    last = (utc_hour(end) - timedelta(microseconds=1)).date() if end > start else first
+    return days_between(first, last)
+
+
 @dataclass(frozen=True, slots=True)
 class Dimensions:
     """What one usage row is about. ``None`` means the provider reported null (see names)."""
@@ -73,6 +151,8 @@ class Dimensions:
     context_window: str | None = None
     inference_geo: str | None = None
     speed: str | None = None
+    user_id: str | None = None
+    variant: str | None = None
 
     def key(self) -> str:
         """A stable key for this grouping, used in document ids and merges."""
@@ -80,14 +160,22 @@ class Dimensions:
         return "|".join(
             [
                 str(self.model),
-                "" if self.api_key_id is None else str(self.api_key_id),
-                "" if self.workspace_id is None else str(self.workspace_id),
-                "" if self.service_tier is None else str(self.service_tier),
-                "" if self.context_window is None else str(self.context_window),
-                "" if self.inference_geo is None else str(self.inference_geo),
-                "" if self.speed is None else str(self.speed),
+                self.api_key_id or "",
+                self.workspace_id or "",
+                self.service_tier or "",
+                self.context_window or "",
+                self.inference_geo or "",
+                self.speed or "",
+                self.user_id or "",
+                self.variant or "",
             ]
         )
+
+    def pricing(self) -> Dimensions:
+        """Only what a price depends on (key, workspace and user cleared)."""
+        if self.api_key_id is None and self.workspace_id is None and self.user_id is None:
+            return self
+        return replace(self, api_key_id=None, workspace_id=None, user_id=None)
 
     def to_dict(self) -> dict[str, str | None]:
         return {n: getattr(self, n) for n in DIMENSIONS}
@@ -102,12 +190,18 @@ class Dimensions:
             context_window=data.get("context_window"),
             inference_geo=data.get("inference_geo"),
             speed=data.get("speed"),
+            user_id=data.get("user_id"),
+            variant=data.get("variant"),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class TokenCounts:
-    """Token counts per disjoint class, plus web search requests."""
+    """How much of each usage class a row used: tokens per token class, units per per-unit class.
+
+    The first six fields are what every Anthropic row has; the others are zero unless a provider reports
+    audio, image or per-unit usage (OpenAI). Field order is `QUANTITY_FIELDS`.
+    """
 
     uncached_input: int = 0
     cache_write_5m: int = 0
@@ -115,73 +209,102 @@ class TokenCounts:
     cache_read: int = 0
     output: int = 0
     web_search_requests: int = 0
+    input_audio: int = 0
+    cache_read_audio: int = 0
+    output_audio: int = 0
+    input_image: int = 0
+    cache_read_image: int = 0
+    output_image: int = 0
+    file_search_calls: int = 0
+    code_interpreter_sessions: int = 0
+    images: int = 0
+    characters: int = 0
+    audio_seconds: int = 0
+    storage_byte_hours: int = 0
 
     def __post_init__(self) -> None:
-        # One expression for the common case (every count a plain non-negative int): this runs for every
-        # row read, priced and summed, several times per row.
-        a, b, c, d, e, f = (
+        # One pass for the common case (every count a plain non-negative int): this runs for every row
+        # read, priced and summed, several times per row.
+        for value in self.values():
+            if type(value) is not int or value < 0:
+                break
+        else:
+            return
+        for name in QUANTITY_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+
+    def values(self) -> tuple[int, ...]:
+        """The quantities in `QUANTITY_FIELDS` order."""
+        return (
             self.uncached_input,
             self.cache_write_5m,
             self.cache_write_1h,
             self.cache_read,
             self.output,
             self.web_search_requests,
+            self.input_audio,
+            self.cache_read_audio,
+            self.output_audio,
+            self.input_image,
+            self.cache_read_image,
+            self.output_image,
+            self.file_search_calls,
+            self.code_interpreter_sessions,
+            self.images,
+            self.characters,
+            self.audio_seconds,
+            self.storage_byte_hours,
         )
-        if (
-            type(a) is int
-            and type(b) is int
-            and type(c) is int
-            and type(d) is int
-            and type(e) is int
-            and type(f) is int
-            and a >= 0
-            and b >= 0
-            and c >= 0
-            and d >= 0
-            and e >= 0
-            and f >= 0
-        ):
-            return
-        for name in _TOKEN_COUNT_FIELDS:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
     def __add__(self, other: TokenCounts) -> TokenCounts:
-        return TokenCounts(
-            self.uncached_input + other.uncached_input,
-            self.cache_write_5m + other.cache_write_5m,
-            self.cache_write_1h + other.cache_write_1h,
-            self.cache_read + other.cache_read,
-            self.output + other.output,
-            self.web_search_requests + other.web_search_requests,
-        )
+        return TokenCounts(*[a + b for a, b in zip(self.values(), other.values(), strict=True)])
+
+    def __sub__(self, other: TokenCounts) -> TokenCounts:
+        """The difference; raises ValueError when ``other`` has more of a class than this."""
+        return TokenCounts(*[a - b for a, b in zip(self.values(), other.values(), strict=True)])
+
+    def __bool__(self) -> bool:
+        return any(self.values())
+
+    def quantity(self, usage_class: str) -> int:
+        """The quantity of a usage class, by its cost name (``web_search`` -> web search requests)."""
+        return int(getattr(self, CLASS_BY_NAME[usage_class].quantity))
 
     @property
     def total_tokens(self) -> int:
-        return sum(getattr(self, c) for c in TOKEN_CLASSES)
+        """Every token class summed (per-unit quantities such as web searches are not tokens)."""
+        return (
+            self.uncached_input
+            + self.cache_write_5m
+            + self.cache_write_1h
+            + self.cache_read
+            + self.output
+            + self.input_audio
+            + self.cache_read_audio
+            + self.output_audio
+            + self.input_image
+            + self.cache_read_image
+            + self.output_image
+        )
+
+    @property
+    def total_units(self) -> int:
+        """Every quantity, tokens and units alike: zero only for an empty row."""
+        return sum(self.values())
 
     def to_dict(self) -> dict[str, int]:
-        return {
-            "uncached_input": self.uncached_input,
-            "cache_write_5m": self.cache_write_5m,
-            "cache_write_1h": self.cache_write_1h,
-            "cache_read": self.cache_read,
-            "output": self.output,
-            "web_search_requests": self.web_search_requests,
-        }
+        return dict(zip(QUANTITY_FIELDS, self.values(), strict=True))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TokenCounts:
         return cls(**{f.name: int(data.get(f.name, 0) or 0) for f in fields(cls)})
 
 
-_TOKEN_COUNT_FIELDS = tuple(f.name for f in fields(TokenCounts))
-
-
 @dataclass(frozen=True, slots=True)
 class UsageRow:
-    """One provider-reported result: an hour, a grouping and its token counts."""
+    """One provider-reported result: an hour, a grouping and its quantities."""
 
     hour_start: datetime
     dims: Dimensions
@@ -205,11 +328,35 @@ class UsageBucket:
 
     def content_hash(self) -> str:
         """A digest of the bucket's content, independent of row order."""
-        parts = sorted(r.dims.key() + "#" + ",".join(str(v) for v in r.tokens.to_dict().values()) for r in self.rows)
+        parts = sorted(r.dims.key() + "#" + ",".join(map(str, r.tokens.values())) for r in self.rows)
         digest = hashlib.sha256(hour_id(self.hour_start).encode())
         for p in parts:
             digest.update(b"\n" + p.encode())
         return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class UsageDay:
+    """One account's raw usage of one UTC day: the hours read so far, each as last read.
+
+    Attributes:
+        hours: hour of the day (0-23) -> that hour's bucket. An hour read and found empty is present with
+            no rows; an hour never read is absent.
+    """
+
+    account_id: str
+    day: date
+    hours: Mapping[int, UsageBucket]
+
+    def content_hash(self) -> str:
+        """A digest of every hour read (what a priced day records as its source)."""
+        digest = hashlib.sha256(self.day.isoformat().encode())
+        for hour in sorted(self.hours):
+            digest.update(f"\n{hour}:{self.hours[hour].content_hash()}".encode())
+        return digest.hexdigest()[:32]
+
+    def rows(self) -> list[UsageRow]:
+        return [row for hour in sorted(self.hours) for row in self.hours[hour].rows]
 
 
 def merge_rows(rows: Iterable[UsageRow]) -> list[UsageRow]:

@@ -38,7 +38,7 @@ from genai_prices import types as genai
 from genai_prices.data_snapshot import DataSnapshot, get_snapshot
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from shared.domain.usage import TOKEN_CLASSES, Dimensions
+from shared.domain.usage import TEXT_TOKEN_CLASSES, TOKEN_CLASSES, Dimensions
 from shared.pricing import PriceQuote, Rates
 
 OVERRIDES_PATH = Path(__file__).with_name("overrides.json")
@@ -52,6 +52,12 @@ _GENAI_PRICE_KEYS: Mapping[str, str] = {
     "cache_write_1h": "cache_write_1h_mtok",
     "cache_read": "cache_read_mtok",
     "output": "output_mtok",
+    "input_audio": "input_audio_mtok",
+    "cache_read_audio": "cache_audio_read_mtok",
+    "output_audio": "output_audio_mtok",
+    "input_image": "input_image_mtok",
+    "cache_read_image": "cache_image_read_mtok",
+    "output_image": "output_image_mtok",
 }
 """Our token class -> genai-prices' price key (USD per million tokens)."""
 
@@ -144,7 +150,7 @@ class TokenRates(_Strict):
     output: ExactDecimal | None = None
 
     def given(self) -> dict[str, Decimal]:
-        return {c: v for c in TOKEN_CLASSES if (v := getattr(self, c)) is not None}
+        return {c: v for c in TEXT_TOKEN_CLASSES if (v := getattr(self, c)) is not None}
 
 
 class PriceChange(_Dated):
@@ -170,7 +176,7 @@ class LongContextRates(_Dated):
 
     @model_validator(mode="after")
     def _complete(self) -> LongContextRates:
-        if set(self.rates.given()) != set(TOKEN_CLASSES):
+        if set(self.rates.given()) != set(TEXT_TOKEN_CLASSES):
             raise ValueError("long-context rates must give every token class")
         return self
 
@@ -736,7 +742,7 @@ class GenaiPricesCatalogue:
             flat["cache_write_1h"] = flat["cache_write_5m"]
             if provider == "anthropic":
                 draft.modifiers.append("cache_write_1h at the cache_write_5m rate (no cache_write_1h price)")
-        return Rates(**flat, web_search_per_request=self._web_search(provider, day, draft))
+        return Rates(**flat, web_search=self._web_search(provider, day, draft))
 
     def _web_search(self, provider: str, day: date, draft: _Draft) -> Decimal:
         """USD per web search request: not discounted by batch nor multiplied by any modifier."""

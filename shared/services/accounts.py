@@ -7,7 +7,7 @@ import secrets as pysecrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from shared.domain.accounts import (
     ANTHROPIC_ADMIN_KEY,
@@ -30,7 +30,9 @@ from shared.errors import (
     UpstreamRejectedKey,
     UpstreamUnavailable,
 )
+from shared.messages import CollectRequest
 from shared.ports import AccountStore, AuditLog, Publisher, SecretStore, TenantStore, UsagePurger
+from shared.pricing import catalogue_version
 from shared.providers.anthropic import Organization
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
 
@@ -130,6 +132,8 @@ class AccountService:
             organization_id=org.id,
             organization_name=org.name,
             next_sync_at=now,
+            # Nothing is priced yet: what will be is priced with the current catalogue.
+            priced_with=catalogue_version(),
         )
         try:
             self.accounts.create(account)
@@ -200,8 +204,8 @@ class AccountService:
             "key_created_at": now,
             "rotation_reminded_key": "",
             "consecutive_failures": 0,
-            "status": STATUS_CONNECTED if account.synced_through else STATUS_SYNCING,
-            "status_reason": None if account.synced_through else "importing history",
+            "status": STATUS_CONNECTED if account.coverage else STATUS_SYNCING,
+            "status_reason": None if account.coverage else "importing history",
             "next_sync_at": now,
         }
         self.accounts.update(tenant_id, account_id, changes)
@@ -283,11 +287,11 @@ class AccountService:
         for account in self.list(tenant_id):
             changes: dict[str, Any] = {"history_days": days}
             if start < account.history_start:
-                # Re-read from the new start: idempotent overwrites, and progress shows the import.
+                # The older hours are not in the account's coverage: the next sync reads them, whatever
+                # else happens in between (another plan change, a sync running now), and progress shows it.
                 changes.update(
                     {
                         "history_start": start,
-                        "synced_through": None,
                         "status": STATUS_SYNCING,
                         "status_reason": "importing older history",
                         "next_sync_at": now,
@@ -295,7 +299,7 @@ class AccountService:
                 )
                 grown += 1
             self.accounts.update(tenant_id, account.id, changes)
-            if "synced_through" in changes:
+            if "history_start" in changes:
                 self._request_collect(account, "manual")
         self._audit(tenant_id, actor, "plan", None, "ok", {"plan": plan, "history_days": days})
         return grown
@@ -312,13 +316,10 @@ class AccountService:
         except Exception:
             log.exception("could not write the audit log", extra={"action": action, "account_id": account_id})
 
-    def _request_collect(self, account: Account, reason: str) -> None:
-        message = {
-            "tenant_id": account.tenant_id,
-            "account_id": account.id,
-            "reason": reason,
-            "requested_at": self.clock().isoformat(),
-        }
+    def _request_collect(self, account: Account, reason: Literal["connect", "manual"]) -> None:
+        message = CollectRequest(
+            tenant_id=account.tenant_id, account_id=account.id, reason=reason, requested_at=self.clock()
+        )
         try:
             self.publisher.publish(self.topic_collect_requests, message)
         except Exception:

@@ -2,11 +2,12 @@
 
 Runs as part of a collector run, after its usage chunks succeeded, with the same client and deadline.
 It reads whole UTC days, from the oldest day not yet read after it ended (or the start of the run's
-usage window, whichever is older: the same trailing re-read as usage), through today. Each day is
-written whole, so a re-read overwrites; a day the report restates to nothing loses its old lines.
+usage window, whichever is older: the same trailing re-read as usage), through today. A day whose lines
+are unchanged is not rewritten; a changed day is written whole, so a day the report restates to nothing
+loses its old lines.
 
-A failure here never fails the sync: usage is already stored. It is recorded on the ledger state and
-logged, and the next run reads the same days again.
+A failure here never fails the sync: usage is already stored. It is recorded in the ledger state (on the
+account) and logged, and the next run reads the same days again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
@@ -27,18 +28,12 @@ log = logging.getLogger(__name__)
 
 DAYS_PER_REQUEST = 31
 """The cost report's largest page of daily buckets: one request per 31 days."""
+KEEP_HASHES = timedelta(days=7)
+"""Days whose digests the state keeps (those a trailing re-read reads again)."""
 
 
 class CostReportClient(Protocol):
     def cost_report(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]: ...
-
-
-@dataclass(frozen=True)
-class LedgerOutcome:
-    status: str  # "done", "partial" (time budget), "failed", "skipped"
-    days_written: int = 0
-    requests: int = 0
-    detail: str = ""
 
 
 def _day_start(day: date) -> datetime:
@@ -57,65 +52,69 @@ class BilledLedgerCollector:
     seconds_per_request: float = 30.0
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
+    providers: frozenset[str] = frozenset({"anthropic"})
+    """Providers whose client reads a billed ledger."""
 
     def collect(
         self, account: Account, client: CostReportClient, start: datetime, end: datetime, deadline: float
-    ) -> LedgerOutcome:
-        """Read the ledger for the UTC days of ``[start, end)`` and every earlier day still due.
+    ) -> LedgerState:
+        """Read the ledger for the UTC days of ``[start, end)`` and every earlier day still due; returns the
+        account's new ledger state (the caller stores it with the rest of the sync's outcome).
 
         Args:
             start, end: the usage window the sync just collected (timezone-aware).
             deadline: the sync's monotonic deadline.
         """
-        if account.provider != "anthropic":
-            return LedgerOutcome("skipped", detail=f"no billed ledger for {account.provider}")
+        state = account.billed
+        if account.provider not in self.providers:
+            return state
         now = self.clock()
-        state = self.store.get_state(account.tenant_id, account.id)
         first = start.astimezone(UTC).date()
         if state.read_through is not None:
             first = min(first, state.read_through)
         first = max(first, account.history_start.astimezone(UTC).date())
         today = now.astimezone(UTC).date()
         last = min((end.astimezone(UTC) - timedelta(microseconds=1)).date(), today)
-        days_written = requests = 0
+        hashes = dict(state.day_hashes)
         cursor = first
         while cursor <= last:
             if deadline - self.monotonic() < self.seconds_per_request:
-                self._save(account, state, cursor, now, "time budget used; the next sync continues")
-                return LedgerOutcome("partial", days_written, requests, "time budget used")
+                return self._state(state, cursor, now, hashes, "time budget used; the next sync continues")
             window_end = min(cursor + timedelta(days=DAYS_PER_REQUEST), last + timedelta(days=1))
             try:
-                requests += 1
                 report = client.cost_report(cursor, window_end)
             except ProviderError as exc:
                 log.warning(
                     "billed ledger read failed",
                     extra={"account_id": account.id, "error": exc.code, "from": cursor.isoformat()},
                 )
-                self._save(account, state, cursor, now, f"could not read the cost report: {exc.message}")
-                return LedgerOutcome("failed", days_written, requests, exc.message)
+                return self._state(state, cursor, now, hashes, f"could not read the cost report: {exc.message}")
             days = [
                 BilledDay(account.id, d, report.get(d, ()), now)
                 for d in (cursor + timedelta(days=i) for i in range((window_end - cursor).days))
                 # A day the report has not served yet (it ends at the current day) is not written as empty.
                 if d in report or _day_start(d) + timedelta(days=1) <= now
             ]
-            self.store.write_days(account.tenant_id, account.id, days)
-            days_written += len(days)
+            changed = [d for d in days if hashes.get(d.day.isoformat()) != d.content_hash()]
+            if changed:
+                self.store.write_days(account.tenant_id, account.id, changed)
+            for d in days:
+                hashes[d.day.isoformat()] = d.content_hash()
             cursor = window_end
         # Today is never final: it is the first day due next time.
-        self._save(account, state, min(cursor, today), now, None)
-        return LedgerOutcome("done", days_written, requests)
+        return self._state(state, min(cursor, today), now, hashes, None)
 
-    def _save(self, account: Account, state: LedgerState, due_from: date, now: datetime, error: str | None) -> None:
+    @staticmethod
+    def _state(
+        state: LedgerState, due_from: date, now: datetime, hashes: dict[str, str], error: str | None
+    ) -> LedgerState:
         # Never move the watermark back past what an earlier run finished (a trailing re-read starts earlier).
         read_through = due_from if state.read_through is None else max(state.read_through, due_from)
-        self.store.set_state(
-            account.tenant_id,
-            account.id,
-            LedgerState(
-                read_through=read_through,
-                last_read_at=now if error is None else state.last_read_at,
-                last_error=error,
-            ),
+        oldest = (now - KEEP_HASHES).date().isoformat()
+        return replace(
+            state,
+            read_through=read_through,
+            last_read_at=now if error is None else state.last_read_at,
+            last_error=error,
+            day_hashes={d: h for d, h in hashes.items() if d >= oldest},
         )

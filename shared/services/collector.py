@@ -1,26 +1,46 @@
-"""Collecting one account's usage: history on connect, then every hour with a trailing re-read.
+"""Collecting one account's usage: the plan's history on connect, then every hour with a trailing re-read.
 
-Idempotent by construction: every hour bucket read is written whole under an id derived from the
-account and the hour, so a redelivered or concurrent request overwrites with the same content. A lease
-keeps two runs of one account from working at once; a watermark (``synced_through``) lets a crash or a
-timeout resume where it stopped.
+What is read is decided by coverage, not by a watermark: every run reads the hours of the history window
+never read yet (whatever left them out: a crash, a plan change racing an import, a redelivery) and the
+trailing window the provider may still restate, newest first, in chunks of one provider request. Each
+chunk is stored, added to the account's coverage and the lease renewed in one checkpoint, so a crash loses
+at most the chunk in flight, and a crashed run's lease runs out within a minute for the next run to take
+over.
+
+Writes only where something changed: an hour whose content is unchanged is not rewritten, and only the
+days whose hours changed are sent to costing. Every write is idempotent: an hour is stored whole under an
+id derived from the account and the hour.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import secrets as pysecrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from shared.domain.accounts import STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
-from shared.domain.billed import BilledCost
-from shared.domain.usage import UsageBucket, hours_between, utc_hour
-from shared.ports import AccountStore, Names, Publisher, SecretStore, UsageStore
+from shared.domain.accounts import (
+    LEASE,
+    STATUS_CONNECTED,
+    STATUS_ERROR,
+    STATUS_SYNCING,
+    Account,
+    HourRange,
+    merge_ranges,
+    missing_ranges,
+)
+from shared.domain.billed import BilledCost, LedgerState
+from shared.domain.usage import UsageBucket, hour_id, hours_between, utc_hour
+from shared.messages import AccountEvent, CollectRequest, UsageCollected
+from shared.ports import AccountStore, LedgerUnitOfWork, Names, Publisher, SecretStore, UnitOfWorkFactory
 from shared.providers.anthropic import Organization
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
+from shared.services.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +67,15 @@ class BilledLedger(Protocol):
 
     def collect(
         self, account: Account, client: UsageClient, start: datetime, end: datetime, deadline: float
-    ) -> Any: ...
+    ) -> LedgerState: ...
 
 
 ClientFactory = Callable[[str, str, float], UsageClient]
 """(provider, api_key, monotonic deadline) -> a client for that provider."""
+
+
+class LeaseHeld(Exception):
+    """Another sync of the account holds a lease that it stopped renewing: try again when it runs out."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +85,37 @@ class CollectOutcome:
     rows_written: int = 0
     provider_requests: int = 0
     detail: str = ""
+    hours_read: int = 0
+
+
+def names_digest(names: Names) -> str:
+    text = repr((sorted(names.api_keys.items()), sorted(names.workspaces.items())))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def plan_ranges(account: Account, now: datetime, trailing: timedelta) -> list[HourRange]:
+    """What a run reads: the history window's never-read hours and the trailing window, newest first."""
+    end = utc_hour(now) + timedelta(hours=1)  # includes the current, partial hour
+    start = account.history_start
+    wanted = missing_ranges(start, end, account.coverage)
+    wanted.append((max(start, utc_hour(now) - trailing), end))
+    return list(reversed(merge_ranges(wanted)))
+
+
+def chunks(ranges: list[HourRange]) -> Iterator[HourRange]:
+    """Each range cut into provider requests, newest first (recent spend shows first during an import)."""
+    for lo, hi in ranges:
+        cursor = hi
+        while cursor > lo:
+            start = max(lo, cursor - timedelta(hours=CHUNK_HOURS))
+            yield start, cursor
+            cursor = start
 
 
 @dataclass
 class CollectorService:
     accounts: AccountStore
-    usage: UsageStore
+    ledger: UnitOfWorkFactory
     secrets: SecretStore
     publisher: Publisher
     client_factory: ClientFactory
@@ -79,93 +128,150 @@ class CollectorService:
     max_failures: int = 5
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
-    stats: dict[str, Any] = field(default_factory=dict)
     billed: BilledLedger | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
 
     def collect(self, tenant_id: str, account_id: str) -> CollectOutcome:
+        """Run one sync. Raises `LeaseHeld` when a sync that seems dead still holds the lease (the caller
+        lets Pub/Sub deliver the request again after a backoff); a live one makes this a skip."""
         account = self.accounts.get(tenant_id, account_id)
         if account is None or not account.active:
             return CollectOutcome("skipped", detail="account missing or disconnected")
         now = self.clock()
+        lease_id = pysecrets.token_hex(8)
+        taken = self.accounts.acquire_lease(tenant_id, account_id, lease_id, now, now + LEASE)
+        if taken is None:
+            current = self.accounts.get(tenant_id, account_id)
+            held = current.lease_until if current is not None else None
+            if held is not None and held - now < LEASE / 2:
+                # Not renewed for half a lease: its holder is probably gone. Ask to be delivered again.
+                raise LeaseHeld(f"the lease of {account_id} runs out at {held.isoformat()}")
+            return CollectOutcome("skipped", detail="another sync of this account is running")
+        return self._collect(taken, lease_id, now)
+
+    def _collect(self, account: Account, lease_id: str, now: datetime) -> CollectOutcome:
         started = self.monotonic()
         deadline = started + self.budget_seconds
-        lease_until = now + timedelta(seconds=self.budget_seconds + 60)
-        if not self.accounts.acquire_lease(tenant_id, account_id, now, lease_until):
-            return CollectOutcome("skipped", detail="another sync of this account is running")
-        try:
-            return self._collect(account, now, deadline)
-        finally:
-            self.accounts.release_lease(tenant_id, account_id)
-
-    def _collect(self, account: Account, now: datetime, deadline: float) -> CollectOutcome:
-        hours_written = rows_written = 0
         client: UsageClient | None = None
+        hours_written = rows_written = hours_read = 0
+        coverage = account.coverage
+        hashes = dict(account.hour_hashes)
+        newest = account.synced_through
+        trailing_start = utc_hour(now) - self.trailing
         try:
             api_key = self.secrets.get(account.tenant_id, account.id, account.secret_ref)
             client = self.client_factory(account.provider, api_key, deadline)
             del api_key
             names = Names(api_keys=client.api_key_names(), workspaces=client.workspace_names())
-            self.accounts.save_names(account.tenant_id, account.id, names)
-
-            end = utc_hour(now) + timedelta(hours=1)  # includes the current, partial hour
-            trailing_start = utc_hour(now) - self.trailing
-            # First run: the plan's whole history window. Later runs: from the watermark or the trailing
-            # window, whichever is older (providers restate recent hours; a crash resumes where it stopped).
-            if account.synced_through is None:
-                start = account.history_start
-            else:
-                start = min(account.synced_through, trailing_start)
-            start = max(start, account.history_start)
-            synced_through = account.synced_through
-            cursor = start
-            while cursor < end:
-                # Keep a fifth of the budget back: a chunk takes one provider request and one batch write.
-                remaining = deadline - self.monotonic()
-                if remaining < self.budget_seconds * 0.2:
-                    self._continue_later(account, synced_through, now)
-                    return CollectOutcome(
-                        "partial", hours_written, rows_written, client.requests_made, "time budget used"
+            digest = names_digest(names)
+            if digest != account.names_hash:
+                self.accounts.save_names(account.tenant_id, account.id, names)
+            ranges = plan_ranges(account, now, self.trailing)
+            for lo, hi in chunks(ranges):
+                # Keep a fifth of the budget back: a chunk takes one provider request and one write.
+                if deadline - self.monotonic() < self.budget_seconds * 0.2:
+                    return self._continue_later(
+                        account,
+                        lease_id,
+                        coverage,
+                        hashes,
+                        digest,
+                        now,
+                        hours_written,
+                        rows_written,
+                        client.requests_made,
+                        hours_read,
                     )
-                chunk_end = min(cursor + timedelta(hours=CHUNK_HOURS), end)
-                buckets = self._read_chunk(client, cursor, chunk_end)
-                self.usage.write_buckets(account.tenant_id, account.id, buckets)
-                hours_written += len(buckets)
-                rows_written += sum(len(b.rows) for b in buckets)
-                if synced_through is None or chunk_end > synced_through:
-                    synced_through = chunk_end
-                self.accounts.update(account.tenant_id, account.id, {"synced_through": synced_through})
-                self.publisher.publish(
-                    self.topic_usage_collected,
+                buckets = self._read_chunk(client, lo, hi)
+                hours_read += len(buckets)
+                known = self._known_hashes(account, hashes, coverage, lo, hi, trailing_start)
+                changed = [b for b in buckets if known.get(hour_id(b.hour_start)) != b.content_hash()]
+                if changed:
+                    run_unit(self.ledger(account.tenant_id, account.id), functools.partial(_store, buckets=changed))
+                    hours_written += len(changed)
+                    rows_written += sum(len(b.rows) for b in changed)
+                coverage = merge_ranges([*coverage, (lo, hi)])
+                for b in buckets:
+                    if b.hour_start >= trailing_start:
+                        hashes[hour_id(b.hour_start)] = b.content_hash()
+                hashes = {h: v for h, v in hashes.items() if h >= hour_id(trailing_start)}
+                if not self.accounts.checkpoint(
+                    account.tenant_id,
+                    account.id,
+                    lease_id,
                     {
-                        "tenant_id": account.tenant_id,
-                        "account_id": account.id,
-                        "provider": account.provider,
-                        "start": cursor.isoformat(),
-                        "end": chunk_end.isoformat(),
-                        "collected_at": now.isoformat(),
+                        "coverage": coverage,
+                        "hour_hashes": hashes,
+                        "synced_through": (newest := max(hi, newest or hi)),
+                        "lease_until": self.clock() + LEASE,
                     },
-                )
-                cursor = chunk_end
-            if self.billed is not None:  # the invoice side of the same days; never fails the sync
-                self.billed.collect(account, client, start, end, deadline)
+                ):
+                    return CollectOutcome(
+                        "skipped",
+                        hours_written,
+                        rows_written,
+                        client.requests_made,
+                        "another sync took the lease over",
+                        hours_read,
+                    )
+                if changed:
+                    days = sorted({b.hour_start.date() for b in changed})
+                    self.publisher.publish(
+                        self.topic_usage_collected,
+                        UsageCollected(
+                            tenant_id=account.tenant_id,
+                            account_id=account.id,
+                            provider=account.provider,
+                            days=days,
+                            collected_at=now,
+                            priced_with=account.priced_with or None,
+                        ),
+                    )
+            billed = account.billed
+            if self.billed is not None and ranges:  # the invoice side of the same days; never fails the sync
+                billed = self.billed.collect(account, client, ranges[-1][0], ranges[0][1], deadline)
         except (InvalidKey, NotAdminKey) as exc:
-            return self._failed(account, now, exc, permanent=True, requests=client.requests_made if client else 0)
+            return self._failed(
+                account,
+                lease_id,
+                now,
+                exc,
+                permanent=True,
+                requests=client.requests_made if client else 0,
+                coverage=coverage,
+                hashes=hashes,
+            )
         except ProviderError as exc:
-            return self._failed(account, now, exc, permanent=False, requests=client.requests_made if client else 0)
+            return self._failed(
+                account,
+                lease_id,
+                now,
+                exc,
+                permanent=False,
+                requests=client.requests_made if client else 0,
+                coverage=coverage,
+                hashes=hashes,
+            )
 
-        changes = {
+        changes: dict[str, Any] = {
             "status": STATUS_CONNECTED,
             "status_reason": None,
             "last_sync_at": now,
             "last_success_at": now,
             "next_sync_at": now + self.sync_interval,
             "consecutive_failures": 0,
-            "synced_through": synced_through,
+            "lease_until": None,
+            "lease_id": "",
+            "billed": billed,
+            "names_hash": digest,
         }
-        self.accounts.update(account.tenant_id, account.id, changes)
+        due = account.rotation_due(now) and account.rotation_reminded_key != account.key_fingerprint
+        if due:
+            changes["rotation_reminded_key"] = account.key_fingerprint
+        self.accounts.checkpoint(account.tenant_id, account.id, lease_id, changes)
         if account.status != STATUS_CONNECTED:
             self._event(account, "account.connected", STATUS_CONNECTED, None, now)
-        if account.rotation_due(now) and account.rotation_reminded_key != account.key_fingerprint:
+        if due:
             # Once per key: the reminder is an event the alerts work delivers; re-runs do not repeat it.
             self._event(
                 account,
@@ -174,41 +280,83 @@ class CollectorService:
                 f"the key {account.key_hint} is {account.key_age_days(now)} days old; rotate it",
                 now,
             )
-            self.accounts.update(account.tenant_id, account.id, {"rotation_reminded_key": account.key_fingerprint})
-        return CollectOutcome("done", hours_written, rows_written, client.requests_made)
+        return CollectOutcome("done", hours_written, rows_written, client.requests_made, hours_read=hours_read)
+
+    def _known_hashes(
+        self,
+        account: Account,
+        hashes: dict[str, str],
+        coverage: tuple[HourRange, ...],
+        lo: datetime,
+        hi: datetime,
+        trailing_start: datetime,
+    ) -> dict[str, str]:
+        """The stored hash of each hour of ``[lo, hi)`` that was stored before (none for never-read hours)."""
+        if lo >= trailing_start or missing_ranges(lo, hi, coverage) == [(lo, hi)]:
+            return hashes  # the trailing window's are on the account; hours never read have none stored
+        # Hours read before, outside the trailing window (a re-import): ask the stored days.
+        days = sorted({h.date() for h in hours_between(lo, hi)})
+
+        def read(uow: LedgerUnitOfWork) -> dict[datetime, str]:
+            return uow.usage.hour_hashes(days)
+
+        stored = run_unit(self.ledger(account.tenant_id, account.id), read)
+        return {**hashes, **{hour_id(h): v for h, v in stored.items()}}
 
     @staticmethod
     def _read_chunk(client: UsageClient, start: datetime, end: datetime) -> list[UsageBucket]:
-        """Every hour of the chunk, with the hours the provider did not return written as empty.
+        """Every hour of the chunk, with the hours the provider did not return as empty.
 
-        Writing empties matters: when the provider restates an hour to nothing, the old rows must go.
+        Empty hours matter: when the provider restates an hour to nothing, the old rows must go.
         """
         got = {b.hour_start: b for b in client.usage_buckets(start, end)}
         return [got.get(h) or UsageBucket(h, ()) for h in hours_between(start, end)]
 
-    def _continue_later(self, account: Account, synced_through: datetime | None, now: datetime) -> None:
-        self.accounts.update(
+    def _continue_later(
+        self,
+        account: Account,
+        lease_id: str,
+        coverage: tuple[HourRange, ...],
+        hashes: dict[str, str],
+        digest: str,
+        now: datetime,
+        hours_written: int,
+        rows_written: int,
+        requests: int,
+        hours_read: int,
+    ) -> CollectOutcome:
+        self.accounts.checkpoint(
             account.tenant_id,
             account.id,
+            lease_id,
             {
-                "status": STATUS_SYNCING,
+                "status": STATUS_SYNCING if account.status != STATUS_ERROR else account.status,
                 "status_reason": "importing history",
                 "last_sync_at": now,
-                "synced_through": synced_through,
+                "coverage": coverage,
+                "hour_hashes": hashes,
+                "names_hash": digest,
+                "lease_until": None,
+                "lease_id": "",
             },
         )
         self.publisher.publish(
             self.topic_collect_requests,
-            {
-                "tenant_id": account.tenant_id,
-                "account_id": account.id,
-                "reason": "continue",
-                "requested_at": now.isoformat(),
-            },
+            CollectRequest(tenant_id=account.tenant_id, account_id=account.id, reason="continue", requested_at=now),
         )
+        return CollectOutcome("partial", hours_written, rows_written, requests, "time budget used", hours_read)
 
     def _failed(
-        self, account: Account, now: datetime, exc: ProviderError, *, permanent: bool, requests: int
+        self,
+        account: Account,
+        lease_id: str,
+        now: datetime,
+        exc: ProviderError,
+        *,
+        permanent: bool,
+        requests: int,
+        coverage: tuple[HourRange, ...],
+        hashes: dict[str, str],
     ) -> CollectOutcome:
         failures = account.consecutive_failures + 1
         if permanent:
@@ -223,15 +371,20 @@ class CollectorService:
         else:
             backoff = timedelta(minutes=5) * (2 ** (failures - 1)) if not permanent else self.sync_interval
             next_sync = now + min(backoff, self.sync_interval * 6)
-        self.accounts.update(
+        self.accounts.checkpoint(
             account.tenant_id,
             account.id,
+            lease_id,
             {
                 "status": status,
                 "status_reason": reason,
                 "last_sync_at": now,
                 "consecutive_failures": failures,
                 "next_sync_at": next_sync,
+                "coverage": coverage,
+                "hour_hashes": hashes,
+                "lease_until": None,
+                "lease_id": "",
             },
         )
         log.warning(
@@ -246,14 +399,14 @@ class CollectorService:
         try:
             self.publisher.publish(
                 self.topic_account_events,
-                {
-                    "type": kind,
-                    "tenant_id": account.tenant_id,
-                    "account_id": account.id,
-                    "status": status,
-                    "reason": reason,
-                    "at": now.isoformat(),
-                },
+                AccountEvent(
+                    type=kind, tenant_id=account.tenant_id, account_id=account.id, status=status, reason=reason, at=now
+                ),
             )
         except Exception:
             log.exception("could not publish account event", extra={"account_id": account.id})
+
+
+def _store(uow: LedgerUnitOfWork, buckets: list[UsageBucket]) -> None:
+    uow.usage.put_hours(buckets)
+    uow.commit()

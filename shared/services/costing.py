@@ -1,52 +1,127 @@
-"""Pricing newly collected hours and rebuilding the daily aggregates they belong to."""
+"""Pricing the days whose raw usage changed, and keeping each month's rollup the sum of its days.
+
+One unit of work per month of the message: it reads the month's rollup, and for each day the raw day and
+the priced day; a day whose priced record was built from the same raw hours with the same catalogue is
+left alone (a redelivered or duplicate message writes nothing and publishes nothing). A changed day is
+priced again whole and its month rolled up in the same commit, so the rollup always equals its days.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
-from shared.domain.priced import CostDay, CostHour
-from shared.domain.usage import UsageBucket, utc_hour
-from shared.ports import CostStore, Publisher
+from shared.domain.money import ZERO, exact_sum
+from shared.domain.priced import PricedDay, PricedMonth, build_month, month_days, month_of, roll_month
+from shared.domain.usage import days_touched
+from shared.messages import UsagePriced
+from shared.ports import LedgerUnitOfWork, Publisher, UnitOfWorkFactory
 from shared.pricing import Catalogue
 from shared.pricing.costing import price_day
+from shared.services.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
 
 
-def days_touched(start: datetime, end: datetime) -> list[date]:
-    """UTC days that overlap ``[start, end)``."""
-    first = utc_hour(start).date()
-    last = (utc_hour(end) - timedelta(microseconds=1)).date() if end > start else first
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+@dataclass(frozen=True)
+class CostingOutcome:
+    days_checked: int
+    days_priced: list[date]
+    total_before: Decimal = ZERO
+    """The priced cost of the days priced again, before (USD, exact)."""
+    total_after: Decimal = ZERO
+
+
+def _total(day: PricedDay | None) -> Decimal:
+    return exact_sum(r.cost.total for r in day.rows if r.cost is not None) if day is not None else ZERO
 
 
 @dataclass
 class CostingService:
-    costs: CostStore
+    ledger: UnitOfWorkFactory
     catalogue: Catalogue
-    # After the days are rebuilt, "usage priced" goes out on this topic (the alert evaluator listens).
-    # Without a publisher nothing is published. A failed publish raises: the redelivered message rebuilds
-    # the same days again (idempotent) and publishes then.
+    # After days are priced, "usage priced" goes out on this topic (the alert evaluator listens). Without a
+    # publisher nothing is published. A failed publish raises: the redelivered message finds the days
+    # priced already and publishes then (nothing changed, so the evaluator is asked once more at most).
     publisher: Publisher | None = None
     topic_usage_priced: str = ""
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    def price_range(self, tenant_id: str, account_id: str, provider: str, start: datetime, end: datetime) -> int:
-        """Re-price every day the range touches, from the raw hours as they are now. Idempotent and
-        order-independent: each day is rebuilt whole from stored state, inside one transaction."""
-        rebuilt = 0
-        days = days_touched(start, end)
-        for day in days:
+    def price_days(self, tenant_id: str, account_id: str, provider: str, days: Sequence[date]) -> CostingOutcome:
+        """Price these UTC days of an account from their raw hours as they are now. Idempotent and
+        order-independent: a day is rebuilt whole, or left alone when nothing it is built from changed."""
+        changed: list[tuple[PricedDay | None, PricedDay]] = []
+        by_month: dict[date, list[date]] = {}
+        for day in sorted(set(days)):
+            by_month.setdefault(month_of(day), []).append(day)
+        for month, wanted in by_month.items():
 
-            def compute(buckets: list[UsageBucket], day: date = day) -> tuple[list[CostHour], CostDay]:
-                return price_day(account_id, provider, day, buckets, self.catalogue)
+            def work(
+                uow: LedgerUnitOfWork, month: date = month, wanted: list[date] = wanted
+            ) -> list[tuple[PricedDay | None, PricedDay]]:
+                return self._price_month(uow, provider, account_id, month, wanted)
 
-            self.costs.rebuild_day(tenant_id, account_id, day, compute)
-            rebuilt += 1
-        if self.publisher is not None and self.topic_usage_priced:
+            changed += run_unit(self.ledger(tenant_id, account_id), work)
+        priced = [new.day for _, new in changed]
+        if priced and self.publisher is not None and self.topic_usage_priced:
             self.publisher.publish(
                 self.topic_usage_priced,
-                {"tenant_id": tenant_id, "account_id": account_id, "days": [d.isoformat() for d in days]},
+                UsagePriced(tenant_id=tenant_id, account_id=account_id, days=priced, at=self.clock()),
             )
-        return rebuilt
+        return CostingOutcome(
+            len(set(days)),
+            priced,
+            exact_sum(_total(old) for old, _ in changed),
+            exact_sum(_total(new) for _, new in changed),
+        )
+
+    def price_range(
+        self, tenant_id: str, account_id: str, provider: str, start: datetime, end: datetime
+    ) -> CostingOutcome:
+        """Price every UTC day ``[start, end)`` touches (see `price_days`)."""
+        return self.price_days(tenant_id, account_id, provider, days_touched(start, end))
+
+    def _price_month(
+        self, uow: LedgerUnitOfWork, provider: str, account_id: str, month: date, days: list[date]
+    ) -> list[tuple[PricedDay | None, PricedDay]]:
+        rollup = uow.months.get(month)
+        changed: list[tuple[PricedDay | None, PricedDay]] = []
+        consistent = True
+        for day in days:
+            raw = uow.usage.get(day)
+            if raw is None:
+                continue  # nothing collected for it: nothing to price
+            old = uow.priced.get(day)
+            held = rollup.days.get(day) if rollup is not None else None
+            if old is not None and held != old.version:
+                consistent = False  # the rollup does not hold this day as it is stored: rebuild it whole
+            version = f"{raw.content_hash()}/{self.catalogue.version}"
+            if old is not None and old.version == version and held == version:
+                continue
+            changed.append((old, price_day(provider, raw, self.catalogue)))
+        if not changed:
+            return []
+        for _, new in changed:
+            uow.priced.put(new)
+        if consistent:
+            for old, new in changed:
+                rollup = roll_month(rollup, account_id, old, new)
+        else:
+            rollup = self._rebuilt(uow, account_id, month, {new.day: new for _, new in changed})
+            log.warning("month rollup rebuilt from its days", extra={"account_id": account_id, "month": str(month)})
+        assert rollup is not None
+        uow.months.put(rollup)
+        uow.commit()
+        return changed
+
+    @staticmethod
+    def _rebuilt(uow: LedgerUnitOfWork, account_id: str, month: date, fresh: dict[date, PricedDay]) -> PricedMonth:
+        days: list[PricedDay] = []
+        for day in month_days(month):
+            found = fresh.get(day) or uow.priced.get(day)
+            if found is not None:
+                days.append(found)
+        return build_month(account_id, month, days)

@@ -1,4 +1,10 @@
-"""The hourly tick: one collect request per account whose sync is due."""
+"""The hourly tick: one collect request per account whose sync is due, however many there are.
+
+Due accounts are streamed page by page from one query (shared.adapters.firestore.DUE_PAGE at a time) and
+their requests published in batches, so one tick dispatches every due account in bounded memory; the
+collectors then run in parallel as Pub/Sub delivers. A tick that dies midway is harmless: accounts not yet
+dispatched are still due at the next tick, and a duplicate request costs one skipped invocation.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from shared.messages import CollectRequest
 from shared.ports import AccountStore, Publisher
 
 log = logging.getLogger(__name__)
@@ -18,22 +25,14 @@ class DispatcherService:
     publisher: Publisher
     topic_collect_requests: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    batch_limit: int = 5000
 
     def dispatch(self) -> int:
-        """Publish a collect request for every due account. Safe to repeat: the collector's lease and
-        idempotent writes make a duplicate request cost one skipped invocation, nothing more."""
+        """Publish a collect request for every due account; returns how many."""
         now = self.clock()
-        due = self.accounts.due_for_sync(now, self.batch_limit)
-        for account in due:
-            self.publisher.publish(
-                self.topic_collect_requests,
-                {
-                    "tenant_id": account.tenant_id,
-                    "account_id": account.id,
-                    "reason": "scheduled",
-                    "requested_at": now.isoformat(),
-                },
-            )
-        log.info("dispatched collect requests", extra={"count": len(due)})
-        return len(due)
+        requests = (
+            CollectRequest(tenant_id=tenant_id, account_id=account_id, reason="scheduled", requested_at=now)
+            for tenant_id, account_id in self.accounts.due_for_sync(now)
+        )
+        count = self.publisher.publish_all(self.topic_collect_requests, requests)
+        log.info("dispatched collect requests", extra={"count": count})
+        return count

@@ -13,17 +13,29 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.domain.money import ZERO, cost_of_tokens, usd
-from shared.domain.usage import COST_CLASSES, TOKEN_CLASSES, Dimensions, TokenCounts
+from shared.domain.money import ZERO, cost_of_units, usd
+from shared.domain.usage import PRICING_DIMENSIONS, TOKEN_CLASSES, USAGE_CLASSES, Dimensions, TokenCounts
 from shared.errors import BadRequest, InvalidInput
-from shared.ports import AccountStore, CostStore
-from shared.pricing import Catalogue, CostBreakdown, cost_breakdown
+from shared.ledger import Ledger, Query
+from shared.ledger.coverage import coverage_out, missing_days
+from shared.ports import AccountStore, LedgerStore
+from shared.pricing import Catalogue, CostBreakdown, Unpriceable, cost_breakdown
 from shared.services.scope import accounts_in_scope
 
 MAX_RANGE_DAYS = 93
-FILTER_FIELDS = ("model", "service_tier", "context_window", "inference_geo", "speed", "workspace_id", "api_key_id")
+FILTER_FIELDS = (
+    "model",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "speed",
+    "variant",
+    "workspace_id",
+    "api_key_id",
+    "user_id",
+)
 """Row dimensions a caller may filter on; the value ``null`` selects rows where the field is null."""
-PRICING_FIELDS = ("model", "service_tier", "context_window", "inference_geo", "speed")
+PRICING_FIELDS = PRICING_DIMENSIONS
 """What a price depends on (besides the day): lines are per day and these."""
 
 
@@ -63,44 +75,45 @@ class _Line:
 @dataclass
 class ExplainService:
     accounts: AccountStore
-    costs: CostStore
+    ledger: LedgerStore
     catalogue_factory: Callable[[], Catalogue]
     """Built on first use: loading the catalogue costs a moment, and only this endpoint needs it."""
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def explain(self, tenant_id: str, q: ExplainQuery) -> dict[str, Any]:
         q.validate()
         accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
         provider_of = {a.id: a.provider for a in accounts}
         lines: dict[tuple[str, date, tuple[str | None, ...]], _Line] = {}
-        documents = 0
-        for day in self.costs.read_days(tenant_id, list(provider_of), q.start, q.end):
-            documents += 1
-            provider = provider_of[day.account_id]
-            for row in day.rows:
-                if not q.selects(row.dims):
-                    continue
-                pricing = Dimensions(
-                    model=row.dims.model,
-                    service_tier=row.dims.service_tier,
-                    context_window=row.dims.context_window,
-                    inference_geo=row.dims.inference_geo,
-                    speed=row.dims.speed,
-                )
-                key = (provider, day.day, tuple(getattr(pricing, f) for f in PRICING_FIELDS))
-                line = lines.get(key)
-                if line is None:
-                    line = lines[key] = _Line(provider, day.day, pricing)
-                line.tokens = line.tokens + row.tokens
-                line.stored = None if line.stored is None or row.cost is None else line.stored + row.cost
-                line.price_refs.add(row.price_ref)
-                line.catalogue_versions.add(day.catalogue_version)
-                if row.unpriced_reason:
-                    line.unpriced_reasons.add(row.unpriced_reason)
+        query = Query.local_days(
+            list(provider_of),
+            q.start,
+            q.end,
+            grain="day",
+            dims={name for name, _ in q.filters} | set(PRICING_FIELDS),
+            keep=lambda account_id, dims: q.selects(dims),
+        )
+        reading = Ledger(self.ledger, tenant_id, self.clock).read(query)
+        for piece in reading.pieces:
+            row = piece.row
+            provider = provider_of[piece.account_id]
+            pricing = row.dims.pricing()
+            key = (provider, piece.when, tuple(getattr(pricing, f) for f in PRICING_FIELDS))
+            line = lines.get(key)
+            if line is None:
+                line = lines[key] = _Line(provider, piece.when, pricing)
+            line.tokens = line.tokens + row.tokens
+            line.stored = None if line.stored is None or row.cost is None else line.stored + row.cost
+            line.price_refs.add(row.price_ref)
+            line.catalogue_versions.add(row.price_ref.split(" / ")[0])
+            if row.unpriced_reason:
+                line.unpriced_reasons.add(row.unpriced_reason)
         catalogue = self.catalogue_factory() if lines else None
         rendered = [self._render(line, catalogue) for line in sorted(lines.values(), key=_order)]
         total_tokens = sum((line.tokens for line in lines.values()), TokenCounts())
         stored_total = sum((Decimal(r["stored_cost"]) for r in rendered if r["stored_cost"] is not None), ZERO)
         recomputed_total = sum((Decimal(r["cost"]) for r in rendered if r["cost"] is not None), ZERO)
+        missing = missing_days(accounts, query.start, query.end, query.zone, self.clock(), reading.missing_days)
         return {
             "from": q.start.isoformat(),
             "to": q.end.isoformat(),
@@ -117,7 +130,8 @@ class ExplainService:
                 "catalogue_version_differs": any(r["catalogue_version_differs"] for r in rendered),
                 "agrees": all(r["agrees"] for r in rendered),
             },
-            "documents_read": documents,
+            "coverage": coverage_out(missing),
+            "documents_read": reading.documents_read,
         }
 
     @staticmethod
@@ -127,18 +141,17 @@ class ExplainService:
         quote = catalogue.quote(line.provider, line.dims, noon)
         stored_versions = sorted(line.catalogue_versions)
         differs = stored_versions != [catalogue.version]
-        recomputed = None if quote.rates is None else cost_breakdown(line.tokens, quote.rates)
+        try:
+            recomputed = None if quote.rates is None else cost_breakdown(line.tokens, quote.rates)
+        except Unpriceable:
+            recomputed = None
         classes: list[dict[str, Any]] = []
-        for cls in COST_CLASSES:
-            if cls == "web_search":
-                quantity, unit = line.tokens.web_search_requests, "request"
-                rate = None if quote.rates is None else quote.rates.web_search_per_request
-                cost = None if rate is None else Decimal(quantity) * rate
-            else:
-                quantity, unit = getattr(line.tokens, cls), "million tokens"
-                rate = None if quote.rates is None else getattr(quote.rates, cls)
-                cost = None if rate is None else cost_of_tokens(quantity, rate)
-            stored = None if line.stored is None else getattr(line.stored, cls)
+        for usage_class in USAGE_CLASSES:
+            cls = usage_class.name
+            quantity = line.tokens.quantity(cls)
+            rate = None if quote.rates is None else quote.rates.rate(cls)
+            cost = None if rate is None else cost_of_units(quantity, rate, usage_class.per)
+            stored = None if line.stored is None else line.stored.amount(cls)
             if not quantity and not stored:
                 continue
             classes.append(
@@ -146,7 +159,7 @@ class ExplainService:
                     "token_class": cls,
                     "quantity": quantity,
                     "rate": None if rate is None else usd(rate),
-                    "rate_unit": f"USD per {unit}",
+                    "rate_unit": usage_class.rate_unit,
                     "cost": None if cost is None else usd(cost),
                     "stored_cost": None if stored is None else usd(stored),
                 }

@@ -13,9 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from shared.domain.money import ZERO, to_cents, usd
-from shared.domain.reconciliation import EXPLAINED, MATCHED, SETTLING_TIME, UNEXPLAINED, Line, reconcile
+from shared.domain.priced import SETTLING_TIME
+from shared.domain.reconciliation import EXPLAINED, MATCHED, UNEXPLAINED, Line, reconcile
 from shared.errors import BadRequest
-from shared.ports import AccountStore, BilledCostStore, CostStore
+from shared.ledger import Ledger, Query
+from shared.ledger.coverage import coverage_out, missing_days
+from shared.ports import AccountStore, BilledCostStore, LedgerStore
 from shared.services.scope import accounts_in_scope
 
 MAX_RANGE_DAYS = 400
@@ -86,7 +89,7 @@ class _Sums:
 @dataclass
 class ReconciliationService:
     accounts: AccountStore
-    costs: CostStore
+    ledger: LedgerStore
     billed: BilledCostStore
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -96,9 +99,11 @@ class ReconciliationService:
         accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id, lambda a: a.provider == "anthropic")
         ids = [a.id for a in accounts]
         now = self.clock()
-        cost_days = list(self.costs.read_days(tenant_id, ids, q.start, q.end)) if ids else []
+        # Per UTC day, model and class: the day grain of the ledger (month rollups answer whole months).
+        query = Query.local_days(ids, q.start, q.end, grain="day", dims={"model", "service_tier"})
+        reading = Ledger(self.ledger, tenant_id, self.clock).read(query)
         billed_days = list(self.billed.read_days(tenant_id, ids, q.start, q.end)) if ids else []
-        lines = reconcile(cost_days, billed_days, now)
+        lines = reconcile(((p.account_id, p.when, p.row) for p in reading.pieces), billed_days, now)
 
         total, settled = _Sums(), _Sums()
         per_account = {a.id: _Sums() for a in accounts}
@@ -109,7 +114,7 @@ class ReconciliationService:
                 settled.add(line)
         ledger = []
         for a in accounts:
-            state = self.billed.get_state(tenant_id, a.id)
+            state = a.billed
             ledger.append(
                 {
                     "account_id": a.id,
@@ -120,6 +125,7 @@ class ReconciliationService:
                     "ledger_last_error": state.last_error,
                 }
             )
+        missing = missing_days(accounts, query.start, query.end, query.zone, now, reading.missing_days)
         return {
             "from": q.start.isoformat(),
             "to": q.end.isoformat(),
@@ -131,7 +137,8 @@ class ReconciliationService:
             "totals": total.totals(),
             "settled_totals": settled.totals(),
             "trust": {**total.panel(), "settled": settled.panel(), "accounts": ledger},
-            "documents_read": len(cost_days) + len(billed_days),
+            "coverage": coverage_out(missing),
+            "documents_read": reading.documents_read + len(billed_days),
         }
 
 

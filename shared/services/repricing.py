@@ -1,14 +1,12 @@
 """Re-pricing history when the price catalogue changes (a new genai-prices pin or an override table edit).
 
-Every sync re-prices the trailing window with the current catalogue anyway; older days keep the version
-they were priced with. After each costing run, ``check`` compares the account's pricing state with the
-current catalogue version; when they differ it publishes re-price requests (usage-collected messages with
-reason "reprice", one per 31 days of the account's history) on the costing topic and records the new
-version, so the fan-out happens once per version and account.
-
-``reprice`` handles one request: it rebuilds, from the raw hours, only the days whose aggregate was priced
-with another version (a redelivered or duplicate request finds none left: idempotent, and order does not
-matter), and logs the totals before and after.
+Every sync prices the days it collected with the current catalogue; older days keep the version they were
+priced with. Each "usage collected" message carries the version the account's history is priced with
+(``Account.priced_with``); when costing sees it differs from its own catalogue's, ``check`` asks for the
+account's whole history to be priced again: "price these days" messages (reason ``reprice``), at most 31
+days each, on the costing topic, and records the new version on the account so the fan-out happens once
+per version and account. Costing prices again only the days built with another version (a redelivered or
+duplicate request finds none left: idempotent, and order does not matter).
 """
 
 from __future__ import annotations
@@ -16,138 +14,65 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
 
-from shared.domain.money import ZERO, usd
-from shared.ports import AccountStore, CostStore, Publisher
-from shared.pricing import Catalogue
+from shared.domain.usage import days_between
+from shared.messages import UsageCollected
+from shared.ports import AccountStore, Publisher
 
 log = logging.getLogger(__name__)
 
 DAYS_PER_REQUEST = 31
 
 
-@dataclass(frozen=True, slots=True)
-class PricingState:
-    """The catalogue version an account's whole history was (or is being) re-priced to."""
-
-    catalogue_version: str | None = None
-    requested_at: datetime | None = None
-
-
-class PricingStateStore(Protocol):
-    def get_pricing_state(self, tenant_id: str, account_id: str) -> PricingState: ...
-
-    def set_pricing_state(self, tenant_id: str, account_id: str, state: PricingState) -> None: ...
-
-
-class RangePricer(Protocol):
-    def price_range(self, tenant_id: str, account_id: str, provider: str, start: datetime, end: datetime) -> int: ...
-
-
-@dataclass(frozen=True)
-class RepriceOutcome:
-    days_checked: int
-    days_repriced: int
-    total_before: str
-    total_after: str
-
-
-def _start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 @dataclass
 class RepricingService:
     accounts: AccountStore
-    costs: CostStore
-    costing: RangePricer
-    catalogue: Catalogue
-    state: PricingStateStore
+    catalogue_version: str
     publisher: Publisher
     topic_usage_collected: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    def check(self, tenant_id: str, account_id: str, provider: str) -> int:
-        """Ask for the account's history to be re-priced if the catalogue changed since it last was.
+    def check(self, tenant_id: str, account_id: str, priced_with: str | None) -> int:
+        """Ask for the account's history to be priced again if the catalogue changed since it last was.
 
-        Returns the number of re-price requests published (0 when the history is current).
+        Args:
+            priced_with: the version the message that triggered costing says the history is priced with.
+
+        Returns:
+            The number of re-price requests published (0 when the history is current).
         """
-        current = self.state.get_pricing_state(tenant_id, account_id)
-        if current.catalogue_version == self.catalogue.version:
+        if priced_with == self.catalogue_version:
             return 0
         account = self.accounts.get(tenant_id, account_id)
-        if account is None:
-            return 0
+        if account is None or account.priced_with == self.catalogue_version:
+            return 0  # the message was older than the account's last re-pricing
         now = self.clock()
-        first, last = account.history_start.astimezone(UTC).date(), now.astimezone(UTC).date()
-        published = 0
-        cursor = first
-        while cursor <= last:
-            end = min(cursor + timedelta(days=DAYS_PER_REQUEST), last + timedelta(days=1))
-            message: dict[str, Any] = {
-                "tenant_id": tenant_id,
-                "account_id": account_id,
-                "provider": provider,
-                "start": _start(cursor).isoformat(),
-                "end": _start(end).isoformat(),
-                "collected_at": now.isoformat(),
-                "reason": "reprice",
-            }
-            self.publisher.publish(self.topic_usage_collected, message)
-            published += 1
-            cursor = end
+        days = days_between(account.history_start.astimezone(UTC).date(), now.astimezone(UTC).date())
+        messages = [
+            UsageCollected(
+                tenant_id=tenant_id,
+                account_id=account_id,
+                provider=account.provider,
+                days=days[i : i + DAYS_PER_REQUEST],
+                reason="reprice",
+                collected_at=now,
+                priced_with=self.catalogue_version,
+            )
+            for i in range(0, len(days), DAYS_PER_REQUEST)
+        ]
+        published = self.publisher.publish_all(self.topic_usage_collected, messages)
         # Recorded after publishing: a crash in between publishes again next time (harmless, idempotent).
-        self.state.set_pricing_state(tenant_id, account_id, PricingState(self.catalogue.version, now))
+        self.accounts.update(tenant_id, account_id, {"priced_with": self.catalogue_version})
         log.info(
             "history re-pricing requested",
             extra={
                 "account_id": account_id,
-                "from_version": current.catalogue_version,
-                "to_version": self.catalogue.version,
+                "from_version": account.priced_with or None,
+                "to_version": self.catalogue_version,
                 "requests": published,
+                "days": len(days),
+                "oldest": (now - timedelta(days=len(days))).date().isoformat(),
             },
         )
         return published
-
-    def reprice(self, tenant_id: str, account_id: str, provider: str, start: datetime, end: datetime) -> RepriceOutcome:
-        """Rebuild the days of ``[start, end)`` priced with another catalogue version; log totals before/after."""
-        first = start.astimezone(UTC).date()
-        last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
-        before = {d.day: d for d in self.costs.read_days(tenant_id, [account_id], first, last)}
-        stale = sorted(day for day, d in before.items() if d.catalogue_version != self.catalogue.version)
-        for run_start, run_end in _runs(stale):
-            self.costing.price_range(tenant_id, account_id, provider, _start(run_start), _start(run_end))
-        after = {d.day: d for d in self.costs.read_days(tenant_id, [account_id], first, last)} if stale else before
-
-        def total(days: dict[date, Any]) -> str:
-            return usd(sum((r.cost.total for d in stale if d in days for r in days[d].rows if r.cost), ZERO))
-
-        outcome = RepriceOutcome(len(before), len(stale), total(before), total(after))
-        log.info(
-            "re-priced history",
-            extra={
-                "account_id": account_id,
-                "from": first.isoformat(),
-                "to": last.isoformat(),
-                "days_checked": outcome.days_checked,
-                "days_repriced": outcome.days_repriced,
-                "from_versions": sorted({before[d].catalogue_version for d in stale}),
-                "to_version": self.catalogue.version,
-                "total_before_usd": outcome.total_before,
-                "total_after_usd": outcome.total_after,
-            },
-        )
-        return outcome
-
-
-def _runs(days: list[date]) -> list[tuple[date, date]]:
-    """Consecutive days as [first, day after last) ranges."""
-    runs: list[tuple[date, date]] = []
-    for day in days:
-        if runs and runs[-1][1] == day:
-            runs[-1] = (runs[-1][0], day + timedelta(days=1))
-        else:
-            runs.append((day, day + timedelta(days=1)))
-    return runs

@@ -189,13 +189,13 @@ def stack(project_id: str, tmp_path: Path) -> Iterator[Stack]:
 
 
 def wait_quiet(stack: Stack, tenant: str, quiet_for: float = 6.0, timeout: float = 120.0) -> None:
-    """Wait until the tenant's daily aggregates have not been rebuilt for ``quiet_for`` seconds (costing,
+    """Wait until the tenant's priced days have not been rebuilt for ``quiet_for`` seconds (costing,
     and the evaluation it triggers, have finished)."""
     db = firestore.Client(project=stack.project)
     accounts = db.collection("tenants").document(tenant).collection("accounts")
 
     def latest() -> Any:
-        built = [d.get("built_at") for a in accounts.stream() for d in a.reference.collection("cost_days").stream()]
+        built = [d.get("built_at") for a in accounts.stream() for d in a.reference.collection("priced_days").stream()]
         return max(built, default=None)
 
     deadline = time.monotonic() + timeout

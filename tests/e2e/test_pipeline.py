@@ -63,7 +63,8 @@ def test_connect_collect_price_and_replay_changes_nothing(stack: Stack) -> None:
     start = (today - timedelta(days=HISTORY_DAYS)).isoformat()
     yesterday = (today - timedelta(days=1)).isoformat()
     before = settled_usage(stack, start, yesterday)
-    assert before["documents_read"] == HISTORY_DAYS  # one aggregate document per day
+    assert before["documents_read"] == HISTORY_DAYS  # one priced day per day (no whole month in range)
+    assert before["coverage"] == {"complete": True, "missing_days": []}
     # Settled past days equal the simulator's own list-price costing, to the cent.
     day0 = datetime.fromisoformat(start).replace(tzinfo=UTC)
     expected = stack.sim.expected_list_cost_usd("org_e2e", day0, datetime.combine(today, datetime.min.time(), UTC))
@@ -78,17 +79,22 @@ def test_connect_collect_price_and_replay_changes_nothing(stack: Stack) -> None:
     assert {topology.TOPIC_COLLECT_REQUESTS, topology.TOPIC_USAGE_COLLECTED} <= kinds
     replay = messages * 2
     random.Random(5).shuffle(replay)
-    replay_started = datetime.now(UTC)
+    db = firestore.Client(project=stack.project)
+    built = {d.id: d.get("built_at") for d in db.collection_group("priced_days").stream()}
+    costing_log = stack.tmp / "logs" / "function-costing.log"
+    priced_before = costing_log.read_text().count('"days priced"')
+    costing_messages = sum(1 for t, _ in replay if t == topology.TOPIC_USAGE_COLLECTED)
     for topic, data in replay:
         stack.publisher.publish(stack.publisher.topic_path(stack.project, topic), data).result(timeout=10)
-    db = firestore.Client(project=stack.project)
 
     def replay_processed() -> bool:
-        days = db.collection_group("cost_days").stream()
-        return all(d.get("built_at") >= replay_started for d in days if d.get("day") <= yesterday)
+        return costing_log.read_text().count('"days priced"') >= priced_before + costing_messages
 
-    stack.wait_for("replayed messages to be processed", replay_processed)
+    stack.wait_for("replayed messages to be processed", replay_processed, timeout=240)
     after = settled_usage(stack, start, yesterday)
+    # Nothing changed, so nothing settled was written again (the running hour's day may have moved on).
+    rebuilt = {d.id: d.get("built_at") for d in db.collection_group("priced_days").stream()}
+    assert {k: v for k, v in rebuilt.items() if k <= yesterday} == {k: v for k, v in built.items() if k <= yesterday}
     # "provisional" is measured from the wall clock (the last 48 hours): it moves when an hour turns.
     after.pop("provisional", None)
     before.pop("provisional", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,27 +77,32 @@ def test_collect_request_for_an_unknown_account_is_acknowledged(env: None) -> No
     assert client("collector").post("/", headers=headers, data=body).status_code == 200
 
 
-def test_costing_of_a_range_without_usage_writes_empty_days(env: None, firestore_client: Any) -> None:
-    headers, body = pubsub_event(
-        {
-            "tenant_id": "t1",
-            "account_id": "acc_0000000000000001",
-            "provider": "anthropic",
-            "start": "2026-11-01T00:00:00+00:00",
-            "end": "2026-11-02T00:00:00+00:00",
-        }
-    )
+def test_costing_prices_collected_days_and_skips_days_never_collected(env: None, firestore_client: Any) -> None:
+    from shared.adapters import paths
+    from shared.adapters.firestore import FirestoreLedgerUnitOfWork
+    from shared.domain.usage import UsageBucket, hours_between
+
+    tenant, account = "t1", "acc_0000000000000001"
+    day = datetime(2026, 11, 1, tzinfo=UTC)
+    with FirestoreLedgerUnitOfWork(firestore_client, tenant, account, lambda: day) as uow:
+        uow.usage.put_hours([UsageBucket(h, ()) for h in hours_between(day, day + timedelta(days=1))])
+        uow.commit()
+    message = {
+        "tenant_id": tenant,
+        "account_id": account,
+        "provider": "anthropic",
+        "days": ["2026-11-01", "2026-11-02"],
+    }
+    headers, body = pubsub_event(message)
     assert client("costing").post("/", headers=headers, data=body).status_code == 200
-    doc = (
-        firestore_client.collection("tenants")
-        .document("t1")
-        .collection("accounts")
-        .document("acc_0000000000000001")
-        .collection("cost_days")
-        .document("2026-11-01")
-        .get()
-    )
-    assert doc.exists and doc.get("row_count") == 0 and doc.get("hours_collected") == 0
+    priced = paths.priced_day(firestore_client, tenant, account, day.date()).get()
+    assert priced.exists and priced.get("row_count") == 0 and priced.get("hours_collected") == 24
+    assert not paths.priced_day(firestore_client, tenant, account, date(2026, 11, 2)).get().exists  # never collected
+    month = paths.priced_month(firestore_client, tenant, account, date(2026, 11, 1)).get()
+    assert month.exists and month.get("days") == {"2026-11-01": priced.get("version")}
+    # The old message shape (a start and an end) is malformed now: dropped, not retried.
+    headers, body = pubsub_event({"tenant_id": tenant, "account_id": account, "start": "2026-11-01T00:00:00Z"})
+    assert client("costing").post("/", headers=headers, data=body).status_code == 200
 
 
 def test_api_function_answers_with_auth(env: None) -> None:

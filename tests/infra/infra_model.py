@@ -197,8 +197,30 @@ def python_files(*folders: str) -> Iterator[Path]:
         yield from sorted((ROOT / folder).rglob("*.py"))
 
 
+@functools.cache
+def _path_constants() -> dict[str, str]:
+    """The collection names shared/adapters/paths.py defines (NAME = "value"): queries name collections by them."""
+    tree = ast.parse((ROOT / "shared" / "adapters" / "paths.py").read_text())
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            out[node.targets[0].id] = node.value.value
+    return out
+
+
 def _const_str(node: ast.AST | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    # paths.ACCOUNTS and the like: the one module where collection names live.
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "paths":
+        return _path_constants().get(node.attr)
+    return None
 
 
 def config_env_names() -> set[str]:
@@ -339,6 +361,11 @@ def _query_from_chain(outer: ast.Call, path: Path) -> Query:
             elif method in ("collection_group", "collection") and _const_str(node.args[0] if node.args else None):
                 scope = "COLLECTION_GROUP" if method == "collection_group" else "COLLECTION"
                 return Query(where, str(_const_str(node.args[0])), scope, tuple(filters), tuple(orders))
+            elif method in ("tenant_collection", "account_collection") and _const_str(
+                node.args[-1] if node.args else None
+            ):
+                # paths.tenant_collection(db, tenant, NAME) / paths.account_collection(db, tenant, account, NAME)
+                return Query(where, str(_const_str(node.args[-1])), "COLLECTION", tuple(filters), tuple(orders))
             if isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
                 node = _resolve_receiver(node) or node.func.value  # a helper method of the class
                 continue

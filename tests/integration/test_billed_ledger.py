@@ -57,7 +57,7 @@ def test_first_sync_reads_every_day_of_history_in_one_request_per_31_days(sim: A
     line = next(li for li in days[first].lines if li.token_type == "cache_read_input_tokens")
     assert line.cost_class == "cache_read" and line.model and line.description
     assert all(li.service_tier != "priority" for d in days.values() for li in d.lines)
-    state = rig.billed.get_state("t1", rig.account.id)
+    state = rig.stored().billed
     assert state.read_through == TODAY and state.last_error is None and state.last_read_at == NOW
     rig.close()
 
@@ -88,6 +88,10 @@ def test_hourly_sync_rereads_the_trailing_days_and_picks_up_restatements(sim: An
         "org_test", day_start(restated.date()), day_start(restated.date()) + timedelta(days=1)
     )
     assert billed_days(rig)[old_day] is kept  # outside the trailing window: not read again
+    writes = rig.billed.writes
+    rig.clock.advance(minutes=10)
+    assert rig.collect().status == "done"
+    assert rig.billed.writes == writes  # read again, unchanged: not rewritten
     rig.close()
 
 
@@ -97,26 +101,26 @@ def test_cost_report_outage_does_not_fail_the_sync_and_is_read_next_time(sim: An
     outcome = rig.collect()
     assert outcome.status == "done"  # usage is stored; the ledger waits
     assert rig.stored().consecutive_failures == 0
-    state = rig.billed.get_state("t1", rig.account.id)
+    state = rig.stored().billed
     assert "cost report" in (state.last_error or "") and state.read_through == rig.account.history_start.date()
     assert billed_days(rig) == {}
     rig.clock.advance(hours=1)
     assert rig.collect().status == "done"
     # The second run reads from the oldest day still due, not only its trailing window.
     assert len(billed_days(rig)) == 31
-    assert rig.billed.get_state("t1", rig.account.id).last_error is None
+    assert rig.stored().billed.last_error is None
     rig.close()
 
 
 def test_ledger_stops_at_the_time_budget_and_continues(sim: AnthropicSimulator) -> None:
     rig = Rig(sim, history_days=100, budget=1000.0)
-    original = rig.usage.write_buckets
+    original = rig.ledger.__call__
 
-    def slow_write(*args, **kwargs):  # type: ignore[no-untyped-def]
-        original(*args, **kwargs)
+    def slow_unit(tenant_id: str, account_id: str):  # type: ignore[no-untyped-def]
         rig.mono[0] += 45.0  # 15 chunks: 675 of the 1000 budget seconds
+        return original(tenant_id, account_id)
 
-    rig.usage.write_buckets = slow_write  # type: ignore[method-assign]
+    rig.collector.ledger = slow_unit
     original_report = rig.billed.write_days
 
     def slow_report(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -125,14 +129,15 @@ def test_ledger_stops_at_the_time_budget_and_continues(sim: AnthropicSimulator) 
 
     rig.billed.write_days = slow_report  # type: ignore[method-assign]
     assert rig.collect().status == "done"
-    state = rig.billed.get_state("t1", rig.account.id)
+    state = rig.stored().billed
     assert state.read_through == rig.account.history_start.date() + timedelta(days=62)  # two requests fit
     assert "time budget" in (state.last_error or "")
     rig.mono[0] = 0.0
+    rig.collector.ledger = rig.ledger
     rig.clock.advance(hours=1)
     assert rig.collect().status == "done"
     assert len(billed_days(rig)) == 101
-    assert rig.billed.get_state("t1", rig.account.id).read_through == TODAY
+    assert rig.stored().billed.read_through == TODAY
     total = sum((d.total_usd for d in billed_days(rig).values()), Decimal(0))
     assert total == sim.expected_list_cost_usd("org_test", rig.account.history_start, rig.clock.now)
     rig.close()

@@ -7,6 +7,7 @@ costing is what our costing must reproduce to the cent.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,22 +16,23 @@ import httpx
 import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.domain.accounts import STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
+from shared.domain.accounts import LEASE, STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
 from shared.domain.money import to_cents
-from shared.domain.usage import hour_id, merge_rows
+from shared.domain.priced import build_month
+from shared.domain.usage import UsageDay, merge_rows
+from shared.messages import UsageCollected
 from shared.pricing import default_catalogue
 from shared.pricing.costing import price_day
 from shared.providers.anthropic import AnthropicAdminClient, parse_usage_result
 from shared.services.billing import BilledLedgerCollector
-from shared.services.collector import CollectorService
+from shared.services.collector import CHUNK_HOURS, CollectorService, LeaseHeld
 from shared.services.costing import CostingService
 from shared.services.usage_query import UsageQuery, UsageQueryService
 from tests.fakes import (
     FakeAccountStore,
     FakeBilledCostStore,
     FakeClock,
-    FakeCostStore,
-    FakeUsageStore,
+    FakeLedger,
     MemorySecretStore,
     RecordingPublisher,
 )
@@ -46,16 +48,14 @@ class Rig:
         self.mono = [0.0]
         self.sleeps: list[float] = []
         self.accounts = FakeAccountStore()
-        self.usage = FakeUsageStore()
-        self.costs = FakeCostStore(self.usage)
+        self.ledger = FakeLedger()
         self.billed = FakeBilledCostStore()
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()
         self.http = httpx.Client(timeout=10)
-        self.clients: list[AnthropicAdminClient] = []
 
         def factory(provider: str, api_key: str, deadline: float) -> AnthropicAdminClient:
-            client = AnthropicAdminClient(
+            return AnthropicAdminClient(
                 api_key,
                 base_url=sim.base_url,
                 http=self.http,
@@ -63,12 +63,10 @@ class Rig:
                 sleep=self.sleeps.append,
                 clock=lambda: self.mono[0],
             )
-            self.clients.append(client)
-            return client
 
         self.collector = CollectorService(
             accounts=self.accounts,
-            usage=self.usage,
+            ledger=self.ledger,
             secrets=self.secrets,
             publisher=self.publisher,
             client_factory=factory,
@@ -103,6 +101,13 @@ class Rig:
         assert account is not None
         return account
 
+    def price_published(self, messages: list[dict] | None = None) -> CostingService:
+        costing = CostingService(self.ledger, default_catalogue())
+        for message in self.publisher.on("collected") if messages is None else messages:
+            m = UsageCollected.model_validate(message)
+            costing.price_days("t1", m.account_id, m.provider, m.days)
+        return costing
+
     def close(self) -> None:
         self.http.close()
 
@@ -133,16 +138,12 @@ def rig(sim: AnthropicSimulator) -> Iterator[Rig]:
 
 def expected_rows(sim: AnthropicSimulator, hour: datetime) -> dict[str, tuple]:
     rows = merge_rows(parse_usage_result(hour, r) for r in sim.usage_rows("org_test", hour))
-    return {
-        r.dims.key(): tuple(r.tokens.to_dict().values())
-        for r in rows
-        if r.tokens.total_tokens or r.tokens.web_search_requests
-    }
+    return {r.dims.key(): r.tokens.values() for r in rows if r.tokens}
 
 
 def stored_rows(rig: Rig, hour: datetime) -> dict[str, tuple]:
-    bucket = rig.usage.buckets[("t1", rig.account.id, hour_id(hour))]
-    return {r.dims.key(): tuple(r.tokens.to_dict().values()) for r in bucket.rows}
+    bucket = rig.ledger.usage[("t1", rig.account.id, hour.date())][hour.hour]
+    return {r.dims.key(): r.tokens.values() for r in bucket.rows}
 
 
 def test_first_sync_imports_history_exactly_and_with_minimum_requests(rig: Rig) -> None:
@@ -151,33 +152,57 @@ def test_first_sync_imports_history_exactly_and_with_minimum_requests(rig: Rig) 
     start = rig.account.history_start
     end = NOW.replace(minute=0) + timedelta(hours=1)
     hours = int((end - start).total_seconds() // 3600)
-    assert outcome.hours_written == hours == 30 * 24 + 15
+    assert outcome.hours_read == hours == 30 * 24 + 15
     for h in (start, start + timedelta(hours=200), NOW.replace(minute=0) - timedelta(hours=1)):
         assert stored_rows(rig, h) == expected_rows(rig.sim, h)
     # One usage request per 168 hours, the key and workspace name lists, one cost report request per 31 days.
     assert outcome.provider_requests == math.ceil(hours / 168) + 2 + 1
     account = rig.stored()
     assert account.status == STATUS_CONNECTED and account.synced_through == end
+    assert account.coverage == ((start, end),)
     assert account.next_sync_at == NOW + timedelta(hours=1) and account.lease_until is None
-    covered = rig.publisher.on("collected")
-    assert covered[0]["start"] == start.isoformat() and covered[-1]["end"] == end.isoformat()
+    # Newest first (recent spend shows first while an import runs), every day collected announced once.
+    messages = rig.publisher.on("collected")
+    assert messages[0]["days"][-1] == NOW.date().isoformat()
+    announced = {d for m in messages for d in m["days"]}  # a day cut by two chunks is in both
+    assert announced == {(start + timedelta(hours=i)).date().isoformat() for i in range(hours)}
     names = rig.accounts.names[("t1", rig.account.id)]
     assert len(names.api_keys) == 4 and len(names.workspaces) >= 2
     assert account.history_progress(NOW)["complete"] is True
 
 
-def test_hourly_sync_rereads_the_trailing_window_and_picks_up_restatements(rig: Rig) -> None:
+def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig) -> None:
     rig.collect()
     restated = NOW.replace(minute=0) - timedelta(hours=30)
     before = stored_rows(rig, restated)
     assert before
     rig.sim.restate("org_test", restated, 0)
     rig.clock.advance(hours=1)
+    rig.publisher.messages.clear()
+    writes_before = rig.ledger.writes
     outcome = rig.collect()
     assert outcome.status == "done"
-    assert outcome.hours_written == 48 + 1  # the 48 hours before this one, and the current hour
+    assert outcome.hours_read == 48 + 1  # the 48 hours before this one, and the current hour
     assert stored_rows(rig, restated) == {}  # the provider removed it, so must we
+    # Only the restated hour and the new current hour changed (the simulator's clock stands still, so the
+    # hour that was running is served as before): two hours written, only their days announced to costing.
+    assert outcome.hours_written == 2
+    assert rig.ledger.writes - writes_before == len({restated.date(), NOW.date()})
+    (message,) = rig.publisher.on("collected")
+    assert message["days"] == sorted({restated.date().isoformat(), NOW.date().isoformat()})
     assert outcome.provider_requests == 1 + 2 + 1  # usage, names, and the cost report of the last 3 days
+
+
+def test_a_sync_that_finds_nothing_new_writes_nothing(rig: Rig) -> None:
+    rig.collect()
+    rig.publisher.messages.clear()
+    writes, billed_writes = rig.ledger.writes, rig.billed.writes
+    rig.clock.advance(minutes=10)  # same hour: the simulator serves the same numbers
+    outcome = rig.collect()
+    assert outcome.status == "done" and outcome.hours_written == 0
+    assert rig.ledger.writes == writes and rig.billed.writes == billed_writes
+    assert rig.publisher.on("collected") == []
+    assert ("t1", rig.account.id) in rig.accounts.names  # names unchanged: not written again either
 
 
 def test_rate_limit_and_overload_are_retried_with_retry_after(rig: Rig) -> None:
@@ -187,19 +212,21 @@ def test_rate_limit_and_overload_are_retried_with_retry_after(rig: Rig) -> None:
     assert outcome.status == "done"
     assert rig.sleeps[0] == 7.0 and len(rig.sleeps) == 3
     assert rig.stored().status == STATUS_CONNECTED
+    assert rig.stored().history_progress(NOW)["complete"]
 
 
-def test_malformed_page_is_retried(rig: Rig) -> None:
+def test_malformed_page_is_retried_and_no_row_is_lost(rig: Rig) -> None:
     rig.sim.inject_malformed(count=1, path_prefix="/v1/organizations/usage_report")
     outcome = rig.collect()
     assert outcome.status == "done"
     start = rig.account.history_start
-    assert stored_rows(rig, start) == expected_rows(rig.sim, start)
+    for h in (start, start + timedelta(hours=333), NOW.replace(minute=0)):
+        assert stored_rows(rig, h) == expected_rows(rig.sim, h)
 
 
 def test_outage_keeps_progress_backs_off_and_stops_after_max_failures(rig: Rig) -> None:
     rig.collect()
-    through = rig.stored().synced_through
+    coverage = rig.stored().coverage
     for attempt in range(1, 6):
         rig.clock.advance(hours=1)
         rig.sim.inject_faults(500, count=50, path_prefix="/v1/organizations/api_keys")
@@ -207,7 +234,8 @@ def test_outage_keeps_progress_backs_off_and_stops_after_max_failures(rig: Rig) 
         assert outcome.status == "failed"
         account = rig.stored()
         assert account.consecutive_failures == attempt
-        assert account.synced_through == through  # nothing lost
+        assert account.coverage == coverage  # nothing lost
+        assert account.lease_until is None
     account = rig.stored()
     assert account.status == STATUS_ERROR and account.next_sync_at is None
     assert "stopped" in (account.status_reason or "")
@@ -226,85 +254,147 @@ def test_revoked_key_turns_the_account_to_error_with_the_reason(rig: Rig) -> Non
     assert rig.publisher.on("events")[-1]["type"] == "account.error"
 
 
-def test_a_second_run_while_one_holds_the_lease_is_skipped(rig: Rig) -> None:
-    assert rig.accounts.acquire_lease("t1", rig.account.id, NOW, NOW + timedelta(minutes=5))
+def test_a_live_holder_makes_a_second_run_skip_and_a_silent_one_is_taken_over(rig: Rig) -> None:
+    # A live sync renewed its lease a moment ago: a second request is a skip (acknowledged).
+    assert rig.accounts.acquire_lease("t1", rig.account.id, "other", NOW, NOW + LEASE)
     assert rig.collect().status == "skipped"
-    assert rig.usage.writes == 0
+    assert rig.ledger.writes == 0
+    # It has not renewed for more than half a lease: probably gone. Ask Pub/Sub to deliver again later.
+    rig.clock.advance(seconds=LEASE.total_seconds() * 0.6)
+    with pytest.raises(LeaseHeld):
+        rig.collect()
+    # Once its lease ran out, the next delivery takes over and completes the import.
+    rig.clock.advance(seconds=LEASE.total_seconds())
+    assert rig.collect().status == "done"
+    assert rig.stored().history_progress(rig.clock.now)["complete"]
 
 
-def test_time_budget_stops_saves_the_watermark_and_asks_to_continue(sim: AnthropicSimulator) -> None:
+def test_a_crash_mid_import_is_resumed_by_the_next_run_with_no_gap_and_no_duplicate(sim: AnthropicSimulator) -> None:
+    rig = Rig(sim, history_days=60)
+    commits = [0]
+
+    class Crash(Exception):
+        pass
+
+    def dying_after_the_third_chunk(tenant_id: str, account_id: str):  # type: ignore[no-untyped-def]
+        uow = rig.ledger(tenant_id, account_id)
+        commit = uow.commit
+
+        def commit_then_die() -> None:
+            commit()
+            commits[0] += 1
+            if commits[0] == 3:
+                raise Crash("the worker died")  # after storing the chunk, before recording it
+
+        uow.commit = commit_then_die  # type: ignore[method-assign]
+        return uow
+
+    rig.collector.ledger = dying_after_the_third_chunk
+    with pytest.raises(Crash):
+        rig.collect()
+    rig.collector.ledger = rig.ledger
+    crashed = rig.stored()
+    assert crashed.lease_until is not None  # the dead run still holds it, for at most a lease
+    progress = crashed.history_progress(NOW)
+    assert not progress["complete"] and 0 < progress["percent"] < 100
+    rig.clock.advance(seconds=LEASE.total_seconds() + 1)
+    outcome = rig.collect()
+    assert outcome.status == "done"
+    account = rig.stored()
+    assert account.history_progress(rig.clock.now)["complete"] and account.gaps(rig.clock.now) == []
+    start = account.history_start
+    for i in range(0, 60 * 24, 97):
+        h = start + timedelta(hours=i)
+        assert stored_rows(rig, h) == expected_rows(rig.sim, h)
+    rig.close()
+
+
+def test_plan_changes_racing_an_import_leave_no_gap(sim: AnthropicSimulator) -> None:
+    rig = Rig(sim, history_days=20)
+    rig.collect()
+    # Two plan changes in a row while a sync runs: the window grows to 30 then 40 days; the sync that ran in
+    # between saw only the first. Coverage, not a watermark, says what is missing.
+    rig.accounts.update("t1", rig.account.id, {"history_start": rig.account.history_start - timedelta(days=10)})
+    rig.clock.advance(minutes=5)
+    rig.collect()
+    rig.accounts.update("t1", rig.account.id, {"history_start": rig.account.history_start - timedelta(days=20)})
+    assert rig.stored().gaps(rig.clock.now) == [
+        (rig.account.history_start - timedelta(days=20), rig.account.history_start - timedelta(days=10))
+    ]
+    assert not rig.stored().history_progress(rig.clock.now)["complete"]
+    rig.clock.advance(minutes=5)
+    rig.collect()
+    account = rig.stored()
+    assert account.gaps(rig.clock.now) == [] and account.history_progress(rig.clock.now)["complete"]
+    oldest = account.history_start
+    assert stored_rows(rig, oldest) == expected_rows(rig.sim, oldest)
+    rig.close()
+
+
+def test_time_budget_stops_saves_coverage_and_asks_to_continue(sim: AnthropicSimulator) -> None:
     rig = Rig(sim, history_days=60, budget=100.0)
-    original = rig.usage.write_buckets
+    original = rig.ledger.__call__
 
-    def slow_write(*args, **kwargs):  # type: ignore[no-untyped-def]
-        original(*args, **kwargs)
+    def slow_unit(tenant_id: str, account_id: str):  # type: ignore[no-untyped-def]
         rig.mono[0] += 30.0  # each chunk costs 30 of the 100 budget seconds
+        return original(tenant_id, account_id)
 
-    rig.usage.write_buckets = slow_write  # type: ignore[method-assign]
+    rig.collector.ledger = slow_unit
     first = rig.collect()
     assert first.status == "partial"
     account = rig.stored()
     assert account.status == STATUS_SYNCING and account.lease_until is None
-    assert account.synced_through == account.history_start + timedelta(hours=168 * 3)
+    end = NOW.replace(minute=0) + timedelta(hours=1)
+    assert account.coverage == ((end - timedelta(hours=CHUNK_HOURS * 3), end),)  # newest first
     assert rig.publisher.on("collect")[-1]["reason"] == "continue"
     rig.mono[0] = 0.0
-    rig.usage.write_buckets = original  # type: ignore[method-assign]
+    rig.collector.ledger = rig.ledger
     second = rig.collect()
     assert second.status == "done"
-    assert rig.stored().synced_through == NOW.replace(minute=0) + timedelta(hours=1)
-    assert 0 < rig.stored().history_progress(NOW)["percent"] <= 100
+    assert rig.stored().history_progress(NOW)["complete"]
     rig.close()
 
 
 def test_costs_match_the_simulators_own_list_price_costing_to_the_cent(rig: Rig) -> None:
     rig.collect()
-    costing = CostingService(rig.costs, default_catalogue())
-    for message in rig.publisher.on("collected"):
-        costing.price_range(
-            "t1",
-            rig.account.id,
-            "anthropic",
-            datetime.fromisoformat(message["start"]),
-            datetime.fromisoformat(message["end"]),
-        )
+    rig.price_published()
     first_day = rig.account.history_start.date()
     last_day = NOW.date()
-    result = UsageQueryService(rig.accounts, rig.costs).query("t1", UsageQuery(first_day, last_day, ("model",)))
+    result = UsageQueryService(rig.accounts, rig.ledger, clock=rig.clock).query(
+        "t1", UsageQuery(first_day, last_day, ("model",))
+    )
     computed = Decimal(result["totals"]["total_cost"])
     start = rig.account.history_start
     expected = rig.sim.expected_list_cost_usd("org_test", start, NOW.replace(minute=0) + timedelta(hours=1))
     assert to_cents(computed) == to_cents(expected)
     assert result["totals"]["unpriced_tokens"] == 0
-    assert result["documents_read"] == (last_day - first_day).days + 1  # one per day, not per row
+    assert result["coverage"] == {"complete": True, "missing_days": []}
+    # One document per day of the partial month at the start (21 Oct..31 Oct) and of the current month
+    # (1..20 Nov, not settled): the month rollups make a long range cheap, not a short one.
+    assert result["documents_read"] == (last_day - first_day).days + 1
 
 
 def test_costing_is_idempotent_and_order_independent(rig: Rig) -> None:
-    import random
-
     rig.collect()
-    costing = CostingService(rig.costs, default_catalogue())
     messages = rig.publisher.on("collected")
     replay = messages * 2
     random.Random(3).shuffle(replay)
 
     def totals() -> dict:
-        return UsageQueryService(rig.accounts, rig.costs).query(
+        return UsageQueryService(rig.accounts, rig.ledger, clock=rig.clock).query(
             "t1", UsageQuery(rig.account.history_start.date(), NOW.date(), ("day", "model", "api_key"))
         )
 
-    for m in messages:
-        costing.price_range(
-            "t1", rig.account.id, "anthropic", datetime.fromisoformat(m["start"]), datetime.fromisoformat(m["end"])
-        )
+    rig.price_published(messages)
     once = totals()
-    for m in replay:
-        costing.price_range(
-            "t1", rig.account.id, "anthropic", datetime.fromisoformat(m["start"]), datetime.fromisoformat(m["end"])
-        )
+    writes = rig.ledger.writes
+    rig.price_published(replay)
     assert totals() == once
-    # and the day aggregate is exactly the day priced from scratch
+    assert rig.ledger.writes == writes  # a redelivered or duplicated message writes nothing
+    # Each priced day is exactly the day priced from scratch, and each month the sum of its days.
     day = NOW.date() - timedelta(days=3)
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    buckets = rig.usage.read_buckets("t1", rig.account.id, start, start + timedelta(days=1))
-    _, fresh = price_day(rig.account.id, "anthropic", day, buckets, default_catalogue())
-    assert rig.costs.days[("t1", rig.account.id, day)] == fresh
+    raw = UsageDay(rig.account.id, day, rig.ledger.usage[("t1", rig.account.id, day)])
+    assert rig.ledger.priced[("t1", rig.account.id, day)] == price_day("anthropic", raw, default_catalogue())
+    for (t, a, month), rollup in rig.ledger.months.items():
+        days = [d for (t2, a2, x), d in rig.ledger.priced.items() if (t2, a2) == (t, a) and x.replace(day=1) == month]
+        assert rollup == build_month(a, month, days)

@@ -1,4 +1,4 @@
-"""The Firestore adapters on the real emulator: round trips, leases, due accounts, rebuilds."""
+"""The Firestore adapters on the real emulator: round trips, leases, due accounts, the ledger's unit of work."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore, FirestoreUsageStore
+from shared.adapters.firestore import FirestoreAccountStore, FirestoreLedgerStore, FirestoreLedgerUnitOfWork
 from shared.domain.accounts import STATUS_CONNECTED, STATUS_DISCONNECTED, Account
+from shared.domain.priced import build_month
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.ports import Names
 from shared.pricing import PriceQuote, Rates
-from shared.pricing.costing import price_day
+from shared.services.costing import CostingService
 
 pytestmark = pytest.mark.emulators
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -54,27 +55,40 @@ def test_account_round_trip_keeps_utc_times(firestore_client) -> None:  # type: 
     assert store.get("t1", a.id).status_reason == "x"  # type: ignore[union-attr]
 
 
-def test_lease_is_exclusive_until_released_or_expired(firestore_client) -> None:  # type: ignore[no-untyped-def]
+def test_lease_is_exclusive_until_it_runs_out_and_checkpoints_need_it(firestore_client) -> None:  # type: ignore[no-untyped-def]
     store = FirestoreAccountStore(firestore_client)
     store.create(account())
     aid = account().id
-    assert store.acquire_lease("t1", aid, NOW, NOW + timedelta(minutes=10))
-    assert not store.acquire_lease("t1", aid, NOW + timedelta(minutes=1), NOW + timedelta(minutes=11))
-    assert store.acquire_lease("t1", aid, NOW + timedelta(minutes=11), NOW + timedelta(minutes=20))  # expired
-    store.release_lease("t1", aid)
-    assert store.acquire_lease("t1", aid, NOW, NOW + timedelta(minutes=5))
-    assert not store.acquire_lease("t1", "acc_ffffffffffffffff", NOW, NOW)
+    taken = store.acquire_lease("t1", aid, "run-1", NOW, NOW + timedelta(minutes=1))
+    assert taken is not None and taken.lease_id == "run-1"
+    assert store.acquire_lease("t1", aid, "run-2", NOW + timedelta(seconds=30), NOW + timedelta(minutes=2)) is None
+    assert store.checkpoint("t1", aid, "run-1", {"status_reason": "chunk 1", "lease_until": NOW + timedelta(minutes=2)})
+    # run-1 stops renewing; once its lease ran out, run-2 takes over and run-1's next checkpoint is refused.
+    assert store.acquire_lease("t1", aid, "run-2", NOW + timedelta(minutes=3), NOW + timedelta(minutes=4))
+    assert not store.checkpoint("t1", aid, "run-1", {"status_reason": "stale"})
+    assert store.get("t1", aid).status_reason == "chunk 1"  # type: ignore[union-attr]
+    assert store.checkpoint("t1", aid, "run-2", {"lease_until": None, "lease_id": ""})
+    assert store.acquire_lease("t1", aid, "run-3", NOW, NOW + timedelta(minutes=1)) is not None
+    assert store.acquire_lease("t1", "acc_ffffffffffffffff", "x", NOW, NOW) is None
 
 
-def test_due_for_sync_spans_tenants_and_skips_disconnected_and_leased(firestore_client) -> None:  # type: ignore[no-untyped-def]
+def test_due_for_sync_spans_tenants_pages_and_skips_disconnected_and_leased(  # type: ignore[no-untyped-def]
+    firestore_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.adapters import firestore as adapters
+
+    monkeypatch.setattr(adapters, "DUE_PAGE", 2)  # every account in its own page or two
     store = FirestoreAccountStore(firestore_client)
     store.create(account(1, "t1", next_sync_at=NOW - timedelta(minutes=5)))
     store.create(account(2, "t2", next_sync_at=NOW - timedelta(minutes=1)))
     store.create(account(3, "t2", next_sync_at=NOW + timedelta(minutes=30)))
     store.create(account(4, "t3", status=STATUS_DISCONNECTED, next_sync_at=None))
     store.create(account(5, "t3", next_sync_at=NOW - timedelta(minutes=1), lease_until=NOW + timedelta(minutes=3)))
-    due = store.due_for_sync(NOW, 100)
-    assert [(a.tenant_id, a.id) for a in due] == [("t1", account(1).id), ("t2", account(2).id)]
+    for n in range(6, 11):
+        store.create(account(n, "t4", next_sync_at=NOW - timedelta(minutes=2)))
+    due = list(store.due_for_sync(NOW))
+    assert due[0] == ("t1", account(1).id) and len(due) == 7 and len(set(due)) == 7
+    assert ("t3", account(5).id) not in due and ("t2", account(3).id) not in due
 
 
 def test_names_round_trip(firestore_client) -> None:  # type: ignore[no-untyped-def]
@@ -90,35 +104,53 @@ def _bucket(hour: datetime, tokens: int, model: str = "m1") -> UsageBucket:
     return UsageBucket(hour, (UsageRow(hour, Dimensions(model, "k1", None), TokenCounts(output=tokens)),))
 
 
-def test_buckets_overwrite_whole_and_days_rebuild_from_what_is_stored(firestore_client) -> None:  # type: ignore[no-untyped-def]
-    usage = FirestoreUsageStore(firestore_client)
-    costs = FirestoreCostStore(firestore_client)
+def test_hours_overwrite_whole_and_days_and_months_follow_in_one_unit(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    def uow(tenant: str = "t1") -> FirestoreLedgerUnitOfWork:
+        return FirestoreLedgerUnitOfWork(firestore_client, tenant, "a1", lambda: NOW)
+
     day = NOW.date()
     h0 = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    usage.write_buckets(
-        "t1",
-        "a1",
-        [
-            _bucket(h0, 1_000_000),
-            _bucket(h0 + timedelta(hours=1), 2_000_000),
-            _bucket(h0 + timedelta(hours=2), 500, "mystery"),
-        ],
-    )
-    cat = FlatCatalogue()
-
-    def compute(buckets):  # type: ignore[no-untyped-def]
-        return price_day("a1", "anthropic", day, buckets, cat)
-
-    built = costs.rebuild_day("t1", "a1", day, compute)
-    assert built.hours_collected == 3
+    with uow() as u:
+        u.usage.put_hours(
+            [
+                _bucket(h0, 1_000_000),
+                _bucket(h0 + timedelta(hours=1), 2_000_000),
+                _bucket(h0 + timedelta(hours=2), 500, "mystery"),
+            ]
+        )
+        u.commit()
+    assert u.reads == 0 and u.writes == 1  # three hours of one day: one write, no transaction
+    costing = CostingService(uow_factory := (lambda t, a: uow(t)), FlatCatalogue())
+    del uow_factory
+    outcome = costing.price_days("t1", "a1", "anthropic", [day])
+    assert outcome.days_priced == [day]
+    store = FirestoreLedgerStore(firestore_client)
+    (month,), (built,) = store.read("t1", [("a1", day.replace(day=1))], [("a1", day)], hour_days=[("a1", day)])
+    assert built.hours_collected == 3 and month.days == {day: built.version}
     assert sum((r.cost.total for r in built.rows if r.cost), Decimal(0)) == Decimal(3)
     assert [r.unpriced_reason for r in built.rows if r.cost is None] == ["no price known for model mystery"]
-    # the provider restates hour 1 to nothing: the bucket is replaced whole, the rebuild follows
-    usage.write_buckets("t1", "a1", [UsageBucket(h0 + timedelta(hours=1), ())])
-    rebuilt = costs.rebuild_day("t1", "a1", day, compute)
+    assert [h for h, _ in built.row_hours[0]] == [0, 1]
+    # The provider restates hour 1 to nothing: that hour is replaced whole, the others stay, the day follows.
+    with uow() as u:
+        u.usage.put_hours([UsageBucket(h0 + timedelta(hours=1), ())])
+        u.commit()
+    with uow() as u:
+        assert sorted(u.usage.hour_hashes([day])) == [h0, h0 + timedelta(hours=1), h0 + timedelta(hours=2)]
+        raw = u.usage.get(day)
+        assert raw is not None and raw.hours[1].rows == () and raw.hours[0].rows
+    assert costing.price_days("t1", "a1", "anthropic", [day]).days_priced == [day]
+    assert costing.price_days("t1", "a1", "anthropic", [day]).days_priced == []  # nothing changed since
+    both = frozenset({"rows", "daily"})
+    (month,), (rebuilt,) = store.read("t1", [("a1", day.replace(day=1))], [("a1", day)], month_parts=both)
     assert sum((r.cost.total for r in rebuilt.rows if r.cost), Decimal(0)) == Decimal(1)
-    assert list(costs.read_days("t1", ["a1"], day, day)) == [rebuilt]
-    assert list(costs.read_days("t2", ["a1"], day, day)) == []
-    hours = list(costs.read_hours("t1", ["a1"], day, day))
-    assert [h.hour_start for h in hours] == [h0, h0 + timedelta(hours=1), h0 + timedelta(hours=2)]
-    assert hours[1].rows == ()
+    assert month == build_month("a1", day.replace(day=1), [rebuilt])
+    assert store.read("t2", [("a1", day.replace(day=1))], [("a1", day)]) == ([], [])
+
+
+def test_a_unit_left_without_commit_writes_nothing(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    day = NOW.date()
+    with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:
+        u.priced.get(day)  # begins the transaction
+        u.usage.put_hours([_bucket(datetime(day.year, day.month, day.day, tzinfo=UTC), 5)])
+    with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:
+        assert u.usage.get(day) is None

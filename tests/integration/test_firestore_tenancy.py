@@ -6,10 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.adapters.firestore import FirestoreUsageStore
+from shared.adapters import paths
+from shared.adapters.firestore import FirestoreAccountStore, FirestoreLedgerUnitOfWork
 from shared.adapters.firestore_tenancy import FirestoreAuditLog, FirestoreTenantStore, FirestoreUsagePurger
 from shared.domain.tenancy import AuditEntry, Member, Tenant
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.ports import Names
+from shared.pricing import default_catalogue
+from shared.services.costing import CostingService
 
 pytestmark = pytest.mark.emulators
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -41,12 +45,21 @@ def test_audit_log_lists_newest_first_per_tenant(firestore_client) -> None:  # t
 
 
 def test_purge_deletes_every_usage_document_of_the_account_only(firestore_client) -> None:  # type: ignore[no-untyped-def]
-    usage = FirestoreUsageStore(firestore_client)
     hour = NOW.replace(minute=0)
     bucket = UsageBucket(hour, (UsageRow(hour, Dimensions("m"), TokenCounts(output=1)),))
-    usage.write_buckets("acme", "acc_1", [bucket])
-    usage.write_buckets("acme", "acc_2", [bucket])
+
+    def ledger(tenant_id: str, account_id: str) -> FirestoreLedgerUnitOfWork:
+        return FirestoreLedgerUnitOfWork(firestore_client, tenant_id, account_id, lambda: NOW)
+
+    for account_id in ("acc_1", "acc_2"):
+        with ledger("acme", account_id) as uow:
+            uow.usage.put_hours([bucket])
+            uow.commit()
+        CostingService(ledger, default_catalogue()).price_days("acme", account_id, "anthropic", [hour.date()])
+        FirestoreAccountStore(firestore_client).save_names("acme", account_id, Names({"k": "Key"}, {}))
     deleted = FirestoreUsagePurger(firestore_client).purge_account_data("acme", "acc_1")
-    assert deleted == 1
-    assert usage.read_buckets("acme", "acc_1", hour, hour + timedelta(hours=1)) == []
-    assert usage.read_buckets("acme", "acc_2", hour, hour + timedelta(hours=1)) == [bucket]
+    assert deleted == 4  # the raw day, the priced day, the month rollup, the names
+    for name in paths.ACCOUNT_DATA:  # every collection under the account, whatever it holds
+        assert list(paths.account_collection(firestore_client, "acme", "acc_1", name).stream()) == []
+    with ledger("acme", "acc_2") as uow:
+        assert uow.usage.get(hour.date()) is not None and uow.priced.get(hour.date()) is not None

@@ -1,9 +1,9 @@
-"""Local-day views on the simulator's data: cut from daily documents, equal to the hourly documents' sums."""
+"""Local-day views on the simulator's data: cut from priced days, equal to the hours priced one by one."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
 from shared.pricing import default_catalogue
-from shared.services.costing import CostingService
+from shared.pricing.costing import price_bucket
 from shared.services.usage_query import UsageQuery, UsageQueryService
 from tests.integration.test_collector import KEY, NOW, Rig
 
@@ -24,30 +24,29 @@ def rig() -> Iterator[Rig]:
     sim.start()
     r = Rig(sim, history_days=12)
     r.collect()
-    costing = CostingService(r.costs, default_catalogue())
-    for m in r.publisher.on("collected"):
-        costing.price_range(
-            "t1", r.account.id, "anthropic", datetime.fromisoformat(m["start"]), datetime.fromisoformat(m["end"])
-        )
+    r.price_published()
     yield r
     r.close()
     sim.stop()
 
 
 @pytest.mark.parametrize("tz", ["America/New_York", "Asia/Kolkata", "Australia/Sydney"])
-def test_local_days_from_daily_documents_equal_the_hourly_documents(rig: Rig, tz: str) -> None:
+def test_local_days_cut_from_priced_days_equal_the_hours_priced_one_by_one(rig: Rig, tz: str) -> None:
     start, end = date(2026, 11, 10), date(2026, 11, 19)
-    service = UsageQueryService(rig.accounts, rig.costs, clock=rig.clock)
+    service = UsageQueryService(rig.accounts, rig.ledger, clock=rig.clock)
     body = service.query("t1", UsageQuery(start, end, ("day", "model", "api_key"), None, tz))
     zone = ZoneInfo(tz)
     want: dict[tuple[str, str, str | None], Decimal] = {}
-    for (_, _, _), hour in rig.costs.hours.items():
-        local = hour.hour_start.astimezone(zone).date()
-        if start <= local <= end:
-            for row in hour.rows:
+    catalogue = default_catalogue()
+    for (_, _, _), hours in rig.ledger.usage.items():
+        for bucket in hours.values():
+            local = bucket.hour_start.astimezone(zone).date()
+            if not start <= local <= end:
+                continue
+            for row in price_bucket("anthropic", bucket, catalogue):
                 key = (local.isoformat(), row.dims.model, row.dims.api_key_id)
                 want[key] = want.get(key, Decimal(0)) + (row.cost.total if row.cost else Decimal(0))
     got = {(r["day"], r["model"], r["api_key_id"]): Decimal(r["total_cost"]) for r in body["rows"]}
     assert got == {k: v for k, v in want.items() if k in got} and set(got) == set(want)
-    assert body["documents_read"] == (end - start).days + 2  # N local days from N + 1 daily documents
+    assert body["documents_read"] == (end - start).days + 2  # N local days from N + 1 priced days
     assert body["time_zone"] == tz

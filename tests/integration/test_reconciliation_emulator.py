@@ -1,6 +1,6 @@
 """Reconciliation end to end on the Firestore emulator with the simulated Admin API.
 
-A sync (usage and the billed ledger) writes through the real Firestore adapters, costing rebuilds the
+A sync (usage and the billed ledger) writes through the real Firestore adapters, costing prices the
 days, and GET /v1/reconciliation (the real API app, over the emulator) must show computed and billed
 cost agreeing to the cent on the simulator's data, with nothing unexplained.
 """
@@ -19,12 +19,14 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.adapters.firestore import FirestoreAccountStore, FirestoreCostStore, FirestoreUsageStore
+from shared.adapters.firestore import FirestoreAccountStore, FirestoreLedgerStore, FirestoreLedgerUnitOfWork
 from shared.adapters.firestore_billing import FirestoreBilledCostStore
 from shared.api.app import ApiApp
+from shared.api.http import Services
 from shared.api.openapi import build_openapi
 from shared.domain.accounts import STATUS_SYNCING, Account
 from shared.domain.money import to_cents
+from shared.messages import UsageCollected
 from shared.pricing import default_catalogue
 from shared.providers.anthropic import AnthropicAdminClient
 from shared.security.auth import LocalTokenIssuer, MembershipCache
@@ -59,15 +61,18 @@ def sim() -> Iterator[AnthropicSimulator]:
 def test_reconciliation_on_the_emulator_agrees_to_the_cent(firestore_client, sim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     clock = FakeClock(NOW)
     accounts = FirestoreAccountStore(firestore_client)
-    usage = FirestoreUsageStore(firestore_client)
-    costs = FirestoreCostStore(firestore_client)
+
+    def ledger(tenant_id: str, account_id: str) -> FirestoreLedgerUnitOfWork:
+        return FirestoreLedgerUnitOfWork(firestore_client, tenant_id, account_id, clock)
+
+    costs = FirestoreLedgerStore(firestore_client)
     billed = FirestoreBilledCostStore(firestore_client)
     secrets = MemorySecretStore()
     publisher = RecordingPublisher()
     http = httpx.Client(timeout=10)
     collector = CollectorService(
         accounts=accounts,
-        usage=usage,
+        ledger=ledger,
         secrets=secrets,
         publisher=publisher,
         client_factory=lambda provider, key, deadline: AnthropicAdminClient(
@@ -95,17 +100,16 @@ def test_reconciliation_on_the_emulator_agrees_to_the_cent(firestore_client, sim
     accounts.create(account)
     assert collector.collect("t1", account.id).status == "done"
     http.close()
-    costing = CostingService(costs, default_catalogue())
+    costing = CostingService(ledger, default_catalogue())
     for m in publisher.on("collected"):
-        costing.price_range(
-            "t1", account.id, "anthropic", datetime.fromisoformat(m["start"]), datetime.fromisoformat(m["end"])
-        )
+        message = UsageCollected.model_validate(m)
+        costing.price_days("t1", account.id, "anthropic", message.days)
 
     issuer = LocalTokenIssuer(tmp_path / "auth", "test-project")
     app = ApiApp(
         verifier=issuer.verifier(),
         memberships=MembershipCache(lambda tenant, user: "viewer" if tenant == "t1" else None, ttl=0),
-        services={"reconciliation": lambda: ReconciliationService(accounts, costs, billed, clock=clock)},
+        services=Services(reconciliation=lambda: ReconciliationService(accounts, costs, billed, clock=clock)),
         openapi=build_openapi,
         clock=clock,
     )
@@ -120,7 +124,8 @@ def test_reconciliation_on_the_emulator_agrees_to_the_cent(firestore_client, sim
     )
     assert r.status_code == 200, r.get_data(as_text=True)
     body = r.get_json()
-    assert body["documents_read"] == 2 * (HISTORY_DAYS + 1)  # one cost day and one billed day per day
+    assert body["documents_read"] == 2 * (HISTORY_DAYS + 1)  # one priced day and one billed day per day
+    assert body["coverage"] == {"complete": True, "missing_days": []}
     totals = body["totals"]
     assert totals["agree_to_the_cent"] is True
     assert to_cents(Decimal(totals["computed"])) == to_cents(Decimal(totals["billed"]))

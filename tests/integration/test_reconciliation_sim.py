@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
+from shared.messages import UsageCollected
 from shared.pricing import Rates, default_catalogue
 from shared.pricing.catalogue import GenaiPricesCatalogue
 from shared.services.costing import CostingService
@@ -60,12 +61,11 @@ def rigs(sim: AnthropicSimulator) -> Iterator[Callable[[int], Rig]]:
 
 def reconciled(rig: Rig, catalogue: object) -> dict:
     rig.collect()
-    costing = CostingService(rig.costs, catalogue)  # type: ignore[arg-type]
+    costing = CostingService(rig.ledger, catalogue)  # type: ignore[arg-type]
     for m in rig.publisher.on("collected"):
-        costing.price_range(
-            "t1", rig.account.id, "anthropic", datetime.fromisoformat(m["start"]), datetime.fromisoformat(m["end"])
-        )
-    service = ReconciliationService(rig.accounts, rig.costs, rig.billed, clock=rig.clock)
+        message = UsageCollected.model_validate(m)
+        costing.price_days("t1", rig.account.id, "anthropic", message.days)
+    service = ReconciliationService(rig.accounts, rig.ledger, rig.billed, clock=rig.clock)
     return service.reconcile("t1", ReconciliationQuery(rig.account.history_start.date(), NOW.date()))
 
 

@@ -10,6 +10,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request
 
 from shared.api.app import ApiApp
+from shared.api.http import Services
 from shared.api.openapi import build_openapi
 from shared.domain.tenancy import Member, Tenant
 from shared.pricing import default_catalogue
@@ -26,10 +27,9 @@ from tests.fakes import (
     FakeAuditLog,
     FakeBilledCostStore,
     FakeClock,
-    FakeCostStore,
+    FakeLedger,
     FakeSettingsStore,
     FakeTenantStore,
-    FakeUsageStore,
     FakeVerifier,
     MemorySecretStore,
     RecordingPublisher,
@@ -45,8 +45,7 @@ class World:
     def __init__(self, tmp: Path):
         self.clock = FakeClock(datetime(2026, 11, 20, 12, 30, tzinfo=UTC))
         self.accounts = FakeAccountStore()
-        self.usage = FakeUsageStore()
-        self.costs = FakeCostStore(self.usage)
+        self.ledger = FakeLedger()
         self.billed = FakeBilledCostStore()
         self.settings = FakeSettingsStore()
         self.secrets = MemorySecretStore()
@@ -83,16 +82,16 @@ class World:
         self.app = ApiApp(
             verifier=self.issuer.verifier(),
             memberships=self.memberships,
-            services={
-                "accounts": lambda: self.account_service,
-                "usage": lambda: UsageQueryService(
-                    self.accounts, self.costs, self.tenants, today=lambda: self.clock.now.date()
+            services=Services(
+                accounts=lambda: self.account_service,
+                usage=lambda: UsageQueryService(
+                    self.accounts, self.ledger, self.tenants, today=lambda: self.clock.now.date(), clock=self.clock
                 ),
-                "tenancy": lambda: self.tenancy,
-                "reconciliation": lambda: ReconciliationService(self.accounts, self.costs, self.billed, self.clock),
-                "explain": lambda: ExplainService(self.accounts, self.costs, default_catalogue),
-                "settings": lambda: SettingsService(self.settings),
-            },
+                tenancy=lambda: self.tenancy,
+                reconciliation=lambda: ReconciliationService(self.accounts, self.ledger, self.billed, self.clock),
+                explain=lambda: ExplainService(self.accounts, self.ledger, default_catalogue, self.clock),
+                settings=lambda: SettingsService(self.settings),
+            ),
             openapi=build_openapi,
             max_body_bytes=4096,
             clock=self.clock,

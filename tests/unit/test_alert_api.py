@@ -4,6 +4,7 @@ secret shown once, test alerts and the alert history."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -56,7 +57,7 @@ class Alerts:
             email_configured=email,
             clock=world.clock,
         )
-        world.app.services["alerts"] = lambda: self.admin  # type: ignore[index]
+        world.app.services = replace(world.app.services, alerts=lambda: self.admin)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from shared.pricing import PriceQuote, Rates, default_catalogue
 from shared.providers.anthropic import parse_usage_result
 from shared.services.costing import CostingService
 from tests.alerts_fakes import FakeAlertStore, FakeBudgetStore, FakeChannelStore
-from tests.fakes import FakeAccountStore, FakeClock, FakeCostStore, FakeUsageStore, RecordingPublisher
+from tests.fakes import FakeAccountStore, FakeClock, FakeLedger, RecordingPublisher
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 D = Decimal
@@ -40,17 +40,16 @@ class AlertWorld:
     def __init__(self, catalogue: object | None = None, now: datetime = NOW) -> None:
         self.clock = FakeClock(now)
         self.accounts = FakeAccountStore()
-        self.usage = FakeUsageStore()
-        self.costs = FakeCostStore(self.usage)
+        self.ledger = FakeLedger()
         self.budgets = FakeBudgetStore()
         self.channels = FakeChannelStore()
         self.alerts = FakeAlertStore()
         self.publisher = RecordingPublisher()
         self.zone = "UTC"
-        self.costing = CostingService(self.costs, catalogue or FlatCatalogue())  # type: ignore[arg-type]
+        self.costing = CostingService(self.ledger, catalogue or FlatCatalogue())  # type: ignore[arg-type]
         self.evaluator = AlertEvaluator(
             accounts=self.accounts,
-            costs=self.costs,
+            ledger=self.ledger,
             budgets=self.budgets,
             channels=self.channels,
             alerts=self.alerts,
@@ -93,7 +92,7 @@ class AlertWorld:
         tokens = TokenCounts(uncached_input=int(D(usd) * 1_000_000))
         rows = self._rows.setdefault((f"acc_{n:016x}", hour), [])
         rows.append(UsageRow(hour, Dimensions(model, api_key_id=key, workspace_id=ws), tokens))
-        self.usage.write_buckets(T, f"acc_{n:016x}", [UsageBucket(hour, tuple(rows))])
+        self.ledger.write_buckets(T, f"acc_{n:016x}", [UsageBucket(hour, tuple(rows))])
 
     def price(self, n: int = 1) -> None:
         self.costing.price_range(T, f"acc_{n:016x}", "anthropic", NOW - timedelta(days=40), self.clock.now)
@@ -173,7 +172,7 @@ def test_crossing_80_percent_raises_one_alert_once_then_100(w: AlertWorld) -> No
     assert [e["threshold"] for e in budget_events] == ["80", "100"]
     assert budget_events[1]["severity"] == "critical"
     # Spend restated down below 80%: still no 50% alert for this month.
-    w.usage.buckets.clear()
+    w.ledger.usage.clear()
     w._rows.clear()
     w.spend(datetime(2026, 11, 20, 11, tzinfo=UTC), "600")
     w.price()
@@ -308,7 +307,7 @@ def load_simulated(w: AlertWorld, profile: UsageProfile, now: datetime, days: in
     sim.add_organization(SimOrganization(id="org", name="Org", admin_keys=["k"], profile=profile))
     hours = [utc_hour(now) - timedelta(hours=i) for i in range(days * 24, -1, -1)]
     buckets = [UsageBucket(h, tuple(parse_usage_result(h, r) for r in sim.usage_rows("org", h))) for h in hours]
-    w.usage.write_buckets(T, "acc_0000000000000001", buckets)
+    w.ledger.write_buckets(T, "acc_0000000000000001", buckets)
     w.costing.price_range(T, "acc_0000000000000001", "anthropic", hours[0], now)
 
 

@@ -30,9 +30,21 @@ def test_connect_verifies_key_and_stores_only_a_reference(world: World) -> None:
     assert stored is not None and GOOD_KEY not in repr(stored)
     assert world.secrets.get("t1", stored.id, stored.secret_ref) == GOOD_KEY
     assert world.publisher.on("collect") == [
-        {"tenant_id": "t1", "account_id": body["id"], "reason": "connect", "requested_at": world.clock.now.isoformat()}
+        {
+            "tenant_id": "t1",
+            "account_id": body["id"],
+            "reason": "connect",
+            "requested_at": world.clock.now.isoformat().replace("+00:00", "Z"),
+        }
     ]
-    assert body["history"] == {"days_due": 30, "days_imported": 0, "percent": 0.0, "complete": False}
+    history = body["history"]
+    assert {k: history[k] for k in ("days_due", "days_imported", "percent", "complete")} == {
+        "days_due": 30,
+        "days_imported": 0,
+        "percent": 0.0,
+        "complete": False,
+    }
+    assert history["missing"] == [{"start": stored.history_start.isoformat(), "end": "2026-11-20T12:00:00+00:00"}]
 
 
 @pytest.mark.parametrize(

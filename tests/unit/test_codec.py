@@ -1,23 +1,25 @@
-"""The stored document format: every record survives a round trip exactly, and old documents still read."""
+"""The stored document format: every record survives a round trip exactly, tables read by column name."""
 
 from __future__ import annotations
 
 import json
 import zlib
 from dataclasses import fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from shared.adapters import codec
-from shared.domain.hourly import HourlySplit
-from shared.domain.priced import CostDay, CostHour, CostRow
-from shared.domain.usage import DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.domain.accounts import STATUS_SYNCING, Account
+from shared.domain.billed import LedgerState
+from shared.domain.priced import CostRow, PricedDay, build_month
+from shared.domain.usage import DIMENSIONS, QUANTITY_FIELDS, Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import CostBreakdown
 
 HOUR = datetime(2026, 11, 3, 7, tzinfo=UTC)
-FULL = Dimensions("claude-opus-4-6", "apikey_1", "wrkspc_1", "batch", "200k-1M", "us", "fast")
+FULL = Dimensions("claude-opus-4-6", "apikey_1", "wrkspc_1", "batch", "200k-1M", "us", "fast", "user_1", "1024x1024")
 BARE = Dimensions("claude-haiku-4-5")  # console key, default workspace: nulls
 TOKENS = TokenCounts(1, 2, 3, 4, 5, 6)
+AUDIO = TokenCounts(uncached_input=10, input_audio=7, output_audio=3, images=2, storage_byte_hours=10**12)
 
 
 def cost_rows() -> tuple[CostRow, ...]:
@@ -29,36 +31,50 @@ def cost_rows() -> tuple[CostRow, ...]:
         Decimal("1E-12"),
         Decimal("0.01"),
     )
+    audio = CostBreakdown(uncached_input=Decimal("0.1"), input_audio=Decimal("0.7"), images=Decimal("0.08"))
     return (
         CostRow(FULL, TOKENS, exact, "genai-prices 0.2.3 / claude-opus-4-6 / batch"),
         CostRow(BARE, TokenCounts(output=7), None, "v1", "no price known for model claude-haiku-4-5"),
+        CostRow(Dimensions("gpt-4o-audio"), AUDIO, audio, "v1 / gpt-4o-audio"),
     )
 
 
-def test_the_row_table_covers_every_dimension_and_token_class() -> None:
+def test_the_row_table_covers_every_dimension_and_usage_class() -> None:
     assert [f.name for f in fields(Dimensions)] == list(DIMENSIONS)
-    assert (*DIMENSIONS, *(f.name for f in fields(TokenCounts))) == codec._USAGE_COLUMNS
+    assert [f.name for f in fields(TokenCounts)] == list(QUANTITY_FIELDS)
+    assert (*DIMENSIONS, *QUANTITY_FIELDS) == codec._USAGE_COLUMNS
 
 
-def test_usage_bucket_round_trip() -> None:
-    bucket = UsageBucket(HOUR, (UsageRow(HOUR, FULL, TOKENS), UsageRow(HOUR, BARE, TokenCounts(uncached_input=9))))
-    doc = codec.bucket_to_doc("acc_1", bucket, HOUR)
-    assert isinstance(doc["rows"], bytes) and doc["row_count"] == 2
-    back = codec.bucket_from_doc(doc)
-    assert back == bucket
-    assert back.content_hash() == doc["content_hash"]
-    assert codec.bucket_from_doc(codec.bucket_to_doc("acc_1", UsageBucket(HOUR, ()), HOUR)).rows == ()
+def test_usage_hours_round_trip_and_a_day_reads_them_back() -> None:
+    bucket = UsageBucket(HOUR, (UsageRow(HOUR, FULL, TOKENS), UsageRow(HOUR, BARE, AUDIO)))
+    empty = UsageBucket(HOUR + timedelta(hours=1), ())
+    doc = {
+        "hours": {"07": codec.usage_hour_field(bucket, HOUR), "08": codec.usage_hour_field(empty, HOUR)},
+        "hashes": {"07": bucket.content_hash(), "08": empty.content_hash()},
+    }
+    day = codec.usage_day_from_doc("acc_1", HOUR.date(), doc)
+    assert day.hours == {7: bucket, 8: empty}
+    assert codec.usage_hour_hashes(HOUR.date(), {"hashes": doc["hashes"]}) == {
+        HOUR: bucket.content_hash(),
+        HOUR + timedelta(hours=1): empty.content_hash(),
+    }
 
 
-def test_cost_hour_and_day_round_trip_exactly() -> None:
-    hour = CostHour("acc_1", HOUR, "hash", "v1", cost_rows())
-    assert codec.cost_hour_from_doc(codec.cost_hour_to_doc("t1", hour)) == hour
-    day = CostDay("acc_1", date(2026, 11, 3), "v1", 24, cost_rows())
-    back = codec.cost_day_from_doc(codec.cost_day_to_doc("t1", day, HOUR))
-    assert back.rows == day.rows and back.hours_collected == 24 and back.day == day.day
+def test_priced_days_and_months_round_trip_exactly() -> None:
+    rows = cost_rows()
+    hours = (((7, TOKENS),), ((7, TokenCounts(output=7)),), ((1, AUDIO),))
+    day = PricedDay("acc_1", date(2026, 11, 3), "v1", "hash", 24, rows, hours)
+    back = codec.priced_day_from_doc(codec.priced_day_to_doc("t1", day, HOUR))
+    assert back == day and back.version == "hash/v1"
     priced = back.rows[0].cost
     assert priced is not None and priced.cache_write_5m == Decimal("123456789.123456789012345")
-    assert back.rows[1].cost is None and back.rows[1].unpriced_reason == day.rows[1].unpriced_reason
+    assert back.rows[1].cost is None and back.rows[1].unpriced_reason == rows[1].unpriced_reason
+    month = build_month("acc_1", date(2026, 11, 1), [day])
+    doc = codec.priced_month_to_doc("t1", month, HOUR)
+    assert codec.priced_month_from_doc(doc) == month
+    # A read of only some tables: the others come back empty.
+    only_days = codec.priced_month_from_doc({k: v for k, v in doc.items() if k not in ("month_rows", "daily")})
+    assert only_days.days == month.days and only_days.rows == () and only_days.daily == {}
 
 
 def test_a_table_is_read_by_column_name() -> None:
@@ -69,14 +85,13 @@ def test_a_table_is_read_by_column_name() -> None:
     assert row.dims == Dimensions("claude-x", "k1") and row.tokens == TokenCounts(output=5)
 
 
-def test_documents_written_as_arrays_of_maps_still_read() -> None:
-    legacy_row = {"dims": FULL.to_dict(), "tokens": TOKENS.to_dict()}
-    bucket = codec.bucket_from_doc({"hour_start": HOUR, "rows": [legacy_row]})
-    assert bucket.rows == (UsageRow(HOUR, FULL, TOKENS),)
-    cost = {c: "0.5" for c in ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output")}
-    legacy_cost = {**legacy_row, "cost": {**cost, "web_search": "0"}, "price_ref": "v0", "unpriced_reason": None}
-    day = codec.cost_day_from_doc({"account_id": "acc_1", "day": "2026-11-03", "rows": [legacy_cost]})
-    assert day.rows[0].cost is not None and day.rows[0].cost.total == Decimal("2.5")
+def test_a_table_leaves_out_the_classes_no_row_uses() -> None:
+    text_only = cost_rows()[:2]
+    columns = json.loads(zlib.decompress(codec.pack_cost_rows(text_only)))["columns"]
+    assert "input_audio" not in columns and "cost.input_audio" not in columns and "cost.output" in columns
+    assert codec.unpack_cost_rows(codec.pack_cost_rows(text_only)) == text_only
+    all_columns = json.loads(zlib.decompress(codec.pack_cost_rows(cost_rows())))["columns"]
+    assert "input_audio" in all_columns and "cost.images" in all_columns
 
 
 def test_packed_rows_are_small() -> None:
@@ -84,18 +99,19 @@ def test_packed_rows_are_small() -> None:
         UsageRow(HOUR, Dimensions("claude-sonnet-4-5", f"apikey_01{i:022d}", "wrkspc_01" + "x" * 22), TOKENS)
         for i in range(50)
     ]
-    doc = codec.bucket_to_doc("acc_1", UsageBucket(HOUR, tuple(rows)), HOUR)
-    assert len(doc["rows"]) < 2_000  # against ~20 KB as an array of maps
+    assert len(codec.pack_usage_rows(rows)) < 2_000  # against ~20 KB as an array of maps
 
 
-def test_the_hourly_split_is_stored_compressed_and_old_plain_text_still_reads() -> None:
-    text = "3:1200,,,400,50,|3:10,,,,2,;14:7,,,,1," * 50
-    day = CostDay("acc_1", date(2026, 11, 3), "v1", 24, cost_rows(), HourlySplit(text))
-    doc = codec.cost_day_to_doc("t1", day, HOUR)
-    assert isinstance(doc["hourly"], bytes) and len(doc["hourly"]) < len(text) / 10
-    assert codec.cost_day_from_doc(doc).hourly == HourlySplit(text)
-    assert codec.cost_day_from_doc({**doc, "hourly": text}).hourly == HourlySplit(text)
-    assert codec.cost_day_from_doc({**doc, "hourly": ""}).hourly == HourlySplit("")
+def test_row_hours_are_stored_compressed_and_read_lazily() -> None:
+    hours = tuple(((3, TokenCounts(1200, 0, 0, 400, 50)), (14, TokenCounts(output=7))) for _ in range(50))
+    day = PricedDay("acc_1", date(2026, 11, 3), "v1", "h", 24, cost_rows()[:1] * 50, hours)
+    doc = codec.priced_day_to_doc("t1", day, HOUR)
+    text = codec.row_hours_to_text(hours)
+    assert text.startswith("3:1200,,,400,50;14:,,,,7|")  # trailing zeros dropped
+    assert isinstance(doc["hours"], bytes) and len(doc["hours"]) < len(text) / 10
+    back = codec.priced_day_from_doc(doc)
+    assert isinstance(back.row_hours, codec.LazyRowHours) and back.row_hours._decoded is None
+    assert tuple(back.row_hours) == hours
 
 
 def test_decoding_the_same_stored_table_twice_gives_equal_rows() -> None:
@@ -103,7 +119,27 @@ def test_decoding_the_same_stored_table_twice_gives_equal_rows() -> None:
     assert codec.unpack_cost_rows(bytes(blob)) == codec.unpack_cost_rows(bytes(blob)) == cost_rows()
 
 
-def test_a_cost_day_reads_from_its_listed_fields_alone() -> None:
-    day = CostDay("acc_1", date(2026, 11, 3), "v1", 24, cost_rows(), HourlySplit("3:1,,,,,"))
-    doc = codec.cost_day_to_doc("t1", day, HOUR)
-    assert codec.cost_day_from_doc({k: v for k, v in doc.items() if k in codec.COST_DAY_FIELDS}) == day
+def test_a_priced_day_reads_from_its_listed_fields_alone() -> None:
+    day = PricedDay("acc_1", date(2026, 11, 3), "v1", "h", 24, cost_rows(), (((3, TOKENS),),) * 3)
+    doc = codec.priced_day_to_doc("t1", day, HOUR)
+    assert codec.priced_day_from_doc({k: v for k, v in doc.items() if k in codec.PRICED_DAY_FIELDS}) == day
+
+
+def test_account_sync_state_round_trips() -> None:
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    account = Account(
+        "t1",
+        "acc_1",
+        "anthropic",
+        "Prod",
+        STATUS_SYNCING,
+        now,
+        now - timedelta(days=30),
+        30,
+        coverage=((now - timedelta(days=30), now - timedelta(days=2)), (now - timedelta(hours=5), now)),
+        hour_hashes={"2026-11-20T11": "abc"},
+        billed=LedgerState(date(2026, 11, 19), now, None, {"2026-11-19": "d1"}),
+    )
+    doc = codec.account_to_doc(account)
+    assert doc["coverage"][0] == {"start": account.coverage[0][0], "end": account.coverage[0][1]}
+    assert codec.account_from_doc(doc) == account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ import pytest
 from shared.domain.accounts import STATUS_CONNECTED, Account
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import PriceQuote, Rates, default_catalogue
-from shared.pricing.costing import price_day
+from shared.services.costing import CostingService
 from shared.services.explain import ExplainService
 from shared.services.settings import SettingsService
 from tests.fakes import FakeSettingsStore
@@ -67,12 +68,12 @@ def setup(world: World, catalogue: object) -> None:
             30,
         )
     )
-    _, day = price_day(ACC, "anthropic", DAY, buckets(), catalogue)  # type: ignore[arg-type]
-    world.costs.days[("t1", ACC, DAY)] = day
-    world.app.services = {
-        **world.app.services,
-        "explain": lambda: ExplainService(world.accounts, world.costs, default_catalogue),
-    }
+    world.ledger.write_buckets("t1", ACC, buckets())
+    CostingService(world.ledger, catalogue).price_days("t1", ACC, "anthropic", [DAY])  # type: ignore[arg-type]
+    world.app.services = replace(
+        world.app.services,
+        explain=lambda: ExplainService(world.accounts, world.ledger, default_catalogue, world.clock),
+    )
 
 
 def test_explain_shows_tokens_times_rate_per_class_and_the_price_used(world: World) -> None:
@@ -154,7 +155,7 @@ def test_explain_filters_null_workspace(world: World) -> None:
 
 def test_settings_time_zone_round_trip_and_validation(world: World) -> None:
     store = FakeSettingsStore()
-    world.app.services = {**world.app.services, "settings": lambda: SettingsService(store)}
+    world.app.services = replace(world.app.services, settings=lambda: SettingsService(store))
     assert world.client.get("/v1/settings", headers=world.token()).get_json() == {"time_zone": "UTC"}
     r = world.client.put("/v1/settings", headers=world.token(), json={"time_zone": "Europe/Paris"})
     assert r.status_code == 200 and r.get_json() == {"time_zone": "Europe/Paris"}

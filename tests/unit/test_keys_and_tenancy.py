@@ -81,7 +81,7 @@ def test_rotate_replaces_the_key_keeps_history_and_resets_the_clock(world: World
             "status_reason": "revoked",
             "consecutive_failures": 5,
             "next_sync_at": None,
-            "synced_through": world.clock.now,
+            "coverage": ((world.clock.now - timedelta(days=130), world.clock.now),),
         },
     )
     r = world.client.post(f"/v1/accounts/{account['id']}/rotate", headers=world.token(), json={"api_key": NEW_KEY})
@@ -181,7 +181,8 @@ def test_plan_upgrade_imports_older_history_and_queries_name_the_plan_limit(worl
     assert r.status_code == 200 and r.get_json()["accounts_importing_older_history"] == 1
     upgraded = world.accounts.get("t1", account["id"])
     assert upgraded.history_start == stored.history_start - timedelta(days=150)
-    assert upgraded.synced_through is None and upgraded.status == "syncing"
+    assert upgraded.status == "syncing" and not upgraded.history_progress(world.clock.now)["complete"]
+    assert upgraded.gaps(world.clock.now)[0][0] == upgraded.history_start  # the older days are due
     assert world.client.get("/v1/usage?from=2026-06-01&to=2026-06-02", headers=world.token()).status_code == 200
     assert (
         world.client.put("/v1/tenant/plan", headers=world.token("t1", "admin"), json={"plan": "enterprise"}).status_code

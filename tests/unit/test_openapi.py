@@ -12,7 +12,7 @@ from shared.api.openapi import build_openapi
 from shared.api.routes import ROUTES
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import default_catalogue
-from shared.pricing.costing import price_day
+from shared.services.costing import CostingService
 from tests.unit.conftest import GOOD_KEY, World
 
 
@@ -65,10 +65,8 @@ def test_real_responses_validate_against_the_documented_models(world: World) -> 
         UsageBucket(day + timedelta(hours=h), tuple(UsageRow(day + timedelta(hours=h), r.dims, r.tokens) for r in rows))
         for h in range(2)
     ]
-    world.usage.write_buckets("t1", account.id, buckets)
-    world.costs.rebuild_day(
-        "t1", account.id, day.date(), lambda b: price_day(account.id, "anthropic", day.date(), b, default_catalogue())
-    )
+    world.ledger.write_buckets("t1", account.id, buckets)
+    CostingService(world.ledger, default_catalogue()).price_days("t1", account.id, "anthropic", [day.date()])
     for group_by in ("model", "api_key,workspace", "account,day,service_tier", "hour"):
         r = world.client.get(f"/v1/usage?from=2026-11-18&to=2026-11-18&group_by={group_by}", headers=world.token())
         assert r.status_code == 200, r.get_data(as_text=True)

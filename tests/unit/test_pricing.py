@@ -17,16 +17,16 @@ from genai_prices.data_snapshot import get_snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.usage import TOKEN_CLASSES, Dimensions, TokenCounts
+from shared.domain.usage import TEXT_TOKEN_CLASSES, Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import (
     CostBreakdown,
     PriceQuote,
     Rates,
     cost_breakdown,
     default_catalogue,
-    price_tokens,
 )
 from shared.pricing.catalogue import OVERRIDES_PATH, GenaiPricesCatalogue, model_version
+from shared.pricing.costing import price_bucket
 
 M = 1_000_000
 
@@ -54,9 +54,14 @@ def cost(
     provider: str = "anthropic",
     **dims: Any,
 ) -> CostBreakdown:
-    priced = price_tokens(tokens, quote(catalogue, model, day, provider, **dims))
-    assert priced.cost is not None, priced.quote.unpriced_reason
-    return priced.cost
+    q = quote(catalogue, model, day, provider, **dims)
+    assert q.rates is not None, q.unpriced_reason
+    return cost_breakdown(tokens, q.rates)
+
+
+def _bucket(model: str) -> UsageBucket:
+    hour = at("2026-11-03")
+    return UsageBucket(hour, (UsageRow(hour, Dimensions(model), TokenCounts(uncached_input=1000, output=1000)),))
 
 
 ONE_M_EACH = TokenCounts(uncached_input=M, cache_write_5m=M, cache_write_1h=M, cache_read=M, output=M)
@@ -70,8 +75,8 @@ def test_unknown_model_is_unpriced_not_zero(catalogue: GenaiPricesCatalogue, pro
     q = quote(catalogue, model, "2026-11-03", provider)
     assert q.rates is None and not q.priced
     assert q.unpriced_reason == f"no price known for model {model}"
-    priced = price_tokens(TokenCounts(uncached_input=1000, output=1000), q)
-    assert priced.cost is None  # shown as unpriced, not as $0
+    (row,) = price_bucket("anthropic" if provider == "anthropic" else provider, _bucket(model), catalogue)
+    assert row.cost is None and row.unpriced_reason == q.unpriced_reason  # shown as unpriced, not as $0
 
 
 def test_unknown_provider_is_unpriced(catalogue: GenaiPricesCatalogue) -> None:
@@ -236,9 +241,9 @@ def test_our_batch_rule_agrees_with_every_genai_prices_anthropic_batch_price(
             standard = quote(catalogue, model.id, "2026-11-03", context_window=window).rates
             batch = quote(catalogue, model.id, "2026-11-03", context_window=window, service_tier="batch").rates
             assert standard is not None and batch is not None
-            for cls in TOKEN_CLASSES:
+            for cls in TEXT_TOKEN_CLASSES:
                 assert getattr(batch, cls) == getattr(standard, cls) / 2, (model.id, window, cls)
-            assert batch.web_search_per_request == standard.web_search_per_request
+            assert batch.web_search == standard.web_search
         checked += 1
     assert checked >= 10
 

@@ -3,6 +3,7 @@ Also: the cost-trust endpoints' real responses validate against their documented
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from shared.domain.accounts import STATUS_CONNECTED, Account
 from shared.domain.rate_cards import RateCard, card_for, check_no_overlap
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
 from shared.pricing import default_catalogue
-from shared.pricing.costing import price_day
+from shared.services.costing import CostingService
 from shared.services.usage_query import UsageQueryService
 from tests.unit.conftest import World
 
@@ -67,10 +68,8 @@ def _priced_days(world: World) -> None:
             UsageRow(hour, Dimensions(HAIKU, "k1"), TokenCounts(output=1_000_000)),  # $5
             UsageRow(hour, Dimensions("claude-mystery-9", "k1"), TokenCounts(output=10)),
         )
-        world.usage.write_buckets("t1", ACC, [UsageBucket(hour, rows)])
-        world.costs.rebuild_day(
-            "t1", ACC, day, lambda b, day=day: price_day(ACC, "anthropic", day, b, default_catalogue())
-        )
+        world.ledger.write_buckets("t1", ACC, [UsageBucket(hour, rows)])
+        CostingService(world.ledger, default_catalogue()).price_days("t1", ACC, "anthropic", [day])
 
 
 def test_views_show_list_and_effective_cost(world: World) -> None:
@@ -90,10 +89,10 @@ def test_views_show_list_and_effective_cost(world: World) -> None:
     assert r.status_code == 200, r.get_data(as_text=True)
     RateCardsOut.model_validate(r.get_json())
     assert world.client.get("/v1/rate-cards", headers=world.token()).get_json() == r.get_json()
-    world.app.services = {
-        **world.app.services,
-        "usage": lambda: UsageQueryService(world.accounts, world.costs, settings=world.settings, clock=world.clock),
-    }
+    world.app.services = replace(
+        world.app.services,
+        usage=lambda: UsageQueryService(world.accounts, world.ledger, settings=world.settings, clock=world.clock),
+    )
     r = world.client.get("/v1/usage?from=2026-11-09&to=2026-11-10&group_by=day,model", headers=world.token())
     assert r.status_code == 200, r.get_data(as_text=True)
     usage = UsageResponse.model_validate(r.get_json()).model_dump(by_alias=True)
@@ -173,4 +172,5 @@ def test_cost_trust_responses_validate_against_their_models(world: World) -> Non
     assert r.status_code == 200, r.get_data(as_text=True)
     assert ExplainResponse.model_validate(r.get_json()).lines
     day = date(2026, 11, 9)
-    assert world.costs.days[("t1", ACC, day)].hourly.text  # per-hour subtotals are stored with the day
+    stored = world.ledger.priced[("t1", ACC, day)]
+    assert len(stored.row_hours) == len(stored.rows)  # per-hour quantities are stored with the day

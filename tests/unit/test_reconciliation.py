@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -9,12 +10,12 @@ import pytest
 
 from shared.domain.accounts import STATUS_CONNECTED, Account
 from shared.domain.billed import BilledCost, BilledDay
-from shared.domain.priced import CostDay, CostRow
+from shared.domain.priced import CostRow, PricedDay
 from shared.domain.reconciliation import reconcile
 from shared.domain.usage import Dimensions, TokenCounts
 from shared.pricing import CostBreakdown
 from shared.services.reconciliation import ReconciliationQuery, ReconciliationService
-from tests.fakes import FakeAccountStore, FakeBilledCostStore, FakeClock, FakeCostStore, FakeUsageStore
+from tests.fakes import FakeAccountStore, FakeBilledCostStore, FakeClock, FakeLedger
 from tests.unit.conftest import World
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -52,8 +53,13 @@ def billed(
     )
 
 
-def cost_day(day: date, *rows: CostRow) -> CostDay:
-    return CostDay(ACC, day, "v1", 24, rows)
+def cost_day(day: date, *rows: CostRow) -> list[tuple[str, date, CostRow]]:
+    """A day's computed rows as reconciliation takes them: (account, UTC day, row)."""
+    return [(ACC, day, r) for r in rows]
+
+
+def priced_day(day: date, *rows: CostRow) -> PricedDay:
+    return PricedDay(ACC, day, "v1", f"source-{day}", 24, rows, tuple(((0, r.tokens),) for r in rows))
 
 
 def ledger(day: date, *lines: BilledCost) -> BilledDay:
@@ -66,19 +72,19 @@ def only(lines):  # type: ignore[no-untyped-def]
 
 
 def test_equal_amounts_are_matched() -> None:
-    line = only(reconcile([cost_day(OLD, row())], [ledger(OLD, billed(OLD, "15"))], NOW))
+    line = only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15"))], NOW))
     assert (line.status, line.difference, line.reasons, line.provisional) == ("matched", 0, [], False)
 
 
 def test_within_a_cent_is_matched_and_a_cent_off_is_unexplained() -> None:
-    assert only(reconcile([cost_day(OLD, row())], [ledger(OLD, billed(OLD, "15.0099"))], NOW)).status == "matched"
-    line = only(reconcile([cost_day(OLD, row())], [ledger(OLD, billed(OLD, "15.01"))], NOW))
+    assert only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15.0099"))], NOW)).status == "matched"
+    line = only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15.01"))], NOW))
     assert line.status == "unexplained" and line.difference == Decimal("-0.01")
 
 
 def test_priority_tier_unpriced_and_absent_from_the_report() -> None:
     lines = reconcile(
-        [cost_day(OLD, row(), row(tier="priority", output=500_000, cost=None))], [ledger(OLD, billed(OLD, "15"))], NOW
+        cost_day(OLD, row(), row(tier="priority", output=500_000, cost=None)), [ledger(OLD, billed(OLD, "15"))], NOW
     )
     line = only(lines)
     assert line.status == "matched" and line.priority_tokens == 500_000 and line.unpriced_tokens == 0
@@ -87,21 +93,21 @@ def test_priority_tier_unpriced_and_absent_from_the_report() -> None:
 
 def test_priority_priced_by_a_rate_card_explains_the_gap_exactly() -> None:
     lines = reconcile(
-        [cost_day(OLD, row(), row(tier="priority", output=500_000, cost="9"))], [ledger(OLD, billed(OLD, "15"))], NOW
+        cost_day(OLD, row(), row(tier="priority", output=500_000, cost="9")), [ledger(OLD, billed(OLD, "15"))], NOW
     )
     line = only(lines)
     assert line.difference == Decimal(9) and line.status == "explained"
     assert "rate card" in line.reasons[0].message
     # a gap beyond what priority accounts for stays unexplained
     lines = reconcile(
-        [cost_day(OLD, row(), row(tier="priority", output=500_000, cost="9"))], [ledger(OLD, billed(OLD, "14"))], NOW
+        cost_day(OLD, row(), row(tier="priority", output=500_000, cost="9")), [ledger(OLD, billed(OLD, "14"))], NOW
     )
     assert only(lines).status == "unexplained"
 
 
 def test_code_execution_is_only_in_the_report() -> None:
     lines = reconcile(
-        [cost_day(OLD, row())],
+        cost_day(OLD, row()),
         [ledger(OLD, billed(OLD, "15"), billed(OLD, "2.5", model=None, token_type=None, cost_type="code_execution"))],
         NOW,
     )
@@ -112,13 +118,13 @@ def test_code_execution_is_only_in_the_report() -> None:
 
 def test_unpriced_model_explains_a_shortfall_never_an_excess() -> None:
     mystery = "claude-mystery-9"
-    lines = reconcile([cost_day(OLD, row(mystery, cost=None))], [ledger(OLD, billed(OLD, "12.5", model=mystery))], NOW)
+    lines = reconcile(cost_day(OLD, row(mystery, cost=None)), [ledger(OLD, billed(OLD, "12.5", model=mystery))], NOW)
     line = only(lines)
     assert line.status == "explained" and line.unpriced_tokens == 1_000_000 and line.computed == 0
     assert "claude-mystery-9" in line.reasons[0].message
     # computing MORE than billed is not something a missing price can cause
     lines = reconcile(
-        [cost_day(OLD, row(mystery, cost=None), row(mystery, tier="batch", cost="20"))],
+        cost_day(OLD, row(mystery, cost=None), row(mystery, tier="batch", cost="20")),
         [ledger(OLD, billed(OLD, "12.5", model=mystery))],
         NOW,
     )
@@ -126,17 +132,17 @@ def test_unpriced_model_explains_a_shortfall_never_an_excess() -> None:
 
 
 def test_provisional_days_explain_any_gap() -> None:
-    line = only(reconcile([cost_day(RECENT, row())], [ledger(RECENT, billed(RECENT, "11"))], NOW))
+    line = only(reconcile(cost_day(RECENT, row()), [ledger(RECENT, billed(RECENT, "11"))], NOW))
     assert line.provisional and line.status == "explained" and line.reasons[-1].code == "provisional"
     # 48 hours after the day ended it is settled
-    assert not only(reconcile([cost_day(RECENT, row())], [], NOW + timedelta(hours=36))).provisional
+    assert not only(reconcile(cost_day(RECENT, row()), [], NOW + timedelta(hours=36))).provisional
 
 
 def test_day_whose_ledger_was_not_read() -> None:
-    line = only(reconcile([cost_day(OLD, row())], [], NOW))
+    line = only(reconcile(cost_day(OLD, row()), [], NOW))
     assert line.billed == 0 and line.status == "explained" and line.reasons[0].code == "ledger_not_read"
     # read and empty: computing cost the provider did not bill is unexplained
-    assert only(reconcile([cost_day(OLD, row())], [ledger(OLD)], NOW)).status == "unexplained"
+    assert only(reconcile(cost_day(OLD, row()), [ledger(OLD)], NOW)).status == "unexplained"
 
 
 def test_web_search_is_reconciled_per_day_across_models() -> None:
@@ -151,7 +157,7 @@ def test_web_search_is_reconciled_per_day_across_models() -> None:
     )
     line = only(
         reconcile(
-            [cost_day(OLD, *rows)],
+            cost_day(OLD, *rows),
             [ledger(OLD, billed(OLD, "0.5", model=None, token_type=None, cost_type="web_search"))],
             NOW,
         )
@@ -159,19 +165,19 @@ def test_web_search_is_reconciled_per_day_across_models() -> None:
     assert (line.model, line.cost_class, line.tokens, line.status) == (None, "web_search", 50, "matched")
 
 
-def service(now: datetime = NOW) -> tuple[ReconciliationService, FakeCostStore, FakeBilledCostStore]:
+def service(now: datetime = NOW) -> tuple[ReconciliationService, FakeLedger, FakeBilledCostStore]:
     accounts = FakeAccountStore()
     accounts.create(Account("t1", ACC, "anthropic", "Prod", STATUS_CONNECTED, NOW, NOW - timedelta(days=30), 30))
-    costs = FakeCostStore(FakeUsageStore())
+    costs = FakeLedger()
     ledger_store = FakeBilledCostStore()
     return ReconciliationService(accounts, costs, ledger_store, clock=FakeClock(now)), costs, ledger_store
 
 
 def test_service_totals_and_trust_panel() -> None:
     svc, costs, store = service()
-    costs.days[("t1", ACC, OLD)] = cost_day(OLD, row(), row("claude-mystery-9", cost=None))
+    costs.put_priced("t1", priced_day(OLD, row(), row("claude-mystery-9", cost=None)))
     store.write_days("t1", ACC, [ledger(OLD, billed(OLD, "15"), billed(OLD, "5", model="claude-mystery-9"))])
-    costs.days[("t1", ACC, RECENT)] = cost_day(RECENT, row(cost="3"))
+    costs.put_priced("t1", priced_day(RECENT, row(cost="3")))
     store.write_days("t1", ACC, [ledger(RECENT, billed(RECENT, "2"))])
     body = svc.reconcile("t1", ReconciliationQuery(OLD, RECENT))
     assert body["totals"] == {"billed": "22", "computed": "18", "difference": "-4", "agree_to_the_cent": False}
@@ -180,12 +186,12 @@ def test_service_totals_and_trust_panel() -> None:
     assert trust["matched_billed"] == "15" and trust["matched_percent"] == pytest.approx(68.18)
     assert trust["explained_billed"] == "7" and trust["unexplained_lines"] == 0
     assert trust["settled"]["matched_percent"] == 75.0
-    assert body["documents_read"] == 4
+    assert body["documents_read"] == 10 + 2  # ten priced days (some not there) and two billed days
 
 
 def test_api_validates_and_documents_the_route(world: World) -> None:
     svc, _, _ = service()
-    world.app.services = {**world.app.services, "reconciliation": lambda: svc}
+    world.app.services = replace(world.app.services, reconciliation=lambda: svc)
     ok = world.client.get("/v1/reconciliation?from=2026-11-01&to=2026-11-20", headers=world.token())
     assert ok.status_code == 200 and ok.get_json()["account_ids"] == [ACC]
     for query, field in (

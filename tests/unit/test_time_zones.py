@@ -1,7 +1,8 @@
-"""Days cut in the tenant's time zone from daily documents (per-hour subtotals), across DST; provisional share."""
+"""Days cut in the tenant's time zone from priced days (per-hour quantities), across DST; provisional share."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -10,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.domain.accounts import STATUS_CONNECTED, Account
-from shared.domain.hourly import HourlySplit, split_rows
-from shared.domain.priced import CostDay
+from shared.domain.priced import cut_day
 from shared.domain.settings import TenantSettings
-from shared.domain.usage import COST_CLASSES, Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.domain.usage import COST_CLASSES, Dimensions, TokenCounts, UsageBucket, UsageDay, UsageRow
 from shared.pricing import CostBreakdown, PriceQuote, Rates
-from shared.pricing.costing import price_day
+from shared.pricing.costing import price_bucket, price_day
+from shared.services.costing import CostingService
 from shared.services.usage_query import UsageQuery, UsageQueryService
-from tests.fakes import FakeAccountStore, FakeClock, FakeCostStore, FakeSettingsStore, FakeUsageStore
+from tests.fakes import FakeAccountStore, FakeClock, FakeLedger, FakeSettingsStore
 from tests.unit.conftest import World
 
 ACC = "acc_0000000000000001"
@@ -49,21 +50,16 @@ class Rig:
         self.accounts.create(
             Account("t1", ACC, "anthropic", "Prod", STATUS_CONNECTED, now, now - timedelta(days=90), 90)
         )
-        self.usage = FakeUsageStore()
-        self.costs = FakeCostStore(self.usage)
+        self.ledger = FakeLedger()
         self.settings = FakeSettingsStore()
         if tz:
             self.settings.save_settings("t1", TenantSettings(tz))
-        self.service = UsageQueryService(self.accounts, self.costs, settings=self.settings, clock=FakeClock(now))
+        self.service = UsageQueryService(self.accounts, self.ledger, settings=self.settings, clock=FakeClock(now))
 
     def load(self, buckets: list[UsageBucket], catalogue: object = None) -> None:
-        self.usage.write_buckets("t1", ACC, buckets)
-        for day in sorted({b.hour_start.date() for b in buckets}):
-
-            def compute(bs: list[UsageBucket], day: date = day):  # type: ignore[no-untyped-def]
-                return price_day(ACC, "anthropic", day, bs, catalogue or DollarPerHourCatalogue())  # type: ignore[arg-type]
-
-            self.costs.rebuild_day("t1", ACC, day, compute)
+        self.ledger.write_buckets("t1", ACC, buckets)
+        costing = CostingService(self.ledger, catalogue or DollarPerHourCatalogue())  # type: ignore[arg-type]
+        costing.price_days("t1", ACC, "anthropic", sorted({b.hour_start.date() for b in buckets}))
 
     def days(self, start: str, end: str, tz: str | None = None, group_by: tuple[str, ...] = ("day",)) -> dict:
         return self.service.query(
@@ -123,17 +119,6 @@ def test_hour_and_week_grouping_in_a_zone() -> None:
     assert {r["week"]: r["total_cost"] for r in weeks["rows"]} == {"2026-10-19": "49", "2026-10-26": "24"}
 
 
-def test_legacy_daily_documents_without_subtotals_fall_back_to_hourly_documents() -> None:
-    rig = Rig(NOW)
-    rig.load(hourly_usage(datetime(2026, 10, 23, tzinfo=UTC), 24 * 4))
-    expected = rig.days("2026-10-24", "2026-10-26", "Europe/Paris")
-    for key, day in list(rig.costs.days.items()):
-        rig.costs.days[key] = CostDay(day.account_id, day.day, day.catalogue_version, day.hours_collected, day.rows)
-    legacy = rig.days("2026-10-24", "2026-10-26", "Europe/Paris")
-    assert per_day(legacy) == per_day(expected) and legacy["totals"] == expected["totals"]
-    assert legacy["documents_read"] == 4 + 4 * 24
-
-
 def test_bad_time_zone_is_422_naming_it(world: World) -> None:
     r = world.client.get("/v1/usage?from=2026-11-01&to=2026-11-02&time_zone=Mars/Base", headers=world.token())
     assert r.status_code == 422 and r.get_json()["error"]["field"] == "time_zone"
@@ -185,38 +170,46 @@ class OddRates:
         if dims.model == "mystery":
             return PriceQuote(None, self.version, unpriced_reason="unknown")
         r = [Decimal("3.75"), Decimal("0.3"), Decimal("6.1"), Decimal("0.075"), Decimal("22.5")]
-        return PriceQuote(Rates(*r, web_search_per_request=Decimal("0.01")), self.version)
+        return PriceQuote(Rates(*r, web_search=Decimal("0.01")), self.version)
 
 
 @settings(max_examples=60, deadline=None)
 @given(day_rows(), st.integers(1, 23), st.integers(1, 23))
 def test_cutting_a_day_anywhere_adds_up_to_the_day_exactly(data, cut1: int, cut2: int) -> None:  # type: ignore[no-untyped-def]
     buckets, day = data
-    hours, cost_day = price_day(ACC, "anthropic", day, buckets, OddRates())
-    assert HourlySplit(cost_day.hourly.text) == cost_day.hourly
+    usage = UsageDay(ACC, day, {b.hour_start.hour: b for b in buckets})
+    priced = price_day("anthropic", usage, OddRates())
     lo, hi = sorted((cut1, cut2))
-    pieces = split_rows(day, cost_day.rows, cost_day.hourly, lambda h: 0 if h.hour < lo else (1 if h.hour < hi else 2))
-    assert pieces is not None
-    # Per piece, the cost of its hours computed from the hourly documents, exactly.
+
+    def piece_of(hour: datetime) -> int:
+        return 0 if hour.hour < lo else (1 if hour.hour < hi else 2)
+
+    pieces = cut_day(priced, piece_of)
+    # Per piece, the cost of its hours priced hour by hour, exactly.
     for key, rows in pieces.items():
-        in_piece = [h for h in hours if (0 if h.hour_start.hour < lo else (1 if h.hour_start.hour < hi else 2)) == key]
+        in_piece = [price_bucket("anthropic", b, OddRates()) for b in buckets if piece_of(b.hour_start) == key]
         for cls in COST_CLASSES:
-            got = sum((getattr(r.cost, cls) for r in rows if r.cost), Decimal(0))
-            want = sum((getattr(r.cost, cls) for h in in_piece for r in h.rows if r.cost), Decimal(0))
+            got = sum((r.cost.amount(cls) for r in rows if r.cost), Decimal(0))
+            want = sum((r.cost.amount(cls) for h in in_piece for r in h if r.cost), Decimal(0))
             assert got == want
         assert sum((r.tokens for r in rows), TokenCounts()) == sum(
-            (r.tokens for h in in_piece for r in h.rows), TokenCounts()
+            (r.tokens for h in in_piece for r in h), TokenCounts()
         )
     total = sum((r.cost for rows in pieces.values() for r in rows if r.cost), CostBreakdown())
-    assert total == sum((r.cost for r in cost_day.rows if r.cost), CostBreakdown())
+    assert total == sum((r.cost for r in priced.rows if r.cost), CostBreakdown())
 
 
-def test_a_split_that_does_not_add_up_is_refused() -> None:
+def test_hours_that_do_not_add_up_are_refused_not_shown_as_whole() -> None:
     buckets = hourly_usage(datetime(2026, 11, 3, tzinfo=UTC), 3)
-    _, cost_day = price_day(ACC, "anthropic", date(2026, 11, 3), buckets, DollarPerHourCatalogue())
-    assert split_rows(cost_day.day, cost_day.rows, HourlySplit("0:,,,,5,"), lambda h: h.hour) is None
-    assert split_rows(cost_day.day, cost_day.rows, HourlySplit(), lambda h: h.hour) is None
-    assert cost_day.hourly.text == "0:,,,,1000000,;1:,,,,1000000,;2:,,,,1000000,"
+    priced = price_day(
+        "anthropic", UsageDay(ACC, date(2026, 11, 3), {b.hour_start.hour: b for b in buckets}), DollarPerHourCatalogue()
+    )
+    assert cut_day(priced, lambda h: h.hour)[1][0].tokens.output == 1_000_000
+    broken = replace(priced, row_hours=(((0, TokenCounts(output=5)),),))
+    with pytest.raises(ValueError, match="do not add up"):
+        cut_day(broken, lambda h: h.date())
+    with pytest.raises(ValueError, match="hour lists"):
+        cut_day(replace(priced, row_hours=()), lambda h: h.date())
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Europe/Paris", "Pacific/Auckland", "America/Los_Angeles"])

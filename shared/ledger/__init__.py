@@ -1,0 +1,5 @@
+"""The ledger of priced usage: the one way priced usage is read (see reader.py)."""
+
+from shared.ledger.reader import Grain, Ledger, Piece, Provisional, Query, Reading, RowFilter, local_window
+
+__all__ = ["Grain", "Ledger", "Piece", "Provisional", "Query", "Reading", "RowFilter", "local_window"]
