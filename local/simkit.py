@@ -765,3 +765,33 @@ def serve_until_interrupted(sim: SimulatorBase) -> None:
         pass
     finally:
         sim.stop()
+
+
+# --------------------------------------------------------------------------------------------------
+# Usage patterns for the savings advice (off by default in both simulators)
+# --------------------------------------------------------------------------------------------------
+
+SAVINGS_PATTERNS: dict[str, str] = {
+    "nightly_batch": "steady off-hours (01:00-05:00 UTC) non-interactive usage on the standard tier, every day: "
+    "a Batch API candidate",
+    "uncached_chat": "daytime chat with large uncached input and no prompt caching: a caching candidate",
+    "long_context": "rows in the long-context window on a model that bills the premium (Anthropic only)",
+    "cache_rewrite": "5-minute cache writes rewritten many times an hour (more written than read back): "
+    "a longer cache TTL candidate",
+    "idle": "a key that had usage and has none since idle_since (30+ days before 'now' by default)",
+    "new_workspace": "a new key whose usage suddenly appears from appears_at in a new workspace (Anthropic, in "
+    "the US inference geo) or a new project (OpenAI)",
+}
+"""Patterns a profile can switch on, each carried by a key of its own (``patterns()`` names them)."""
+
+NIGHT_HOURS = frozenset({1, 2, 3, 4})
+
+
+def check_patterns(names: Sequence[str], supported: Iterable[str]) -> None:
+    """ValueError for a pattern name the simulator does not know or does not support."""
+    allowed = set(supported)
+    for name in names:
+        if name not in SAVINGS_PATTERNS:
+            raise ValueError(f"unknown usage pattern {name!r}; known: {', '.join(SAVINGS_PATTERNS)}")
+        if name not in allowed:
+            raise ValueError(f"usage pattern {name!r} is not supported by this simulator")

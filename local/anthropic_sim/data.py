@@ -18,7 +18,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local.anthropic_sim.oracle import PricedKey, model_price
-from local.simkit import HourlyUsage, Row, base62, hour_start, iso, rhythm, seed_int, unit
+from local.simkit import (
+    NIGHT_HOURS,
+    SAVINGS_PATTERNS,
+    HourlyUsage,
+    Row,
+    base62,
+    check_patterns,
+    hour_start,
+    iso,
+    rhythm,
+    seed_int,
+    unit,
+)
 
 __all__ = ["GROUP_FIELDS", "SimOrganization", "UsageProfile"]
 
@@ -69,6 +81,11 @@ class UsageProfile:
     # price, absent from the cost report) and of Opus 4.6+ standard-tier combos in fast mode.
     priority_share: float = 0.0
     fast_share: float = 0.0
+    # Usage patterns for the savings advice (``local.simkit.SAVINGS_PATTERNS``), each on a key of its own,
+    # added after the regular data (which stays identical). ``AnthropicSimulator.patterns()`` names the keys.
+    patterns: tuple[str, ...] = ()
+    idle_since: datetime = datetime(2026, 9, 1, tzinfo=UTC)  # the "idle" key has no usage from then on
+    appears_at: datetime = datetime(2026, 11, 1, tzinfo=UTC)  # the "new_workspace" key's usage starts then
 
 
 @dataclass
@@ -98,6 +115,9 @@ class Combo:
     ratios: tuple[float, float, float, float, float]  # the five token classes relative to ``base``
     web_rate: float  # web search requests in a peak hour (0: never searches)
     ends_before: datetime | None  # no usage from this hour on (long context retired)
+    starts_at: datetime | None = None  # no usage before this hour
+    hours: frozenset[int] | None = None  # active only in these UTC hours of the day
+    steady: bool = False  # the same volume every active hour (a scheduled job), whatever the daily rhythm
 
 
 # --------------------------------------------------------------------------------------------------
@@ -176,6 +196,10 @@ class OrgData(HourlyUsage):
                 }
             )
         self.universe = self._build_universe()
+        self.pattern_keys: dict[str, dict[str, Any]] = {}
+        check_patterns(p.patterns, SAVINGS_PATTERNS)
+        for name in p.patterns:
+            self._add_pattern(name)
         # Fields with a single value across all combos never split rows: skipping the re-aggregation
         # when only such fields are left out of group_by keeps the common "group by all" path O(rows).
         self.single_valued = tuple(len({c.dims[i] for c in self.universe}) <= 1 for i in range(len(GROUP_FIELDS)))
@@ -268,10 +292,18 @@ class OrgData(HourlyUsage):
         for combo in self.universe:
             if combo.ends_before is not None and hour >= combo.ends_before:
                 continue
-            if rng.random() >= combo.p_active * count_factor:
+            if combo.starts_at is not None and hour < combo.starts_at:
                 continue
-            scale = combo.base * level * math.exp(rng.gauss(0.0, 0.35))
-            counts = [int(scale * ratio * rng.uniform(0.8, 1.2)) if ratio else 0 for ratio in combo.ratios]
+            if combo.hours is not None and hour.hour not in combo.hours:
+                continue
+            if combo.steady:
+                scale = combo.base * math.exp(rng.gauss(0.0, 0.05))
+            elif rng.random() >= combo.p_active * count_factor:
+                continue
+            else:
+                scale = combo.base * level * math.exp(rng.gauss(0.0, 0.35))
+            lo, hi = (0.97, 1.03) if combo.steady else (0.8, 1.2)
+            counts = [int(scale * ratio * rng.uniform(lo, hi)) if ratio else 0 for ratio in combo.ratios]
             web = int(combo.web_rate * level * rng.uniform(0.5, 1.5) + rng.random()) if combo.web_rate else 0
             counts.append(web)
             if spike is not None:
@@ -279,3 +311,94 @@ class OrgData(HourlyUsage):
             if any(counts):
                 rows.append((combo.dims, tuple(counts)))
         return tuple(rows)
+
+    # -- usage patterns for the savings advice -------------------------------------------------------
+
+    def _add_pattern(self, name: str) -> None:
+        """One pattern: its own key (and workspace for ``new_workspace``) and its recurring combos."""
+        p = self.org.profile
+        workspace = self.workspaces[0]["id"] if self.workspaces else None
+        if name == "new_workspace":
+            workspace = ident("wrkspc_", p.seed, "pattern-workspace", name)
+            self.workspaces.append(
+                {
+                    "id": workspace,
+                    "type": "workspace",
+                    "name": "Expansion (US)",
+                    "created_at": iso(p.appears_at),
+                    "archived_at": None,
+                    "display_color": _COLORS[len(self.workspaces) % len(_COLORS)],
+                }
+            )
+        hint = ident("", p.seed, "pattern-hint", name)
+        key: dict[str, Any] = {
+            "id": ident("apikey_", p.seed, "pattern", name),
+            "type": "api_key",
+            "name": _PATTERN_KEY_NAMES[name],
+            "status": "active",
+            "workspace_id": workspace,
+            "created_at": iso(min(_KEYS_CREATED + timedelta(days=40), p.appears_at)),
+            "created_by": {"id": ident("user_", p.seed, "user", 0), "type": "user"},
+            "expires_at": None,
+            "partial_key_hint": f"sk-ant-api03-{hint[2:5]}...{hint[-4:]}AA",
+        }
+        if name == "new_workspace":
+            key["created_at"] = iso(p.appears_at)
+        self.api_keys.append(key)
+
+        def dims(model: str, cw: str = "0-200k", geo: str = "global") -> Dims:
+            return (key["id"], workspace, model, "standard", cw, geo, None, None, "standard")
+
+        # ratios: uncached input, 5m writes, 1h writes, cache reads, output (relative to ``base``)
+        combos: list[Combo]
+        if name == "nightly_batch":
+            combos = [Combo(dims(_HAIKU), 1.0, 3.0e6, (1.0, 0, 0, 0, 0.25), 0.0, None, hours=NIGHT_HOURS, steady=True)]
+        elif name == "uncached_chat":
+            combos = [Combo(dims(_SONNET_45), 1.0, 1.5e6, (1.0, 0, 0, 0, 0.06), 0.0, None)]
+        elif name == "long_context":
+            # Sonnet 4.5's 1M window bills the premium until it is retired on 2026-04-30; the key then runs
+            # the same long prompts on Sonnet 4.6, whose full window bills at standard rates.
+            retired = datetime(2026, 4, 30, tzinfo=UTC)
+            ratios = (1.0, 0.05, 0, 0.6, 0.04)
+            combos = [
+                Combo(dims(_SONNET_45, "200k-1M"), 1.0, 2.5e6, ratios, 0.0, retired),
+                Combo(dims(_SONNET_46, "200k-1M"), 1.0, 2.5e6, ratios, 0.0, None, starts_at=retired),
+            ]
+        elif name == "cache_rewrite":
+            combos = [Combo(dims(_SONNET_45), 1.0, 4.0e5, (0.3, 3.0, 0, 1.0, 0.08), 0.0, None)]
+        elif name == "idle":
+            combos = [Combo(dims(_HAIKU), 1.0, 6.0e5, (1.0, 0.1, 0, 1.5, 0.2), 0.0, hour_start(p.idle_since))]
+        else:  # new_workspace
+            combos = [
+                Combo(
+                    dims(_OPUS_46, geo="us"),
+                    1.0,
+                    9.0e5,
+                    (1.0, 0.1, 0, 2.0, 0.15),
+                    0.0,
+                    None,
+                    starts_at=hour_start(p.appears_at),
+                )
+            ]
+        self.universe = (*self.universe, *combos)
+        self.pattern_keys[name] = {
+            "api_key_id": key["id"],
+            "name": key["name"],
+            "workspace_id": workspace,
+            "models": sorted({c.dims[2] for c in combos if c.dims[2] is not None}),
+            "description": SAVINGS_PATTERNS[name],
+        }
+
+
+_HAIKU = "claude-haiku-4-5-20251001"
+_SONNET_45 = "claude-sonnet-4-5-20250929"
+_SONNET_46 = "claude-sonnet-4-6"
+_OPUS_46 = "claude-opus-4-6"
+_PATTERN_KEY_NAMES = {
+    "nightly_batch": "nightly-etl",
+    "uncached_chat": "chat-no-cache",
+    "long_context": "long-context-rag",
+    "cache_rewrite": "agent-5m-cache",
+    "idle": "legacy-idle",
+    "new_workspace": "new-region",
+}

@@ -84,6 +84,11 @@ class AnthropicSimulator(SimulatorBase):
                 total += sum(cost_lines(map(priced, rows), day).values(), Decimal(0))
             return total / 100
 
+    def patterns(self, org_id: str) -> dict[str, dict[str, Any]]:
+        """The usage patterns switched on by the organization's profile (``UsageProfile.patterns``), each with
+        the key that carries it: ``{name: {"api_key_id", "name", "workspace_id", "models", "description"}}``."""
+        return {name: dict(info) for name, info in self._api.org(org_id).pattern_keys.items()}
+
     # -- hooks of SimulatorBase ----------------------------------------------------------------------
 
     def _dispatch(
@@ -129,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--combos-per-hour", type=int, default=12)
     parser.add_argument("--history-days", type=int, default=0, help="usage starts this many days ago (0: unlimited)")
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument(
+        "--patterns", default="", help="comma-separated usage patterns for the savings advice (local.simkit)"
+    )
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a == "--admin-key" or a.startswith("--admin-key=") for a in argv):
         parser.error(f"--admin-key was removed (a key on the command line shows in ps): use {ADMIN_KEYS_ENV}")
@@ -142,18 +150,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_keys=args.api_keys,
         workspaces=args.workspaces,
         combos_per_hour=args.combos_per_hour,
+        patterns=tuple(n.strip() for n in args.patterns.split(",") if n.strip()),
     )
     sim = AnthropicSimulator(host=args.host, port=args.port)
-    sim.add_organization(
-        SimOrganization(
-            id=args.org_id,
-            name=args.org_name,
-            admin_keys=admin_keys,
-            workspace_keys=workspace_keys,
-            profile=profile,
-            data_starts=data_starts,
+    try:
+        sim.add_organization(
+            SimOrganization(
+                id=args.org_id,
+                name=args.org_name,
+                admin_keys=admin_keys,
+                workspace_keys=workspace_keys,
+                profile=profile,
+                data_starts=data_starts,
+            )
         )
-    )
+    except ValueError as err:  # an unknown pattern name
+        parser.error(str(err))
     sim.set_latency(args.latency)
     url = sim.start()
     print(f"Anthropic Admin API simulator for {args.org_name} ({args.org_id}) at {url}", flush=True)

@@ -42,7 +42,20 @@ from local.openai_sim.oracle import (
     row_lines,
     vector_storage_lines,
 )
-from local.simkit import HourlyUsage, Row, base62, elapsed_seconds, hour_start, iso, rhythm, seed_int, unit
+from local.simkit import (
+    NIGHT_HOURS,
+    SAVINGS_PATTERNS,
+    HourlyUsage,
+    Row,
+    base62,
+    check_patterns,
+    elapsed_seconds,
+    hour_start,
+    iso,
+    rhythm,
+    seed_int,
+    unit,
+)
 
 __all__ = ["KINDS", "SimOrganization", "UsageProfile"]
 
@@ -118,6 +131,12 @@ class UsageProfile:
     legacy_fields: bool = False  # serve the completions shape documented before July 2026 (see api.py)
     ledger_only_items: bool = True  # fine-tuning training lines that only the Costs ledger shows
     spike: tuple[datetime, float] | None = None
+    # Usage patterns for the savings advice (``local.simkit.SAVINGS_PATTERNS`` but ``long_context``: OpenAI's
+    # usage has no context field), each on a key of its own, added after the regular data (which stays
+    # identical). ``OpenAISimulator.patterns()`` names the keys.
+    patterns: tuple[str, ...] = ()
+    idle_since: datetime = datetime(2026, 9, 1, tzinfo=UTC)  # the "idle" key has no usage from then on
+    appears_at: datetime = datetime(2026, 11, 1, tzinfo=UTC)  # the "new_workspace" key's usage starts then
 
 
 @dataclass
@@ -163,6 +182,10 @@ class Combo:
     base: float  # size of the first count in a peak hour
     ratios: tuple[float, ...]  # every count (but requests) relative to ``base``
     per_request: float  # first count per model request (0: the kind counts no requests)
+    starts_at: datetime | None = None  # no usage before this hour
+    ends_before: datetime | None = None  # no usage from this hour on
+    hours: frozenset[int] | None = None  # active only in these UTC hours of the day
+    steady: bool = False  # the same volume every active hour (a scheduled job), whatever the daily rhythm
 
 
 class OrgData(HourlyUsage):
@@ -223,6 +246,10 @@ class OrgData(HourlyUsage):
             pid: f"vs_{base62(24, s, 'vector_store', pid)}" for pid in usage_project[: max(1, len(usage_project) - 1)]
         }
         self.universe = self._build_universe()
+        self.pattern_keys: dict[str, dict[str, Any]] = {}
+        check_patterns(p.patterns, (n for n in SAVINGS_PATTERNS if n != "long_context"))
+        for name in p.patterns:
+            self._add_pattern(name)
         super().__init__(org.data_starts)
         self.spike = (hour_start(p.spike[0]), p.spike[1]) if p.spike is not None else None
 
@@ -448,6 +475,77 @@ class OrgData(HourlyUsage):
         share = p.combos_per_hour / len(combos) if combos else 0.0
         return [replace(c, p_active=min(1.0, c.p_active * share)) for c in combos]
 
+    # -- usage patterns for the savings advice -------------------------------------------------------
+
+    def _add_pattern(self, name: str) -> None:
+        """One pattern: its own key (and project for ``new_workspace``) and its recurring combos."""
+        p = self.org.profile
+        slot = 1 if len(self.projects) > 1 else 0
+        if name == "new_workspace":
+            self.projects.append(
+                {
+                    "id": f"proj_{base62(24, p.seed, 'pattern-project', name)}",
+                    "object": "organization.project",
+                    "name": "Expansion",
+                    "created_at": _ts(p.appears_at),
+                    "archived_at": None,
+                    "status": "active",
+                }
+            )
+            slot = len(self.projects) - 1
+        usage_project = self.projects[slot]["id"] if slot else None
+        owner = self.users[0]
+        key = self._key(1000 + list(SAVINGS_PATTERNS).index(name), slot, usage_project, owner=owner)
+        key["name"] = _PATTERN_KEY_NAMES[name]
+        if name == "new_workspace":
+            key["created_at"] = _ts(p.appears_at)
+        self.keys.append(key)
+
+        def dims(model: str) -> tuple[Any, ...]:
+            return ("completions", usage_project, owner["id"], key["id"], model, False, "default")
+
+        # ratios of the ten completions classes relative to uncached text input (``_text_ratios``)
+        if name == "nightly_batch":
+            combo = Combo(
+                dims("gpt-5-mini-2025-08-07"),
+                1.0,
+                4.0e6,
+                _text_ratios(0, 0, 0.25),
+                4000,
+                hours=NIGHT_HOURS,
+                steady=True,
+            )
+        elif name == "uncached_chat":
+            combo = Combo(dims("gpt-4.1-2025-04-14"), 1.0, 1.5e6, _text_ratios(0, 0, 0.05), 6000)
+        elif name == "cache_rewrite":
+            combo = Combo(dims("gpt-5-2025-08-07"), 1.0, 4.0e5, _text_ratios(1.0, 3.0, 0.08), 3000)
+        elif name == "idle":
+            combo = Combo(
+                dims("gpt-4o-mini-2024-07-18"),
+                1.0,
+                6.0e5,
+                _text_ratios(1.5, 0, 0.2),
+                2000,
+                ends_before=hour_start(p.idle_since),
+            )
+        else:  # new_workspace: a new project
+            combo = Combo(
+                dims("gpt-5-2025-08-07"),
+                1.0,
+                9.0e5,
+                _text_ratios(2.0, 0, 0.15),
+                3000,
+                starts_at=hour_start(p.appears_at),
+            )
+        self.universe = (*self.universe, combo)
+        self.pattern_keys[name] = {
+            "api_key_id": key["id"],
+            "name": key["name"],
+            "project_id": key["project_id"],
+            "models": [combo.dims[4]],
+            "description": SAVINGS_PATTERNS[name],
+        }
+
     # -- generation ----------------------------------------------------------------------------------
 
     def _generate_hour(self, hour: datetime) -> tuple[Row, ...]:
@@ -461,10 +559,20 @@ class OrgData(HourlyUsage):
         renamed = hour.date() >= FAST_RENAMED
         rows: list[Row] = []
         for combo in self.universe:
-            if rng.random() >= combo.p_active * count_factor:
+            if combo.starts_at is not None and hour < combo.starts_at:
                 continue
-            scale = combo.base * level * math.exp(rng.gauss(0.0, 0.35))
-            counts = [int(scale * ratio * rng.uniform(0.8, 1.2)) if ratio else 0 for ratio in combo.ratios]
+            if combo.ends_before is not None and hour >= combo.ends_before:
+                continue
+            if combo.hours is not None and hour.hour not in combo.hours:
+                continue
+            if combo.steady:
+                scale = combo.base * math.exp(rng.gauss(0.0, 0.05))
+            elif rng.random() >= combo.p_active * count_factor:
+                continue
+            else:
+                scale = combo.base * level * math.exp(rng.gauss(0.0, 0.35))
+            lo, hi = (0.97, 1.03) if combo.steady else (0.8, 1.2)
+            counts = [int(scale * ratio * rng.uniform(lo, hi)) if ratio else 0 for ratio in combo.ratios]
             if combo.per_request:  # num_model_requests follows the volume
                 driver = sum(counts[:7]) if combo.dims[0] == "completions" else counts[0]
                 counts.append(max(1, round(driver / combo.per_request)) if driver else 0)
@@ -533,6 +641,15 @@ class OrgData(HourlyUsage):
         project = self.projects[1]["id"] if len(self.projects) > 1 else None
         tokens = int(2_000_000 + 18_000_000 * unit(self.seed, "ft-tokens", day.isoformat()))
         return [fine_tuning_line(project, tokens)]
+
+
+_PATTERN_KEY_NAMES = {
+    "nightly_batch": "nightly-etl",
+    "uncached_chat": "chat-no-cache",
+    "cache_rewrite": "agent-cache-writes",
+    "idle": "legacy-idle",
+    "new_workspace": "new-region",
+}
 
 
 def _text_ratios(cached: float, writes: float, output: float) -> tuple[float, ...]:

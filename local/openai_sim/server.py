@@ -137,6 +137,11 @@ class OpenAISimulator(SimulatorBase):
         default project, as usage reports it) and ``user_id`` (the owner; None for service accounts)."""
         return [dict(k) for k in self._api.org(org_id).keys]
 
+    def patterns(self, org_id: str) -> dict[str, dict[str, Any]]:
+        """The usage patterns switched on by the organization's profile (``UsageProfile.patterns``), each with
+        the key that carries it: ``{name: {"api_key_id", "name", "project_id", "models", "description"}}``."""
+        return {name: dict(info) for name, info in self._api.org(org_id).pattern_keys.items()}
+
     # -- hooks of SimulatorBase ----------------------------------------------------------------------
 
     def _dispatch(
@@ -192,6 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--history-days", type=int, default=0, help="usage starts this many days ago (0: unlimited)")
     parser.add_argument("--legacy-fields", action="store_true", help="serve the pre-July-2026 completions shape")
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument(
+        "--patterns", default="", help="comma-separated usage patterns for the savings advice (local.simkit)"
+    )
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a.split("=", 1)[0] in ("--admin-key", "--project-key", "--service-account-key") for a in argv):
         parser.error(f"keys are not taken on the command line (ps shows them): use {ADMIN_KEYS_ENV} or a key file")
@@ -204,20 +212,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         projects=args.projects,
         api_keys=args.api_keys,
         combos_per_hour=args.combos_per_hour,
+        patterns=tuple(n.strip() for n in args.patterns.split(",") if n.strip()),
         legacy_fields=args.legacy_fields,
     )
     sim = OpenAISimulator(host=args.host, port=args.port)
-    sim.add_organization(
-        SimOrganization(
-            id=args.org_id,
-            name=args.org_name,
-            admin_keys=admin_keys,
-            project_keys=read_keys(PROJECT_KEYS_ENV, args.project_key_file),
-            service_account_keys=read_keys(SERVICE_ACCOUNT_KEYS_ENV, args.service_account_key_file),
-            profile=profile,
-            data_starts=data_starts,
+    try:
+        sim.add_organization(
+            SimOrganization(
+                id=args.org_id,
+                name=args.org_name,
+                admin_keys=admin_keys,
+                project_keys=read_keys(PROJECT_KEYS_ENV, args.project_key_file),
+                service_account_keys=read_keys(SERVICE_ACCOUNT_KEYS_ENV, args.service_account_key_file),
+                profile=profile,
+                data_starts=data_starts,
+            )
         )
-    )
+    except ValueError as err:  # an unknown pattern name
+        parser.error(str(err))
     sim.set_latency(args.latency)
     url = sim.start()
     print(f"OpenAI Admin API simulator for {args.org_name} ({args.org_id}) at {url}", flush=True)
