@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Self, cast
 from urllib.parse import parse_qs, urlsplit
 
 Dims = tuple[Any, ...]
@@ -540,7 +540,7 @@ class SimulatorBase:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> SimulatorBase:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -196,7 +196,7 @@ class OrgData(HourlyUsage):
         p = org.profile
         self.seed = p.seed
         s = p.seed
-        self.default_project = {
+        default_project = {
             "id": f"proj_{base62(24, s, 'project', 'default')}",
             "object": "organization.project",
             "name": "Default project",
@@ -204,7 +204,7 @@ class OrgData(HourlyUsage):
             "archived_at": None,
             "status": "active",
         }
-        self.projects: list[dict[str, Any]] = [self.default_project]
+        self.projects: list[dict[str, Any]] = [default_project]
         for i in range(p.projects):
             created = _CREATED + timedelta(days=17 * (i + 1), hours=i)
             archived = created + timedelta(days=150) if p.projects >= 3 and i == p.projects - 1 else None
@@ -311,9 +311,6 @@ class OrgData(HourlyUsage):
             },
         }
 
-    def key_by_id(self, key_id: str) -> dict[str, Any]:
-        return next(k for k in self.keys if k["id"] == key_id)
-
     # -- the universe of recurring combinations ------------------------------------------------------
 
     def _build_universe(self) -> tuple[Combo, ...]:
@@ -333,60 +330,17 @@ class OrgData(HourlyUsage):
 
         if "completions" in kinds and p.chat_models and p.combos_per_hour > 0:
             combos.extend(self._chat_combos(rng, who))
-        if "embeddings" in kinds:
-            for model in ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-3-small"):
+        for kind, tail, active, exponent, per_request in _UNIT_COMBOS:
+            if kind in kinds:
                 combos.append(
                     Combo(
-                        ("embeddings", *who(), model),
-                        rng.uniform(0.4, 0.9),
-                        10 ** rng.uniform(4.5, 6),
+                        (kind, *who(), *tail),
+                        rng.uniform(*active),
+                        10 ** rng.uniform(*exponent),
                         (1.0,),
-                        rng.uniform(300, 3000),
+                        rng.uniform(*per_request),
                     )
                 )
-        if "moderations" in kinds:
-            for _ in range(2):
-                combos.append(
-                    Combo(
-                        ("moderations", *who(), "omni-moderation-latest"),
-                        rng.uniform(0.3, 0.8),
-                        10 ** rng.uniform(3.5, 5),
-                        (1.0,),
-                        rng.uniform(100, 800),
-                    )
-                )
-        if "images" in kinds:
-            for size in ("1024x1024", "1024x1024", "1024x1792"):
-                combos.append(
-                    Combo(
-                        ("images", *who(), "dall-e-3", size, "image.generation"),
-                        rng.uniform(0.15, 0.5),
-                        rng.uniform(2, 20),
-                        (1.0,),
-                        1.0,
-                    )
-                )
-        if "audio_speeches" in kinds:
-            for model in ("tts-1", "tts-1-hd"):
-                combos.append(
-                    Combo(
-                        ("audio_speeches", *who(), model),
-                        rng.uniform(0.2, 0.6),
-                        10 ** rng.uniform(3.5, 5),
-                        (1.0,),
-                        rng.uniform(300, 1500),
-                    )
-                )
-        if "audio_transcriptions" in kinds:
-            combos.append(
-                Combo(
-                    ("audio_transcriptions", *who(), "whisper-1"),
-                    rng.uniform(0.3, 0.7),
-                    10 ** rng.uniform(2.5, 3.8),
-                    (1.0,),
-                    rng.uniform(20, 240),
-                )
-            )
         if "code_interpreter_sessions" in kinds:
             for pid in list(self.vector_stores)[:2]:
                 combos.append(
@@ -642,6 +596,22 @@ class OrgData(HourlyUsage):
         tokens = int(2_000_000 + 18_000_000 * unit(self.seed, "ft-tokens", day.isoformat()))
         return [fine_tuning_line(project, tokens)]
 
+
+# Per-unit endpoints' recurring combos: (endpoint, group fields after project/user/key, activity range,
+# log10 range of the count in a peak hour, count per model request range).
+_UNIT_COMBOS: tuple[tuple[str, tuple[str, ...], tuple[float, float], tuple[float, float], tuple[float, float]], ...] = (
+    ("embeddings", ("text-embedding-3-small",), (0.4, 0.9), (4.5, 6.0), (300, 3000)),
+    ("embeddings", ("text-embedding-3-large",), (0.4, 0.9), (4.5, 6.0), (300, 3000)),
+    ("embeddings", ("text-embedding-3-small",), (0.4, 0.9), (4.5, 6.0), (300, 3000)),
+    ("moderations", ("omni-moderation-latest",), (0.3, 0.8), (3.5, 5.0), (100, 800)),
+    ("moderations", ("omni-moderation-latest",), (0.3, 0.8), (3.5, 5.0), (100, 800)),
+    ("images", ("dall-e-3", "1024x1024", "image.generation"), (0.15, 0.5), (0.3, 1.3), (1, 1)),
+    ("images", ("dall-e-3", "1024x1024", "image.generation"), (0.15, 0.5), (0.3, 1.3), (1, 1)),
+    ("images", ("dall-e-3", "1024x1792", "image.generation"), (0.15, 0.5), (0.3, 1.3), (1, 1)),
+    ("audio_speeches", ("tts-1",), (0.2, 0.6), (3.5, 5.0), (300, 1500)),
+    ("audio_speeches", ("tts-1-hd",), (0.2, 0.6), (3.5, 5.0), (300, 1500)),
+    ("audio_transcriptions", ("whisper-1",), (0.3, 0.7), (2.5, 3.8), (20, 240)),
+)
 
 _PATTERN_KEY_NAMES = {
     "nightly_batch": "nightly-etl",
