@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import socket
 import sys
 import threading
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Self, cast
+from typing import Any, Protocol, Self, cast
 from urllib.parse import parse_qs, urlsplit
 
 Dims = tuple[Any, ...]
@@ -155,6 +156,48 @@ def aggregate_rows(
                 for i, c in enumerate(counts):
                     acc[i] += c
     return [(k, tuple(v)) for k, v in sums.items()]
+
+
+class Habit(Protocol):
+    """A recurring usage combination's habits, as both simulators' ``Combo`` carry them."""
+
+    @property
+    def p_active(self) -> float: ...  # probability of being active in an average hour
+    @property
+    def base(self) -> float: ...  # size of the first count in a peak hour
+    @property
+    def ratios(self) -> tuple[float, ...]: ...  # every count relative to ``base``
+    @property
+    def starts_at(self) -> datetime | None: ...  # no usage before this hour
+    @property
+    def ends_before(self) -> datetime | None: ...  # no usage from this hour on
+    @property
+    def hours(self) -> frozenset[int] | None: ...  # active only in these UTC hours of the day
+    @property
+    def steady(self) -> bool: ...  # the same volume every active hour (a scheduled job)
+
+
+def draw_counts(
+    rng: random.Random, habit: Habit, hour: datetime, level: float, count_factor: float
+) -> list[int] | None:
+    """A recurring combination's counts in ``hour`` (None: not active then), drawn from ``rng`` in a fixed order.
+
+    ``level`` is the hour's relative activity (daily and weekly rhythm), ``count_factor`` how much likelier any
+    combination is to be active then; a steady habit ignores both.
+    """
+    if habit.ends_before is not None and hour >= habit.ends_before:
+        return None
+    if habit.starts_at is not None and hour < habit.starts_at:
+        return None
+    if habit.hours is not None and hour.hour not in habit.hours:
+        return None
+    if habit.steady:
+        scale, lo, hi = habit.base * math.exp(rng.gauss(0.0, 0.05)), 0.97, 1.03
+    elif rng.random() >= habit.p_active * count_factor:
+        return None
+    else:
+        scale, lo, hi = habit.base * level * math.exp(rng.gauss(0.0, 0.35)), 0.8, 1.2
+    return [int(scale * ratio * rng.uniform(lo, hi)) if ratio else 0 for ratio in habit.ratios]
 
 
 @dataclass(frozen=True, slots=True)

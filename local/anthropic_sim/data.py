@@ -25,6 +25,7 @@ from local.simkit import (
     Row,
     base62,
     check_patterns,
+    draw_counts,
     hour_start,
     iso,
     rhythm,
@@ -290,20 +291,9 @@ class OrgData(HourlyUsage):
         spike = self.spike[1] if self.spike is not None and self.spike[0] == hour else None
         rows: list[Row] = []
         for combo in self.universe:
-            if combo.ends_before is not None and hour >= combo.ends_before:
+            counts = draw_counts(rng, combo, hour, level, count_factor)
+            if counts is None:
                 continue
-            if combo.starts_at is not None and hour < combo.starts_at:
-                continue
-            if combo.hours is not None and hour.hour not in combo.hours:
-                continue
-            if combo.steady:
-                scale = combo.base * math.exp(rng.gauss(0.0, 0.05))
-            elif rng.random() >= combo.p_active * count_factor:
-                continue
-            else:
-                scale = combo.base * level * math.exp(rng.gauss(0.0, 0.35))
-            lo, hi = (0.97, 1.03) if combo.steady else (0.8, 1.2)
-            counts = [int(scale * ratio * rng.uniform(lo, hi)) if ratio else 0 for ratio in combo.ratios]
             web = int(combo.web_rate * level * rng.uniform(0.5, 1.5) + rng.random()) if combo.web_rate else 0
             counts.append(web)
             if spike is not None:

@@ -49,6 +49,7 @@ from local.simkit import (
     Row,
     base62,
     check_patterns,
+    draw_counts,
     elapsed_seconds,
     hour_start,
     iso,
@@ -513,20 +514,9 @@ class OrgData(HourlyUsage):
         renamed = hour.date() >= FAST_RENAMED
         rows: list[Row] = []
         for combo in self.universe:
-            if combo.starts_at is not None and hour < combo.starts_at:
+            counts = draw_counts(rng, combo, hour, level, count_factor)
+            if counts is None:
                 continue
-            if combo.ends_before is not None and hour >= combo.ends_before:
-                continue
-            if combo.hours is not None and hour.hour not in combo.hours:
-                continue
-            if combo.steady:
-                scale = combo.base * math.exp(rng.gauss(0.0, 0.05))
-            elif rng.random() >= combo.p_active * count_factor:
-                continue
-            else:
-                scale = combo.base * level * math.exp(rng.gauss(0.0, 0.35))
-            lo, hi = (0.97, 1.03) if combo.steady else (0.8, 1.2)
-            counts = [int(scale * ratio * rng.uniform(lo, hi)) if ratio else 0 for ratio in combo.ratios]
             if combo.per_request:  # num_model_requests follows the volume
                 driver = sum(counts[:7]) if combo.dims[0] == "completions" else counts[0]
                 counts.append(max(1, round(driver / combo.per_request)) if driver else 0)
