@@ -5,12 +5,9 @@ Two simulators build on it: ``local.anthropic_sim`` and ``local.openai_sim``. Ea
 shapes, errors and prices; only plumbing that would otherwise be written twice lives here. Nothing here
 imports the project's ``shared`` package: the simulators stay an independent oracle.
 
-A simulator subclasses :class:`SimulatorBase` and implements three hooks:
-
-- ``_dispatch(method, path, query, headers)``: authenticate and answer one API request with a JSON payload
-  (or raise :class:`ApiError`);
-- ``_error_body(err, request_id)``: the provider's error document;
-- ``_org_data(org_id)``: the :class:`HourlyUsage` of an organization, for :meth:`SimulatorBase.restate`.
+A simulator subclasses :class:`SimulatorBase`, hands it its request handling (a :class:`ProviderApi`:
+authenticate and answer one request with a JSON payload, or raise :class:`ApiError`) and implements
+``_error_body(err, request_id)``, the provider's error document.
 """
 
 from __future__ import annotations
@@ -28,12 +25,12 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol, Self, cast
+from typing import Any, Protocol, Self, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
 Dims = tuple[Any, ...]
@@ -130,6 +127,22 @@ def slice_rows(rows: Iterable[Row], lo: int, hi: int) -> tuple[Row, ...]:
     return tuple(out)
 
 
+K = TypeVar("K", bound=Hashable)
+
+
+def sum_counts(rows: Iterable[tuple[K, Sequence[int]]]) -> dict[K, list[int]]:
+    """Counts summed per key, in first-seen order (integers first: far fewer Decimal operations later)."""
+    sums: dict[K, list[int]] = {}
+    for key, counts in rows:
+        acc = sums.get(key)
+        if acc is None:
+            sums[key] = list(counts)
+        else:
+            for i, c in enumerate(counts):
+                acc[i] += c
+    return sums
+
+
 def aggregate_rows(
     parts: Sequence[tuple[Row, ...]],
     mask: Sequence[bool],
@@ -145,16 +158,11 @@ def aggregate_rows(
         parts = [tuple(r for r in rows if all(r[0][i] in vals for i, vals in filters)) for rows in parts]
     if passthrough:
         return parts[0]
-    sums: dict[Dims, list[int]] = {}
-    for rows in parts:
-        for dims, counts in rows:
-            key = tuple(d if m else None for d, m in zip(dims, mask, strict=True))
-            acc = sums.get(key)
-            if acc is None:
-                sums[key] = list(counts)
-            else:
-                for i, c in enumerate(counts):
-                    acc[i] += c
+    sums = sum_counts(
+        (tuple(d if m else None for d, m in zip(dims, mask, strict=True)), counts)
+        for rows in parts
+        for dims, counts in rows
+    )
     return [(k, tuple(v)) for k, v in sums.items()]
 
 
@@ -507,6 +515,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(response.body)
 
 
+class ProviderApi(Protocol):
+    """A simulated provider's request handling over the organizations it serves (``api.py`` of each simulator)."""
+
+    def add_admin_key(self, org_id: str, key: str) -> None: ...
+
+    def org(self, org_id: str) -> HourlyUsage: ...
+
+    def answer(
+        self,
+        method: str,
+        path: str,
+        raw_query: dict[str, list[str]],
+        headers: Mapping[str, str],
+        now: datetime,
+        revoked: Callable[[str], bool],
+    ) -> tuple[Any, dict[str, str]]: ...
+
+
 class SimulatorBase:
     """Lifecycle, switches, the request log and the control endpoints of a simulated provider API."""
 
@@ -514,7 +540,10 @@ class SimulatorBase:
     request_id_header = "request-id"
     fault_messages: Mapping[int, str] = {}
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, api: ProviderApi, host: str = "127.0.0.1", port: int = 0, now: Callable[[], datetime] | None = None
+    ) -> None:
+        self._provider = api
         self._host = host
         self._port = port
         self._now_fn: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
@@ -530,13 +559,8 @@ class SimulatorBase:
 
     # -- hooks ---------------------------------------------------------------------------------------
 
-    def _dispatch(
-        self, method: str, path: str, raw_query: dict[str, list[str]], headers: Mapping[str, str]
-    ) -> tuple[Any, dict[str, str]]:
-        """Authenticate and answer one API request: the JSON payload and extra response headers."""
-        raise NotImplementedError
-
     def _error_body(self, err: ApiError, request_id: str) -> bytes:
+        """The provider's error document."""
         raise NotImplementedError
 
     def _error_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
@@ -545,9 +569,6 @@ class SimulatorBase:
 
     def _request_id(self, n: int) -> str:
         return "req_" + base62(22, "request", n)
-
-    def _org_data(self, org_id: str) -> HourlyUsage:
-        raise NotImplementedError
 
     def _control_extra(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any] | None:
         """Simulator-specific control endpoints; None when ``path`` is not one of them."""
@@ -599,6 +620,10 @@ class SimulatorBase:
 
     # -- switches ------------------------------------------------------------------------------------
 
+    def add_admin_key(self, org_id: str, key: str) -> None:
+        """A new Admin key of an organization (as an admin creates one to rotate)."""
+        self._provider.add_admin_key(org_id, key)
+
     def revoke_key(self, key: str) -> None:
         """The key answers 401 from now on."""
         with self._lock:
@@ -633,7 +658,7 @@ class SimulatorBase:
         Restating the same hour again multiplies again."""
         if factor < 0:
             raise ValueError("factor must be >= 0")
-        self._org_data(org_id).restate(hour_of(hour_start), factor)
+        self._provider.org(org_id).restate(hour_of(hour_start), factor)
 
     @property
     def requests(self) -> RequestLog:
@@ -652,6 +677,10 @@ class SimulatorBase:
         if now.tzinfo is None:
             raise ValueError("now() must return a timezone-aware datetime")
         return now.astimezone(UTC)
+
+    def _is_revoked(self, key: str) -> bool:
+        with self._lock:
+            return key in self._revoked
 
     def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:
@@ -691,7 +720,9 @@ class SimulatorBase:
                     extra["retry-after"] = str(retry)
                 message = self.fault_messages.get(fault.status, f"Simulated error {fault.status}")
                 raise ApiError(fault.status, message, extra)
-            payload, response_headers = self._dispatch(method, path, raw_query, headers)
+            payload, response_headers = self._provider.answer(
+                method, path, raw_query, headers, self._now(), self._is_revoked
+            )
             response_headers = {**JSON_HEADERS, **response_headers}
             malformed = self._take_malformed(path)
             if malformed == "invalid_json":

@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from local.simkit import sum_counts
+
 __all__ = ["TOKEN_TYPES", "ModelPrice", "cost_lines", "exact", "list_price_usd_per_mtok", "model_price"]
 
 TOKEN_TYPES: tuple[str, ...] = (
@@ -194,15 +196,7 @@ def cost_lines(
 
     ``rows`` are (what prices the row, its six counts in ``TOKEN_TYPES`` order then web searches).
     """
-    # Sum integer counts per priced combination first: far fewer Decimal operations than per row.
-    sums: dict[PricedKey, list[int]] = {}
-    for combo, counts in rows:
-        acc = sums.get(combo)
-        if acc is None:
-            sums[combo] = list(counts)
-        else:
-            for i, c in enumerate(counts):
-                acc[i] += c
+    sums = sum_counts(rows)  # integers per priced combination first: far fewer Decimal operations
     lines: dict[tuple[tuple[Any, ...], str], Decimal] = {}
     key: tuple[tuple[Any, ...], str]
     for (workspace, model, tier, cw, geo, speed), summed in sums.items():

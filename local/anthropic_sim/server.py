@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
 
 from local.anthropic_sim.api import FAULT_MESSAGES, AnthropicApi, error_body, usage_result
-from local.anthropic_sim.data import GROUP_FIELDS, OrgData, SimOrganization, UsageProfile, priced
+from local.anthropic_sim.data import GROUP_FIELDS, SimOrganization, UsageProfile, priced
 from local.anthropic_sim.oracle import cost_lines
 from local.simkit import ApiError, SimulatorBase, hour_of, mask_key, read_keys, serve_until_interrupted
 
@@ -43,18 +43,14 @@ class AnthropicSimulator(SimulatorBase):
     fault_messages = FAULT_MESSAGES
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, now: Callable[[], datetime] | None = None) -> None:
-        super().__init__(host, port, now)
         self._api = AnthropicApi()
+        super().__init__(self._api, host, port, now)
 
     # -- configuration -------------------------------------------------------------------------------
 
     def add_organization(self, org: SimOrganization) -> None:
         """Serve ``org``; its admin keys read it, its workspace keys get 403 on admin endpoints."""
         self._api.add_organization(org)
-
-    def add_admin_key(self, org_id: str, key: str) -> None:
-        """A new Admin key of an organization (as an admin creates one in the Console to rotate)."""
-        self._api.add_admin_key(org_id, key)
 
     # -- ground truth for tests ----------------------------------------------------------------------
 
@@ -91,20 +87,8 @@ class AnthropicSimulator(SimulatorBase):
 
     # -- hooks of SimulatorBase ----------------------------------------------------------------------
 
-    def _dispatch(
-        self, method: str, path: str, raw_query: dict[str, list[str]], headers: Mapping[str, str]
-    ) -> tuple[Any, dict[str, str]]:
-        return self._api.answer(method, path, raw_query, headers, self._now(), self._is_revoked)
-
-    def _is_revoked(self, key: str) -> bool:
-        with self._lock:
-            return key in self._revoked
-
     def _error_body(self, err: ApiError, request_id: str) -> bytes:
         return error_body(err, request_id)
-
-    def _org_data(self, org_id: str) -> OrgData:
-        return self._api.org(org_id)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import math
 import random
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from local.openai_sim.oracle import (
@@ -55,6 +55,7 @@ from local.simkit import (
     iso,
     rhythm,
     seed_int,
+    sum_counts,
     unit,
 )
 
@@ -557,21 +558,15 @@ class OrgData(HourlyUsage):
     def day_lines(self, day: date, now: datetime, *, ledger_only: bool = True) -> list[CostLine]:
         """The Costs ledger of one UTC day as it stands at ``now``, summed per (project, key, line item)."""
         start = datetime.combine(day, time(), UTC)
-        sums: dict[tuple[Any, ...], list[int]] = {}  # integer counts per row identity first: fewer Decimals
-        for h in range(24):
-            for dims, counts in self.served_hour(start + timedelta(hours=h), now):
-                acc = sums.get(dims)
-                if acc is None:
-                    sums[dims] = list(counts)
-                else:
-                    for i, c in enumerate(counts):
-                        acc[i] += c
-        lines = [line for dims, counts in sums.items() for line in row_lines(dims, tuple(counts), day)]
-        elapsed = max(0, min(86400, int((now - start).total_seconds())))
-        lines.extend(vector_storage_lines(self.storage_bytes(day), Decimal(elapsed) / 86400))
-        if ledger_only:
-            lines.extend(self.ledger_only_lines(day, now))
-        return merge_lines(lines)
+        sums = sum_counts(row for h in range(24) for row in self.served_hour(start + timedelta(hours=h), now))
+        with localcontext() as ctx:
+            ctx.prec = 50
+            lines = [line for dims, counts in sums.items() for line in row_lines(dims, tuple(counts), day)]
+            elapsed = max(0, min(86400, int((now - start).total_seconds())))
+            lines.extend(vector_storage_lines(self.storage_bytes(day), Decimal(elapsed) / 86400))
+            if ledger_only:
+                lines.extend(self.ledger_only_lines(day, now))
+            return merge_lines(lines)
 
     def ledger_only_lines(self, day: date, now: datetime) -> list[CostLine]:
         """Fine-tuning training on some complete days: billed in the Costs ledger, absent from every usage

@@ -21,7 +21,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from local.openai_sim.api import FAULT_MESSAGES, OpenAIApi, error_document, served_parts, usage_result
-from local.openai_sim.data import GROUP_FIELDS, OrgData, SimOrganization, UsageProfile
+from local.openai_sim.data import GROUP_FIELDS, SimOrganization, UsageProfile
 from local.openai_sim.oracle import CostLine
 from local.simkit import (
     HOUR,
@@ -60,18 +60,14 @@ class OpenAISimulator(SimulatorBase):
     fault_messages = FAULT_MESSAGES
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, now: Callable[[], datetime] | None = None) -> None:
-        super().__init__(host, port, now)
         self._api = OpenAIApi()
+        super().__init__(self._api, host, port, now)
 
     # -- configuration -------------------------------------------------------------------------------
 
     def add_organization(self, org: SimOrganization) -> None:
         """Serve ``org``: its admin keys read it; its project and service-account keys get 403."""
         self._api.add_organization(org)
-
-    def add_admin_key(self, org_id: str, key: str) -> None:
-        """A new Admin key of an organization (as an owner creates one to rotate)."""
-        self._api.add_admin_key(org_id, key)
 
     # -- ground truth for tests ----------------------------------------------------------------------
 
@@ -113,9 +109,7 @@ class OpenAISimulator(SimulatorBase):
         """The Costs ledger of one UTC day as it stands now, exact, per (project, API key, line item): what
         ``/v1/organization/costs?group_by=project_id,line_item,api_key_id`` serves, before the conversion of
         amounts to JSON numbers. Includes ledger-only lines (fine-tuning training)."""
-        with localcontext() as ctx:
-            ctx.prec = 50
-            return self._api.org(org_id).day_lines(day, self._now())
+        return self._api.org(org_id).day_lines(day, self._now())
 
     def billed_cost_usd(self, org_id: str, start: datetime | date, end: datetime | date) -> Decimal:
         """The Costs ledger's total (exact, USD) over the UTC days starting in ``[day(start), end)``."""
@@ -144,17 +138,6 @@ class OpenAISimulator(SimulatorBase):
 
     # -- hooks of SimulatorBase ----------------------------------------------------------------------
 
-    def _dispatch(
-        self, method: str, path: str, raw_query: dict[str, list[str]], headers: Mapping[str, str]
-    ) -> tuple[Any, dict[str, str]]:
-        with localcontext() as ctx:
-            ctx.prec = 50
-            return self._api.answer(method, path, raw_query, headers, self._now(), self._is_revoked)
-
-    def _is_revoked(self, key: str) -> bool:
-        with self._lock:
-            return key in self._revoked
-
     def _error_body(self, err: ApiError, request_id: str) -> bytes:
         return json.dumps(error_document(err)).encode()
 
@@ -164,9 +147,6 @@ class OpenAISimulator(SimulatorBase):
 
     def _request_id(self, n: int) -> str:
         return "req_" + digest("openai-request", n).hex()[:32]
-
-    def _org_data(self, org_id: str) -> OrgData:
-        return self._api.org(org_id)
 
 
 # --------------------------------------------------------------------------------------------------
