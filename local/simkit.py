@@ -830,8 +830,17 @@ def read_keys(env_var: str, key_file: str | None) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def serve_until_interrupted(sim: SimulatorBase) -> None:
-    """Block until Ctrl-C (SIGINT), then stop the simulator."""
+def serve_until_interrupted(sim: SimulatorBase, title: str, admin_keys: Sequence[str]) -> None:
+    """Start ``sim``, print where it listens (first line: "... at URL") and the masked admin keys, block until
+    Ctrl-C (SIGINT), then stop it."""
+    url = sim.start()
+    print(f"{title} at {url}", flush=True)
+    print(f"admin key(s): {', '.join(mask_key(k) for k in admin_keys)}", flush=True)
+    print(
+        "controls: POST /_sim/faults, /_sim/revoke, /_sim/malformed, /_sim/latency, /_sim/restate, "
+        "/_sim/reset_requests; GET /_sim/requests",
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)

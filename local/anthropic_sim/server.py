@@ -19,7 +19,7 @@ from typing import Any
 from local.anthropic_sim.api import FAULT_MESSAGES, AnthropicApi, error_body, usage_result
 from local.anthropic_sim.data import GROUP_FIELDS, SimOrganization, UsageProfile, priced
 from local.anthropic_sim.oracle import cost_lines
-from local.simkit import ApiError, SimulatorBase, hour_of, mask_key, read_keys, serve_until_interrupted
+from local.simkit import ApiError, SimulatorBase, hour_of, read_keys, serve_until_interrupted
 
 ADMIN_KEYS_ENV = "ANTHROPIC_SIM_ADMIN_KEYS"
 DEMO_ADMIN_KEY = "sk-ant-admin01-local-demo-key"  # simulator only: not a real key
@@ -151,12 +151,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:  # an unknown pattern name
         parser.error(str(err))
     sim.set_latency(args.latency)
-    url = sim.start()
-    print(f"Anthropic Admin API simulator for {args.org_name} ({args.org_id}) at {url}", flush=True)
-    print(f"admin key(s): {', '.join(mask_key(k) for k in admin_keys)}", flush=True)
-    print(
-        "controls: POST /_sim/faults, /_sim/revoke, /_sim/malformed, /_sim/latency, /_sim/restate; GET /_sim/requests",
-        flush=True,
-    )
-    serve_until_interrupted(sim)
+    serve_until_interrupted(sim, f"Anthropic Admin API simulator for {args.org_name} ({args.org_id})", admin_keys)
     return 0

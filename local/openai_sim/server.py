@@ -30,7 +30,6 @@ from local.simkit import (
     aggregate_rows,
     digest,
     hour_of,
-    mask_key,
     read_keys,
     serve_until_interrupted,
 )
@@ -211,12 +210,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:  # an unknown pattern name
         parser.error(str(err))
     sim.set_latency(args.latency)
-    url = sim.start()
-    print(f"OpenAI Admin API simulator for {args.org_name} ({args.org_id}) at {url}", flush=True)
-    print(f"admin key(s): {', '.join(mask_key(k) for k in admin_keys)}", flush=True)
-    print(
-        "controls: POST /_sim/faults, /_sim/revoke, /_sim/malformed, /_sim/latency, /_sim/restate; GET /_sim/requests",
-        flush=True,
-    )
-    serve_until_interrupted(sim)
+    serve_until_interrupted(sim, f"OpenAI Admin API simulator for {args.org_name} ({args.org_id})", admin_keys)
     return 0
