@@ -570,10 +570,6 @@ class SimulatorBase:
     def _request_id(self, n: int) -> str:
         return "req_" + base62(22, "request", n)
 
-    def _control_extra(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        """Simulator-specific control endpoints; None when ``path`` is not one of them."""
-        return None
-
     # -- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> str:
@@ -750,16 +746,14 @@ class SimulatorBase:
             args: dict[str, Any] = json.loads(body) if body.strip() else {}
             if not isinstance(args, dict):
                 raise ValueError("body must be a JSON object")
-            result = self._control_common(method, path, args)
-            if result is None:
-                result = self._control_extra(method, path, args)
+            result = self._control_result(method, path, args)
             if result is None:
                 return Response(404, json.dumps({"error": f"no control {method} {path}"}).encode(), dict(JSON_HEADERS))
         except (KeyError, ValueError, TypeError) as err:
             return Response(400, json.dumps({"error": f"bad control request: {err!s}"}).encode(), dict(JSON_HEADERS))
         return Response(200, json.dumps(result).encode(), dict(JSON_HEADERS))
 
-    def _control_common(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    def _control_result(self, method: str, path: str, args: dict[str, Any]) -> dict[str, Any] | None:
         if method == "GET" and path == "/_sim/requests":
             reqs = self.requests
             by_status: dict[str, int] = {}
