@@ -360,18 +360,18 @@ def test_key_kinds(sim: OpenAISimulator) -> None:
         restricted = {"authorization": f"Bearer {READ_NAMES_ONLY}"}
         assert_error(c.get(COMPLETIONS, params=params, headers=restricted), 403, mentions="api.usage.read")
         assert c.get("/v1/organization/projects", headers=restricted).status_code == 200
-        unknown = c.get(COMPLETIONS, params=params, headers={"authorization": "Bearer sk-admin-not-a-known-key-9999"})
+        unknown = c.get(COMPLETIONS, params=params, headers={"authorization": "Bearer sk-admin-test-unknown-key-9999"})
         assert_error(unknown, 401)
         assert unknown.json()["error"]["code"] == "invalid_api_key"
-        assert "sk-admin-not-a-known-key-9999" not in unknown.text and "...9999" in unknown.text
+        assert "sk-admin-test-unknown-key-9999" not in unknown.text and "...9999" in unknown.text
         assert "openai-organization" not in unknown.headers
         assert_error(c.get(COMPLETIONS, params=params), 401, mentions="didn't provide an API key")
         admin = {"authorization": f"Bearer {ADMIN}"}
         assert c.get(COMPLETIONS, params=params, headers=admin).status_code == 200
         sim.revoke_key(ADMIN)
         assert_error(c.get(COMPLETIONS, params=params, headers=admin), 401)
-        sim.add_admin_key(ORG, "sk-admin-rotated-key-000000000002")
-        rotated = {"authorization": "Bearer sk-admin-rotated-key-000000000002"}
+        sim.add_admin_key(ORG, "sk-admin-test-rotated-key-0000002")
+        rotated = {"authorization": "Bearer sk-admin-test-rotated-key-0000002"}
         assert c.get(COMPLETIONS, params=params, headers=rotated).status_code == 200
 
 
