@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -618,14 +619,29 @@ def test_stop_closes_idle_keep_alive_connections() -> None:
 
 
 def test_cli_serves_until_interrupted() -> None:
-    command = [sys.executable, "-m", "local.anthropic_sim", "--port", "0", "--admin-key", ADMIN]
-    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as proc:
+    # The key comes from the environment, never from the command line (ps shows it), and is never printed.
+    command = [sys.executable, "-m", "local.anthropic_sim", "--port", "0"]
+    env = {**os.environ, "ANTHROPIC_SIM_ADMIN_KEYS": ADMIN}
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env) as proc:
         try:
             assert proc.stdout is not None
             first_line = proc.stdout.readline()
             url = first_line.rsplit(" at ", 1)[1].strip()
+            keys_line = proc.stdout.readline()
+            assert ADMIN not in keys_line and "sk-ant-admin01-...-key" in keys_line
             me = httpx.get(f"{url}/v1/organizations/me", headers=HEADERS)
             assert me.json() == {"id": "org_demo", "type": "organization", "name": "Demo Org"}
         finally:
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=10) == 0
+
+
+def test_cli_refuses_a_key_on_the_command_line() -> None:
+    refused = subprocess.run(
+        [sys.executable, "-m", "local.anthropic_sim", "--port", "0", "--admin-key", ADMIN],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert refused.returncode == 2 and "--admin-key was removed" in refused.stderr and ADMIN not in refused.stderr
