@@ -104,10 +104,9 @@ def main() -> int:
                     "org_demo",
                     "--org-name",
                     "Demo Org",
-                    "--admin-key",
-                    demo_key,
                 ],
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                # The key goes in the environment, never on the command line (ps shows that to everyone).
+                env={**os.environ, "PYTHONPATH": str(ROOT), "ANTHROPIC_SIM_ADMIN_KEYS": demo_key},
                 log_path=log_dir / "simulator.log",
                 cwd=ROOT,
             )
