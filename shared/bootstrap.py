@@ -29,11 +29,11 @@ if TYPE_CHECKING:  # the types only: each builder imports what it builds, when i
     from shared.alerts.webhooks import TargetPolicy
     from shared.api.app import ApiApp
     from shared.ports import UnitOfWorkFactory
-    from shared.providers.anthropic import AnthropicAdminClient, Organization
+    from shared.providers.base import Organization, ProviderClient
     from shared.security.auth import TokenVerifier
     from shared.security.keyvault import AccountKeyVault
     from shared.security.sealing import Keyring
-    from shared.services.collector import CollectorService, UsageClient
+    from shared.services.collector import CollectorService
     from shared.services.costing import CostingService
     from shared.services.dispatcher import DispatcherService
     from shared.services.explain import ExplainService
@@ -95,27 +95,25 @@ def fingerprint_pepper() -> bytes:
     return path.read_text().strip().encode()
 
 
-def anthropic_client(api_key: str, deadline: float | None = None) -> AnthropicAdminClient:
+def provider_client(provider: str, api_key: str, deadline: float | None = None) -> ProviderClient:
+    """A client of ``provider``'s admin API, at the base URL its setting names (the simulator locally)."""
     import httpx
 
-    from shared.providers.anthropic import AnthropicAdminClient
+    from shared.providers import provider as plugin
 
     cfg = config()
     http = httpx.Client(timeout=httpx.Timeout(cfg.http_timeout_seconds, connect=10.0))
-    return AnthropicAdminClient(api_key, base_url=cfg.anthropic_base_url, http=http, deadline=deadline)
+    return plugin(provider).client(api_key, cfg.base_urls[provider], http, deadline)
 
 
-def _client_factory(provider: str, api_key: str, deadline: float) -> UsageClient:
-    if provider != "anthropic":
-        raise ValueError(f"unsupported provider {provider!r}")
-    return anthropic_client(api_key, deadline)
+def _client_factory(provider: str, api_key: str, deadline: float) -> ProviderClient:
+    return provider_client(provider, api_key, deadline)
 
 
 def _verify_key(provider: str, api_key: str) -> Organization:
     import time
 
-    client = anthropic_client(api_key, deadline=time.monotonic() + 20)
-    return client.organization()
+    return provider_client(provider, api_key, deadline=time.monotonic() + 20).organization()
 
 
 def ledger_units() -> UnitOfWorkFactory:

@@ -84,6 +84,11 @@ class Config:
     def is_local(self) -> bool:
         return self.mode == "local"
 
+    @property
+    def base_urls(self) -> dict[str, str]:
+        """Each provider's admin API address (shared.providers names the setting of each)."""
+        return {"anthropic": self.anthropic_base_url, "openai": self.openai_base_url}
+
 
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the configuration from the environment."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from shared.domain.accounts import Account
+from shared.domain.accounts import Account, Names
 from shared.domain.billed import BilledDay
 from shared.domain.priced import PricedDay, PricedMonth
 from shared.domain.settings import TenantSettings
@@ -49,14 +48,6 @@ class AccountStore(Protocol):
     def save_names(self, tenant_id: str, account_id: str, names: Names) -> None: ...
 
     def get_names(self, tenant_id: str, account_ids: Sequence[str]) -> dict[str, Names]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Names:
-    """Display names for a provider organization's ids."""
-
-    api_keys: dict[str, str] = field(default_factory=dict)
-    workspaces: dict[str, str] = field(default_factory=dict)
 
 
 class Contention(Exception):

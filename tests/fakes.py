@@ -8,13 +8,12 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.domain.accounts import Account
+from shared.domain.accounts import Account, Names
 from shared.domain.billed import BilledDay
 from shared.domain.priced import PricedDay, PricedMonth, month_of, roll_month
 from shared.domain.settings import TenantSettings
 from shared.domain.usage import UsageBucket, UsageDay, hours_between
 from shared.messages import Message
-from shared.ports import Names
 from shared.providers.anthropic import Organization
 
 

@@ -15,10 +15,10 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 from shared.adapters import codec, paths
-from shared.domain.accounts import Account
+from shared.domain.accounts import Account, Names
 from shared.domain.priced import PricedDay, PricedMonth
 from shared.domain.usage import UsageBucket, UsageDay
-from shared.ports import Contention, Names
+from shared.ports import Contention
 
 BATCH_LIMIT = 500  # Firestore's maximum writes per batch
 DUE_PAGE = 1000

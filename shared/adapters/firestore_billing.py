@@ -10,22 +10,12 @@ from google.cloud import firestore
 
 from shared.adapters import paths
 from shared.adapters.codec import utc_timestamp
-from shared.domain.billed import BilledCost, BilledDay
+from shared.domain.billed import LINE_FIELDS, BilledCost, BilledDay
 from shared.domain.money import parse_usd, usd
 from shared.domain.rate_cards import RateCard
 from shared.domain.settings import UTC_NAME, TenantSettings
 
 BATCH_LIMIT = 500
-_LINE_FIELDS = (
-    "workspace_id",
-    "model",
-    "token_type",
-    "cost_type",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "description",
-)
 
 
 def billed_day_to_doc(tenant_id: str, billed: BilledDay) -> dict[str, Any]:
@@ -36,7 +26,7 @@ def billed_day_to_doc(tenant_id: str, billed: BilledDay) -> dict[str, Any]:
         "read_at": billed.read_at,
         "total_usd": usd(billed.total_usd),
         "lines": [
-            {**{f: getattr(line, f) for f in _LINE_FIELDS}, "amount_usd": usd(line.amount_usd)} for line in billed.lines
+            {**{f: getattr(line, f) for f in LINE_FIELDS}, "amount_usd": usd(line.amount_usd)} for line in billed.lines
         ],
     }
 
@@ -44,7 +34,12 @@ def billed_day_to_doc(tenant_id: str, billed: BilledDay) -> dict[str, Any]:
 def billed_day_from_doc(doc: dict[str, Any]) -> BilledDay:
     day = date.fromisoformat(doc["day"])
     lines = tuple(
-        BilledCost(day=day, **{f: m.get(f) for f in _LINE_FIELDS}, amount_usd=parse_usd(m["amount_usd"]))
+        BilledCost(
+            day=day,
+            **{f: m.get(f) for f in LINE_FIELDS if f != "cost_class"},
+            amount_usd=parse_usd(m["amount_usd"]),
+            cost_class=m.get("cost_class") or "other",
+        )
         for m in doc.get("lines", [])
     )
     return BilledDay(account_id=doc["account_id"], day=day, lines=lines, read_at=utc_timestamp(doc.get("read_at")))

@@ -35,12 +35,12 @@ from shared.alerts.model import (
 )
 from shared.alerts.ports import AlertStore, BudgetStore, ChannelStore
 from shared.alerts.spend import TenantSpend
-from shared.domain.accounts import ROTATION_DAYS, STATUS_ERROR, Account
+from shared.domain.accounts import ROTATION_DAYS, STATUS_ERROR, Account, Names
 from shared.domain.money import ZERO, to_cents
 from shared.domain.priced import SETTLING_TIME, provisional_since
 from shared.domain.usage import utc_hour
 from shared.messages import AlertEvent, UsagePriced
-from shared.ports import AccountStore, LedgerStore, Names, Publisher
+from shared.ports import AccountStore, LedgerStore, Publisher
 
 SETTLING_HOURS = int(SETTLING_TIME.total_seconds() // 3600)
 

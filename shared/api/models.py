@@ -15,7 +15,7 @@ class _Strict(BaseModel):
 
 
 class ConnectAccountRequest(_Strict):
-    provider: Literal["anthropic"] = Field(description="The provider of the organization.")
+    provider: Literal["anthropic", "openai"] = Field(description="The provider of the organization.")
     name: str = Field(min_length=1, max_length=120, description="A display name for the account.")
     api_key: str = Field(min_length=1, max_length=400, description="The organization's Admin API key.")
 

@@ -21,7 +21,7 @@ class _Strict(BaseModel):
 
 
 class ReasonOut(_Strict):
-    code: Literal["priority_not_billed", "only_in_report", "unpriced", "provisional", "ledger_not_read"]
+    code: Literal["tier_not_billed", "only_in_report", "unpriced", "provisional", "ledger_not_read"]
     message: str
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,23 +17,20 @@ STATUS_ERROR = "error"
 STATUS_DISCONNECTED = "disconnected"
 STATUSES = (STATUS_CONNECTED, STATUS_SYNCING, STATUS_ERROR, STATUS_DISCONNECTED)
 
-PROVIDERS = ("anthropic",)
 ROTATION_DAYS = 90
-
-ANTHROPIC_ADMIN_KEY = re.compile(r"^sk-ant-admin01-[A-Za-z0-9_\-]{16,300}$")
-ANTHROPIC_WORKSPACE_KEY_PREFIX = "sk-ant-api03-"
-OPENAI_ADMIN_KEY_PREFIX = "sk-admin-"
-
-
-def key_hint(api_key: str) -> str:
-    """What a person may see of a key: its kind and last four characters."""
-    prefix = "sk-ant-admin01-" if api_key.startswith("sk-ant-admin01-") else api_key[:7]
-    return f"{prefix}...{api_key[-4:]}"
 
 
 def key_fingerprint(api_key: str, pepper: bytes) -> str:
     """A keyed digest to recognise the same key connected twice, without storing the key."""
     return hmac.new(pepper, api_key.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Display names for a provider organization's ids (its API keys and workspaces / projects)."""
+
+    api_keys: dict[str, str] = field(default_factory=dict)
+    workspaces: dict[str, str] = field(default_factory=dict)
 
 
 HourRange = tuple[datetime, datetime]

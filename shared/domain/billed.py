@@ -1,7 +1,8 @@
 """The billed cost ledger: what the provider says it charged, per UTC day, as its cost report states it.
 
 This is the invoice side that computed costs are reconciled against. Amounts are exact USD Decimals
-(the Anthropic cost report gives cents as decimal strings; "123.45" cents is $1.2345).
+(the provider adapters convert: Anthropic's cost report gives cents as decimal strings, "123.45" cents
+is $1.2345; OpenAI's Costs API gives dollars).
 """
 
 from __future__ import annotations
@@ -13,22 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shared.domain.money import ZERO
-
-TOKEN_TYPE_CLASSES: dict[str, str] = {
-    "uncached_input_tokens": "uncached_input",
-    "cache_creation.ephemeral_5m_input_tokens": "cache_write_5m",
-    "cache_creation.ephemeral_1h_input_tokens": "cache_write_1h",
-    "cache_read_input_tokens": "cache_read",
-    "output_tokens": "output",
-}
-"""The cost report's ``token_type`` -> our token class (see shared.domain.usage.TOKEN_CLASSES)."""
-
-COST_TYPE_CLASSES: dict[str, str] = {
-    "web_search": "web_search",
-    "code_execution": "code_execution",
-    "session_usage": "session_usage",
-}
-"""Cost types that are not token costs -> the class a reconciliation shows them under."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +33,13 @@ class BilledCost:
     inference_geo: str | None
     description: str | None
     amount_usd: Decimal
-
-    @property
-    def cost_class(self) -> str:
-        """The class this line is billed under: a token class, ``web_search``, ``code_execution``, ...
-
-        A token line whose type we do not know keeps the report's own name, so it shows rather than vanishes.
-        """
-        if self.token_type is not None:
-            return TOKEN_TYPE_CLASSES.get(self.token_type, self.token_type)
-        if self.cost_type is not None:
-            return COST_TYPE_CLASSES.get(self.cost_type, self.cost_type)
-        return "other"
+    cost_class: str = "other"
+    """The class the line is billed under, as the provider adapter mapped it: one of our usage classes
+    (``shared.domain.usage.COST_CLASSES``), or the ledger's own name for what usage never reports
+    (``code_execution``, ``fine_tuning``, ...), so it shows rather than vanishes."""
 
 
-_LINE_FIELDS = (
+LINE_FIELDS: tuple[str, ...] = (
     "workspace_id",
     "model",
     "token_type",
@@ -71,6 +48,7 @@ _LINE_FIELDS = (
     "context_window",
     "inference_geo",
     "description",
+    "cost_class",
 )
 
 
@@ -89,7 +67,7 @@ class BilledDay:
 
     def content_hash(self) -> str:
         """A digest of the day's lines, independent of their order."""
-        parts = sorted(repr((*(getattr(line, f) for f in _LINE_FIELDS), str(line.amount_usd))) for line in self.lines)
+        parts = sorted(repr((*(getattr(line, f) for f in LINE_FIELDS), str(line.amount_usd))) for line in self.lines)
         digest = hashlib.sha256(self.day.isoformat().encode())
         for part in parts:
             digest.update(b"\n" + part.encode())

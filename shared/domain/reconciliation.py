@@ -2,8 +2,9 @@
 they differ. Pure: the service reads the documents, this decides what they say.
 
 Known reasons (each a ``Reason.code``):
-- ``priority_not_billed``: Priority Tier usage is not in the cost report (its rate is the organization's own).
-- ``only_in_report``: code execution and session costs appear in the cost report only, never in usage.
+- ``tier_not_billed``: usage of a tier the provider bills apart (Anthropic's Priority Tier, OpenAI's Scale
+  Tier) is not in the billed ledger (its rate is the organization's own).
+- ``only_in_report``: what usage never reports (code execution, sessions, fine-tuning) is in the ledger only.
 - ``unpriced``: some tokens have no known price (an unknown model, ...): computed cost leaves them out.
 - ``provisional``: the day has hours younger than the provider's settling time; either side may still change.
 - ``ledger_not_read``: the cost report for the day has not been read yet.
@@ -13,7 +14,7 @@ A line whose computed and billed cost differ by a cent or more and that none of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,7 +25,20 @@ from shared.domain.priced import CostRow, is_provisional
 from shared.domain.usage import COST_CLASSES, TOKEN_CLASSES
 
 CLASS_ORDER: tuple[str, ...] = (*COST_CLASSES, "code_execution", "session_usage")
-PRIORITY_TIERS = frozenset({"priority", "priority_on_demand"})
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRules:
+    """What an account's provider leaves out of its billed ledger (shared.providers.base.Provider).
+
+    Attributes:
+        tiers_not_billed: service tiers billed apart (committed capacity): computed, never in the ledger.
+        ledger: what the provider calls its billed ledger, for messages ("the cost report", "Costs").
+    """
+
+    tiers_not_billed: frozenset[str] = frozenset()
+    ledger: str = "the billed ledger"
+
 
 MATCHED = "matched"
 EXPLAINED = "explained"
@@ -49,8 +63,9 @@ class Line:
     computed: Decimal = ZERO
     tokens: int = 0
     unpriced_tokens: int = 0
-    priority_tokens: int = 0
-    priority_computed: Decimal = ZERO
+    tier_tokens: int = 0
+    tier_computed: Decimal = ZERO
+    tiers: set[str] = field(default_factory=set)
     unpriced_reasons: set[str] = field(default_factory=set)
     billed_lines: int = 0
     status: str = MATCHED
@@ -75,6 +90,7 @@ def reconcile(
     computed: Iterable[tuple[str, date, CostRow]],
     billed_days: Iterable[BilledDay],
     now: datetime,
+    rules: Mapping[str, LedgerRules] | None = None,
 ) -> list[Line]:
     """Every line either side has, classified. Days with neither computed nor billed cost have no line."""
     lines: dict[tuple[str, date, str | None, str], Line] = {}
@@ -96,8 +112,9 @@ def reconcile(
             entry.billed += b.amount_usd
             entry.billed_lines += 1
 
+    rules = rules or {}
     for account_id, day, row in computed:
-        priority = row.dims.service_tier in PRIORITY_TIERS
+        priority = row.dims.service_tier in rules.get(account_id, NO_RULES).tiers_not_billed
         counts: list[tuple[str, str | None, int]] = [
             # Token costs are billed per model; per-unit items (web search, ...) per workspace only.
             (c, row.dims.model if c in TOKEN_CLASSES else None, row.tokens.quantity(c))
@@ -111,33 +128,42 @@ def reconcile(
             entry.tokens += count
             if amount is None:
                 if priority:
-                    entry.priority_tokens += count
+                    entry.tier_tokens += count
+                    entry.tiers.add(row.dims.service_tier)
                 else:
                     entry.unpriced_tokens += count
                     entry.unpriced_reasons.add(row.unpriced_reason or "no price known")
                 continue
             entry.computed += amount
             if priority:
-                entry.priority_tokens += count
-                entry.priority_computed += amount
+                entry.tier_tokens += count
+                entry.tier_computed += amount
+                entry.tiers.add(row.dims.service_tier)
 
     for entry in lines.values():
-        _classify(entry, (entry.account_id, entry.day) in ledger_read, is_provisional(entry.day, now))
+        _classify(
+            entry,
+            (entry.account_id, entry.day) in ledger_read,
+            is_provisional(entry.day, now),
+            rules.get(entry.account_id, NO_RULES),
+        )
     return sorted(lines.values(), key=Line.sort_key)
 
 
-def _classify(entry: Line, ledger_read: bool, provisional: bool) -> None:
+def _classify(entry: Line, ledger_read: bool, provisional: bool, rules: LedgerRules) -> None:
     entry.provisional = provisional
-    if entry.priority_tokens:
-        priced = "priced at the organization's rate card" if entry.priority_computed else "unpriced"
+    if entry.tier_tokens:
+        priced = "priced at the organization's own rate" if entry.tier_computed else "unpriced"
+        tiers = ", ".join(sorted(entry.tiers))
         entry.reasons.append(
             Reason(
-                "priority_not_billed",
-                f"{entry.priority_tokens} Priority Tier tokens ({priced}): the cost report leaves Priority Tier out",
+                "tier_not_billed",
+                f"{entry.tier_tokens} {tiers} tier tokens ({priced}): {rules.ledger} leaves the {tiers} tier out",
             )
         )
-    if entry.cost_class in ("code_execution", "session_usage"):
-        entry.reasons.append(Reason("only_in_report", f"{entry.cost_class} is billed in the cost report only"))
+    if entry.cost_class not in COST_CLASSES:
+        # Usage never reports it (code execution, fine-tuning, ...): only the ledger knows its cost.
+        entry.reasons.append(Reason("only_in_report", f"{entry.cost_class} is billed in {rules.ledger} only"))
     if entry.unpriced_tokens:
         entry.reasons.append(
             Reason(
@@ -147,7 +173,7 @@ def _classify(entry: Line, ledger_read: bool, provisional: bool) -> None:
             )
         )
     if not ledger_read:
-        entry.reasons.append(Reason("ledger_not_read", "the cost report for this day has not been read yet"))
+        entry.reasons.append(Reason("ledger_not_read", f"{rules.ledger} for this day has not been read yet"))
     if provisional:
         entry.reasons.append(
             Reason("provisional", "usage younger than the provider's settling time: not final on either side")
@@ -160,14 +186,17 @@ def _classify(entry: Line, ledger_read: bool, provisional: bool) -> None:
         entry.status = UNEXPLAINED
 
 
+NO_RULES = LedgerRules()
+
+
 def _explained(entry: Line) -> bool:
     """Whether the known reasons account for the gap (a provisional day or unread ledger explains any gap)."""
     codes = {r.code for r in entry.reasons}
     if codes & {"provisional", "ledger_not_read", "only_in_report"}:
         return True
     gap = entry.difference
-    if "priority_not_billed" in codes:
-        gap -= entry.priority_computed  # what we priced for priority is exactly what the report leaves out
+    if "tier_not_billed" in codes:
+        gap -= entry.tier_computed  # what we priced for that tier is exactly what the ledger leaves out
         if abs(gap) < CENT:
             return True
     # Unpriced tokens can only make the computed side smaller than what was billed.

@@ -97,9 +97,6 @@ size and quality, an endpoint), empty for token rows."""
 PRICING_DIMENSIONS: tuple[str, ...] = ("model", "service_tier", "context_window", "inference_geo", "speed", "variant")
 """The dimensions a price depends on (besides the day): key, workspace and user never change a price."""
 
-DEFAULT_WORKSPACE_NAME = "Default workspace"
-CONSOLE_KEY_NAME = "Console/Workbench"
-
 
 def utc_hour(moment: datetime) -> datetime:
     """Floor a timezone-aware moment to the start of its UTC hour."""

@@ -1,25 +1,29 @@
-"""Client for the Anthropic Admin API endpoints TokenMeter reads (see docs in ../shared/reference).
+"""The Anthropic provider: its Admin API client (usage report, cost report, key and workspace names) and
+its plug-in record (`ANTHROPIC`).
 
-It takes an ``httpx.Client`` so tests and the local stack can point it anywhere (the simulator, a user's
-egress proxy). It retries within a deadline: 429 honouring ``retry-after``, 5xx/529/timeouts with
-exponential backoff and jitter; anything else raises the project's own errors at once.
+The client takes an ``httpx.Client`` so tests and the local stack can point it anywhere (the simulator, a
+user's egress proxy); it retries within a deadline (shared.providers.base.HttpJsonClient). Anthropic's
+token classes are already disjoint (uncached input, 5-minute and 1-hour cache writes, cache reads, output):
+they map one to one onto ours.
 """
 
 from __future__ import annotations
 
 import logging
-import random
+import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Context, Decimal
 from typing import Any
 
 import httpx
 
+from shared.domain.accounts import Names
 from shared.domain.billed import BilledCost
-from shared.domain.usage import DIMENSIONS, Dimensions, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
+from shared.providers.base import HttpJsonClient, KeyShapeError, Organization, Provider
+from shared.providers.base import count as _count
 from shared.providers.errors import (
     InvalidKey,
     MalformedResponse,
@@ -42,12 +46,6 @@ FAST_MODE_BETA = "fast-mode-2026-02-01"
 """Grouping by ``speed`` needs this beta header."""
 
 
-@dataclass(frozen=True, slots=True)
-class Organization:
-    id: str
-    name: str
-
-
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -59,14 +57,6 @@ def _parse_time(value: Any) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"timestamp without zone: {value!r}")
     return moment.astimezone(UTC)
-
-
-def _count(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"expected a token count, got {value!r}")
-    return value
 
 
 def parse_usage_result(hour_start: datetime, result: dict[str, Any]) -> UsageRow:
@@ -129,11 +119,35 @@ def parse_cost_result(day: date, result: dict[str, Any]) -> BilledCost:
         inference_geo=_optional_str(result, "inference_geo"),
         description=_optional_str(result, "description"),
         amount_usd=cents.scaleb(-2, _EXACT),
+        cost_class=_cost_class(_optional_str(result, "token_type"), _optional_str(result, "cost_type")),
     )
 
 
-class AnthropicAdminClient:
+TOKEN_TYPE_CLASSES: dict[str, str] = {
+    "uncached_input_tokens": "uncached_input",
+    "cache_creation.ephemeral_5m_input_tokens": "cache_write_5m",
+    "cache_creation.ephemeral_1h_input_tokens": "cache_write_1h",
+    "cache_read_input_tokens": "cache_read",
+    "output_tokens": "output",
+}
+"""The cost report's ``token_type`` -> our usage class."""
+
+COST_TYPE_CLASSES: dict[str, str] = {"web_search": "web_search"}
+"""Cost types that are usage classes; others (code_execution, session_usage) keep the report's own name."""
+
+
+def _cost_class(token_type: str | None, cost_type: str | None) -> str:
+    if token_type is not None:
+        return TOKEN_TYPE_CLASSES.get(token_type, token_type)
+    if cost_type is not None:
+        return COST_TYPE_CLASSES.get(cost_type, cost_type)
+    return "other"
+
+
+class AnthropicAdminClient(HttpJsonClient):
     """Reads one organization's usage with its Admin key."""
+
+    provider_label = "Anthropic"
 
     def __init__(
         self,
@@ -146,73 +160,20 @@ class AnthropicAdminClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(
+            base_url=base_url, http=http, deadline=deadline, max_attempts=max_attempts, sleep=sleep, clock=clock
+        )
         self._key = api_key
-        self._base = base_url.rstrip("/")
-        self._http = http
-        self._deadline = deadline
-        self._max_attempts = max_attempts
-        self._sleep = sleep
-        self._clock = clock
-        self.requests_made = 0
 
-    # -- transport -------------------------------------------------------------------------------
-
-    def _get(self, path: str, params: list[tuple[str, str]] | None = None) -> dict[str, Any]:
-        headers = {
+    def _headers(self) -> dict[str, str]:
+        return {
             "x-api-key": self._key,
             "anthropic-version": API_VERSION,
             "anthropic-beta": FAST_MODE_BETA,
             "accept": "application/json",
         }
-        attempt = 0
-        while True:
-            attempt += 1
-            self.requests_made += 1
-            try:
-                response = self._http.get(
-                    self._base + path, params=httpx.QueryParams(tuple(params or ())), headers=headers
-                )
-            except httpx.TimeoutException as exc:
-                error: ProviderError = ProviderUnavailable(f"Anthropic did not answer in time ({type(exc).__name__})")
-            except httpx.TransportError as exc:
-                error = ProviderUnavailable(f"could not reach Anthropic at {self._base} ({type(exc).__name__})")
-            else:
-                if response.status_code == 200:
-                    try:
-                        body = response.json()
-                    except ValueError:
-                        error = MalformedResponse("Anthropic answered 200 with a body that is not JSON")
-                    else:
-                        if isinstance(body, dict):
-                            return body
-                        error = MalformedResponse("Anthropic answered 200 with a body that is not an object")
-                else:
-                    error = self._error_for(response)
-            if not error.retryable or attempt >= self._max_attempts:
-                raise error
-            wait = self._backoff(attempt, error)
-            if self._deadline is not None and self._clock() + wait > self._deadline:
-                raise error
-            log.warning(
-                "anthropic request failed, retrying",
-                extra={
-                    "path": path,
-                    "status": error.status,
-                    "attempt": attempt,
-                    "wait_seconds": round(wait, 2),
-                },
-            )
-            self._sleep(wait)
 
-    @staticmethod
-    def _backoff(attempt: int, error: ProviderError) -> float:
-        if isinstance(error, ProviderUnavailable) and error.retry_after is not None:
-            return max(error.retry_after, 0.0)
-        # Exponential backoff with full jitter, capped: 0.5 s, 1 s, 2 s, ... at most 30 s.
-        return float(random.uniform(0, min(30.0, 0.5 * 2 ** (attempt - 1))))
-
-    @staticmethod
-    def _error_for(response: httpx.Response) -> ProviderError:
+    def _error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
         message, request_id = "", None
         try:
@@ -238,15 +199,11 @@ class AnthropicAdminClient:
                 request_id=request_id,
             )
         if status == 429:
-            retry_after: float | None = None
-            raw = response.headers.get("retry-after")
-            if raw:
-                try:
-                    retry_after = float(raw)
-                except ValueError:
-                    retry_after = None
             return ProviderUnavailable(
-                f"Anthropic rate limit{detail}", status=status, request_id=request_id, retry_after=retry_after
+                f"Anthropic rate limit{detail}",
+                status=status,
+                request_id=request_id,
+                retry_after=self.retry_after(response),
             )
         if status >= 500:
             kind = "overloaded" if status == 529 else "server error"
@@ -313,7 +270,7 @@ class AnthropicAdminClient:
         for hour in sorted(seen):
             yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
 
-    def cost_report(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]:
+    def billed_days(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]:
         """The billed cost ledger for the UTC days in ``[start, end)``, by workspace and description.
 
         Every day the report returned is in the answer (days with no cost as empty tuples); days it did not
@@ -367,27 +324,56 @@ class AnthropicAdminClient:
                 return
             after = str(last)
 
-    def api_key_names(self) -> dict[str, str]:
-        """Every API key's name (all statuses: archived keys still have history)."""
-        return {str(k["id"]): str(k.get("name") or k["id"]) for k in self._list("/v1/organizations/api_keys", [])}
-
-    def workspace_names(self) -> dict[str, str]:
-        return {
+    def names(self) -> Names:
+        """Every API key's and workspace's name (archived ones too: they still have history)."""
+        keys = {str(k["id"]): str(k.get("name") or k["id"]) for k in self._list("/v1/organizations/api_keys", [])}
+        workspaces = {
             str(w["id"]): str(w.get("name") or w["id"])
             for w in self._list("/v1/organizations/workspaces", [("include_archived", "true")])
         }
+        return Names(keys, workspaces)
 
 
-def default_window_end(now: datetime) -> datetime:
-    """The end of what can be read now: the end of the current (partial) hour."""
-    return utc_hour(now) + timedelta(hours=1)
+ADMIN_KEY = re.compile(r"^sk-ant-admin01-[A-Za-z0-9_\-]{16,300}$")
+WORKSPACE_KEY_PREFIX = "sk-ant-api03-"
 
 
-__all__ = [
-    "DIMENSIONS",
-    "AnthropicAdminClient",
-    "Organization",
-    "default_window_end",
-    "parse_cost_result",
-    "parse_usage_result",
-]
+def check_key(api_key: str) -> None:
+    """Refuse keys that cannot be an Anthropic Admin key before calling anyone, saying what to do."""
+    if api_key.startswith(WORKSPACE_KEY_PREFIX):
+        raise KeyShapeError(
+            "this is a workspace API key (sk-ant-api03-...), which cannot read usage. Create an Admin API key "
+            "(sk-ant-admin01-...) in the Anthropic Console under Settings > Admin keys (organization admins only)",
+            "workspace_key",
+        )
+    if api_key.startswith("sk-admin-") or api_key.startswith("sk-proj-"):
+        raise KeyShapeError("this looks like an OpenAI key; connect it with provider 'openai'", "wrong_provider")
+    if not ADMIN_KEY.match(api_key):
+        raise KeyShapeError(
+            "api_key is not an Anthropic Admin API key: it must start with sk-ant-admin01- followed by the key's "
+            "characters",
+            "invalid_input",
+        )
+
+
+def _client(api_key: str, base_url: str, http: httpx.Client, deadline: float | None) -> AnthropicAdminClient:
+    return AnthropicAdminClient(api_key, base_url=base_url, http=http, deadline=deadline)
+
+
+ANTHROPIC = Provider(
+    name="anthropic",
+    label="Anthropic",
+    key_prefix="sk-ant-admin01-",
+    check_key=check_key,
+    client=_client,
+    ledger_name="cost report",
+    base_url_setting="ANTHROPIC_API_BASE_URL",
+    workspace_word="workspace",
+    default_workspace_name="Default workspace",
+    no_key_name="Console/Workbench",
+    admin_key_help="an organization admin creates an Admin API key in the Anthropic Console, Settings > Admin keys",
+    tiers_not_billed=frozenset({"priority", "priority_on_demand"}),
+)
+
+
+__all__ = ["ANTHROPIC", "AnthropicAdminClient", "Organization", "parse_cost_result", "parse_usage_result"]

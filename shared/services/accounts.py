@@ -10,16 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from shared.domain.accounts import (
-    ANTHROPIC_ADMIN_KEY,
-    ANTHROPIC_WORKSPACE_KEY_PREFIX,
-    OPENAI_ADMIN_KEY_PREFIX,
-    PROVIDERS,
     STATUS_CONNECTED,
     STATUS_DISCONNECTED,
     STATUS_SYNCING,
     Account,
     key_fingerprint,
-    key_hint,
 )
 from shared.domain.tenancy import PLANS, AuditEntry
 from shared.errors import (
@@ -33,7 +28,8 @@ from shared.errors import (
 from shared.messages import CollectRequest
 from shared.ports import AccountStore, AuditLog, Publisher, SecretStore, TenantStore, UsagePurger
 from shared.pricing import catalogue_version
-from shared.providers.anthropic import Organization
+from shared.providers import PROVIDERS, Provider
+from shared.providers.base import KeyShapeError, Organization
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
 
 log = logging.getLogger(__name__)
@@ -42,26 +38,14 @@ KeyVerifier = Callable[[str, str], Organization]
 """(provider, api_key) -> the organization the key administers; raises ProviderError."""
 
 
-def check_key_shape(provider: str, api_key: str) -> None:
+def check_key_shape(provider: Provider, api_key: str) -> None:
     """Refuse keys that cannot be right before calling anyone, with a message saying what to do."""
-    key = api_key.strip()
-    if provider == "anthropic":
-        if key.startswith(ANTHROPIC_WORKSPACE_KEY_PREFIX):
-            raise UpstreamRejectedKey(
-                "this is a workspace API key (sk-ant-api03-...), which cannot read usage. Create an Admin "
-                "API key (sk-ant-admin01-...) in the Anthropic Console under Settings > Admin keys "
-                "(organization admins only)",
-                field="api_key",
-                code="workspace_key",
-            )
-        if key.startswith(OPENAI_ADMIN_KEY_PREFIX):
-            raise InvalidInput("this looks like an OpenAI admin key; use provider 'openai' for it", field="api_key")
-        if not ANTHROPIC_ADMIN_KEY.match(key):
-            raise InvalidInput(
-                "api_key is not an Anthropic Admin API key: it must start with sk-ant-admin01- "
-                "followed by the key's characters",
-                field="api_key",
-            )
+    try:
+        provider.check_key(api_key)
+    except KeyShapeError as exc:
+        if exc.code == "invalid_input" or exc.code == "wrong_provider":
+            raise InvalidInput(exc.message, field="api_key") from None
+        raise UpstreamRejectedKey(exc.message, field="api_key", code=exc.code) from None
 
 
 def history_start_for(now: datetime, days: int) -> datetime:
@@ -89,9 +73,10 @@ class AccountService:
         """Verify the key live, store it in the secret store, and start importing the plan's history."""
         if provider not in PROVIDERS:
             raise InvalidInput(f"provider must be one of: {', '.join(PROVIDERS)} (got {provider!r})", field="provider")
+        plugin = PROVIDERS[provider]
         api_key = api_key.strip()
         try:
-            check_key_shape(provider, api_key)
+            check_key_shape(plugin, api_key)
             fingerprint = key_fingerprint(api_key, self.fingerprint_pepper)
             existing = [a for a in self.accounts.list(tenant_id) if a.active]
             for other in existing:
@@ -126,7 +111,7 @@ class AccountService:
             history_start=history_start_for(now, days),
             history_days=days,
             secret_ref=ref,
-            key_hint=key_hint(api_key),
+            key_hint=plugin.key_hint(api_key),
             key_fingerprint=fingerprint,
             key_created_at=now,
             organization_id=org.id,
@@ -179,7 +164,7 @@ class AccountService:
                 raise Conflict(
                     f"account {account_id} is disconnected; connect the key as a new account", field="account_id"
                 )
-            check_key_shape(account.provider, api_key)
+            check_key_shape(PROVIDERS[account.provider], api_key)
             fingerprint = key_fingerprint(api_key, self.fingerprint_pepper)
             if fingerprint == account.key_fingerprint:
                 raise Conflict("this is the key already connected; create a new Admin key to rotate", field="api_key")
@@ -199,7 +184,7 @@ class AccountService:
         new_ref = self.secrets.replace(tenant_id, account_id, account.secret_ref, api_key)
         changes: dict[str, Any] = {
             "secret_ref": new_ref,
-            "key_hint": key_hint(api_key),
+            "key_hint": PROVIDERS[account.provider].key_hint(api_key),
             "key_fingerprint": fingerprint,
             "key_created_at": now,
             "rotation_reminded_key": "",

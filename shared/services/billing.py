@@ -33,7 +33,7 @@ KEEP_HASHES = timedelta(days=7)
 
 
 class CostReportClient(Protocol):
-    def cost_report(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]: ...
+    def billed_days(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]: ...
 
 
 def _day_start(day: date) -> datetime:
@@ -52,8 +52,6 @@ class BilledLedgerCollector:
     seconds_per_request: float = 30.0
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
-    providers: frozenset[str] = frozenset({"anthropic"})
-    """Providers whose client reads a billed ledger."""
 
     def collect(
         self, account: Account, client: CostReportClient, start: datetime, end: datetime, deadline: float
@@ -66,8 +64,6 @@ class BilledLedgerCollector:
             deadline: the sync's monotonic deadline.
         """
         state = account.billed
-        if account.provider not in self.providers:
-            return state
         now = self.clock()
         first = start.astimezone(UTC).date()
         if state.read_through is not None:
@@ -82,7 +78,7 @@ class BilledLedgerCollector:
                 return self._state(state, cursor, now, hashes, "time budget used; the next sync continues")
             window_end = min(cursor + timedelta(days=DAYS_PER_REQUEST), last + timedelta(days=1))
             try:
-                report = client.cost_report(cursor, window_end)
+                report = client.billed_days(cursor, window_end)
             except ProviderError as exc:
                 log.warning(
                     "billed ledger read failed",

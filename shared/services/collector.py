@@ -21,7 +21,7 @@ import secrets as pysecrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from shared.domain.accounts import (
@@ -31,14 +31,15 @@ from shared.domain.accounts import (
     STATUS_SYNCING,
     Account,
     HourRange,
+    Names,
     merge_ranges,
     missing_ranges,
 )
-from shared.domain.billed import BilledCost, LedgerState
+from shared.domain.billed import LedgerState
 from shared.domain.usage import UsageBucket, hour_id, hours_between, utc_hour
 from shared.messages import AccountEvent, CollectRequest, UsageCollected
-from shared.ports import AccountStore, LedgerUnitOfWork, Names, Publisher, SecretStore, UnitOfWorkFactory
-from shared.providers.anthropic import Organization
+from shared.ports import AccountStore, LedgerUnitOfWork, Publisher, SecretStore, UnitOfWorkFactory
+from shared.providers.base import ProviderClient
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
 from shared.services.unit_of_work import run_unit
 
@@ -48,29 +49,15 @@ CHUNK_HOURS = 168
 """One provider page holds at most 168 hourly buckets: a chunk is exactly one request."""
 
 
-class UsageClient(Protocol):
-    requests_made: int
-
-    def organization(self) -> Organization: ...
-
-    def usage_buckets(self, start: datetime, end: datetime) -> Iterator[UsageBucket]: ...
-
-    def api_key_names(self) -> dict[str, str]: ...
-
-    def workspace_names(self) -> dict[str, str]: ...
-
-    def cost_report(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]: ...
-
-
 class BilledLedger(Protocol):
     """Reads the billed cost ledger for the days a sync collected (see shared.services.billing)."""
 
     def collect(
-        self, account: Account, client: UsageClient, start: datetime, end: datetime, deadline: float
+        self, account: Account, client: ProviderClient, start: datetime, end: datetime, deadline: float
     ) -> LedgerState: ...
 
 
-ClientFactory = Callable[[str, str, float], UsageClient]
+ClientFactory = Callable[[str, str, float], ProviderClient]
 """(provider, api_key, monotonic deadline) -> a client for that provider."""
 
 
@@ -152,7 +139,7 @@ class CollectorService:
     def _collect(self, account: Account, lease_id: str, now: datetime) -> CollectOutcome:
         started = self.monotonic()
         deadline = started + self.budget_seconds
-        client: UsageClient | None = None
+        client: ProviderClient | None = None
         hours_written = rows_written = hours_read = 0
         coverage = account.coverage
         hashes = dict(account.hour_hashes)
@@ -162,7 +149,7 @@ class CollectorService:
             api_key = self.secrets.get(account.tenant_id, account.id, account.secret_ref)
             client = self.client_factory(account.provider, api_key, deadline)
             del api_key
-            names = Names(api_keys=client.api_key_names(), workspaces=client.workspace_names())
+            names = client.names()
             digest = names_digest(names)
             if digest != account.names_hash:
                 self.accounts.save_names(account.tenant_id, account.id, names)
@@ -304,7 +291,7 @@ class CollectorService:
         return {**hashes, **{hour_id(h): v for h, v in stored.items()}}
 
     @staticmethod
-    def _read_chunk(client: UsageClient, start: datetime, end: datetime) -> list[UsageBucket]:
+    def _read_chunk(client: ProviderClient, start: datetime, end: datetime) -> list[UsageBucket]:
         """Every hour of the chunk, with the hours the provider did not return as empty.
 
         Empty hours matter: when the provider restates an hour to nothing, the old rows must go.

@@ -14,11 +14,12 @@ from typing import Any
 
 from shared.domain.money import ZERO, to_cents, usd
 from shared.domain.priced import SETTLING_TIME
-from shared.domain.reconciliation import EXPLAINED, MATCHED, UNEXPLAINED, Line, reconcile
+from shared.domain.reconciliation import EXPLAINED, MATCHED, UNEXPLAINED, LedgerRules, Line, reconcile
 from shared.errors import BadRequest
 from shared.ledger import Ledger, Query
 from shared.ledger.coverage import coverage_out, missing_days
 from shared.ports import AccountStore, BilledCostStore, LedgerStore
+from shared.providers import PROVIDERS, Provider
 from shared.services.scope import accounts_in_scope
 
 MAX_RANGE_DAYS = 400
@@ -95,15 +96,15 @@ class ReconciliationService:
 
     def reconcile(self, tenant_id: str, q: ReconciliationQuery) -> dict[str, Any]:
         q.validate()
-        # The cost report is Anthropic's: only its accounts have a billed ledger.
-        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id, lambda a: a.provider == "anthropic")
+        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
         ids = [a.id for a in accounts]
         now = self.clock()
         # Per UTC day, model and class: the day grain of the ledger (month rollups answer whole months).
         query = Query.local_days(ids, q.start, q.end, grain="day", dims={"model", "service_tier"})
         reading = Ledger(self.ledger, tenant_id, self.clock).read(query)
         billed_days = list(self.billed.read_days(tenant_id, ids, q.start, q.end)) if ids else []
-        lines = reconcile(((p.account_id, p.when, p.row) for p in reading.pieces), billed_days, now)
+        rules = {a.id: ledger_rules(PROVIDERS[a.provider]) for a in accounts}
+        lines = reconcile(((p.account_id, p.when, p.row) for p in reading.pieces), billed_days, now, rules)
 
         total, settled = _Sums(), _Sums()
         per_account = {a.id: _Sums() for a in accounts}
@@ -140,6 +141,10 @@ class ReconciliationService:
             "coverage": coverage_out(missing),
             "documents_read": reading.documents_read + len(billed_days),
         }
+
+
+def ledger_rules(provider: Provider) -> LedgerRules:
+    return LedgerRules(provider.tiers_not_billed, f"{provider.label}'s {provider.ledger_name}")
 
 
 def _render(line: Line) -> dict[str, Any]:

@@ -13,22 +13,22 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.domain.accounts import Account
+from shared.domain.accounts import Account, Names
 from shared.domain.money import EXACT, ZERO, usd
 from shared.domain.priced import CostRow
 from shared.domain.rate_cards import RateCardDiscount
 from shared.domain.settings import TenantSettings, time_zone
 from shared.domain.usage import (
-    CONSOLE_KEY_NAME,
     COST_CLASSES,
-    DEFAULT_WORKSPACE_NAME,
     QUANTITY_FIELDS,
     Dimensions,
 )
 from shared.errors import BadRequest, InvalidInput
 from shared.ledger import Grain, Ledger, Query
 from shared.ledger.coverage import coverage_out, missing_days
-from shared.ports import AccountStore, LedgerStore, Names, TenantSettingsStore, TenantStore
+from shared.ports import AccountStore, LedgerStore, TenantSettingsStore, TenantStore
+from shared.providers import PROVIDERS
+from shared.providers.anthropic import ANTHROPIC
 from shared.services.scope import accounts_in_scope
 
 GROUP_FIELDS = (
@@ -294,6 +294,7 @@ class UsageQueryService:
     ) -> dict[str, Any]:
         account_names = names.get(account_id, Names())
         account = accounts.get(account_id)
+        plugin = PROVIDERS[account.provider] if account is not None else ANTHROPIC
         fields: dict[str, Any] = {}
         for g in group_by:
             if g == "model":
@@ -320,14 +321,14 @@ class UsageQueryService:
             elif g == "api_key":
                 key = dims.api_key_id
                 fields["api_key_id"] = key
-                fields["api_key_name"] = CONSOLE_KEY_NAME if key is None else account_names.api_keys.get(key, key)
+                fields["api_key_name"] = plugin.no_key_name if key is None else account_names.api_keys.get(key, key)
                 if len(accounts) > 1:
                     fields["account_id"] = account_id
             elif g == "workspace":
                 ws = dims.workspace_id
                 fields["workspace_id"] = ws
                 fields["workspace_name"] = (
-                    DEFAULT_WORKSPACE_NAME if ws is None else account_names.workspaces.get(ws, ws)
+                    plugin.default_workspace_name if ws is None else account_names.workspaces.get(ws, ws)
                 )
                 if len(accounts) > 1 and ws is None:
                     # Each organization has its own Default workspace: keep them apart.

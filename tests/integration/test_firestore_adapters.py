@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 
 from shared.adapters.firestore import FirestoreAccountStore, FirestoreLedgerStore, FirestoreLedgerUnitOfWork
-from shared.domain.accounts import STATUS_CONNECTED, STATUS_DISCONNECTED, Account
+from shared.domain.accounts import STATUS_CONNECTED, STATUS_DISCONNECTED, Account, Names
 from shared.domain.priced import build_month
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
-from shared.ports import Names
 from shared.pricing import PriceQuote, Rates
 from shared.services.costing import CostingService
 

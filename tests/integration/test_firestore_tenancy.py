@@ -9,9 +9,9 @@ import pytest
 from shared.adapters import paths
 from shared.adapters.firestore import FirestoreAccountStore, FirestoreLedgerUnitOfWork
 from shared.adapters.firestore_tenancy import FirestoreAuditLog, FirestoreTenantStore, FirestoreUsagePurger
+from shared.domain.accounts import Names
 from shared.domain.tenancy import AuditEntry, Member, Tenant
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
-from shared.ports import Names
 from shared.pricing import default_catalogue
 from shared.services.costing import CostingService
 

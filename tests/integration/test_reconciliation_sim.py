@@ -79,7 +79,7 @@ def test_every_gap_on_simulator_data_has_its_known_reason(rigs: Callable[[int], 
     rows = body["rows"]
     assert body["trust"]["unexplained_lines"] == 0
     # Priority Tier: unpriced here and absent from the report, flagged on its lines, which still match.
-    priority = [r for r in rows if "priority_not_billed" in codes(r)]
+    priority = [r for r in rows if "tier_not_billed" in codes(r)]
     assert priority and all(r["status"] == "matched" for r in priority if "unpriced" not in codes(r))
     # The unknown model: billed by the provider, unpriced by us; explained, and exactly the whole gap.
     mystery = [r for r in rows if r["model"] == MYSTERY and Decimal(r["billed"])]
@@ -130,7 +130,7 @@ def test_priority_priced_by_a_rate_card_is_explained_to_the_cent(rigs: Callable[
     rig = rigs(5)
     body = reconciled(rig, GenaiPricesCatalogue(rate_cards=PriorityRateCard()))
     priced_priority = [
-        r for r in body["rows"] if "priority_not_billed" in codes(r) and "rate card" in r["reasons"][0]["message"]
+        r for r in body["rows"] if "tier_not_billed" in codes(r) and "own rate" in r["reasons"][0]["message"]
     ]
     assert priced_priority
     assert any(Decimal(r["difference"]) > 0 for r in priced_priority)  # we priced what the report leaves out

@@ -11,7 +11,7 @@ import pytest
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
 from shared.alerts.evaluator import AccountEventIn, AlertEvaluator
 from shared.alerts.model import Budget, Channel
-from shared.domain.accounts import STATUS_CONNECTED, Account
+from shared.domain.accounts import STATUS_CONNECTED, Account, Names
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, utc_hour
 from shared.pricing import PriceQuote, Rates, default_catalogue
 from shared.providers.anthropic import parse_usage_result
@@ -276,7 +276,7 @@ def steady_key(w: AlertWorld, days: int, end: datetime) -> None:
 
 def test_spike_alert_names_the_key_and_the_jump(w: AlertWorld) -> None:
     w.account()
-    w.accounts.save_names(T, "acc_0000000000000001", __import__("shared.ports").ports.Names({"apikey_1": "prod"}))
+    w.accounts.save_names(T, "acc_0000000000000001", Names({"apikey_1": "prod"}))
     w.channel(1, kinds=("spike",))
     w.channel(2, kinds=("budget",))
     steady_key(w, 10, NOW - timedelta(hours=4))

@@ -91,7 +91,8 @@ def test_same_key_or_same_organization_twice_is_a_conflict(world: World) -> None
     ("body", "field"),
     [
         ({"provider": "anthropic", "name": "x", "api_key": GOOD_KEY, "extra": 1}, "extra"),
-        ({"provider": "openai", "name": "x", "api_key": GOOD_KEY}, "provider"),
+        ({"provider": "google", "name": "x", "api_key": GOOD_KEY}, "provider"),
+        ({"provider": "openai", "name": "x", "api_key": GOOD_KEY}, "api_key"),  # an Anthropic key for OpenAI
         ({"provider": "anthropic", "api_key": GOOD_KEY}, "name"),
         ({"provider": "anthropic", "name": "", "api_key": GOOD_KEY}, "name"),
         ({"provider": "anthropic", "name": "x", "api_key": 5}, "api_key"),

@@ -11,9 +11,10 @@ import pytest
 from shared.domain.accounts import STATUS_CONNECTED, Account
 from shared.domain.billed import BilledCost, BilledDay
 from shared.domain.priced import CostRow, PricedDay
-from shared.domain.reconciliation import reconcile
+from shared.domain.reconciliation import LedgerRules, reconcile
 from shared.domain.usage import Dimensions, TokenCounts
 from shared.pricing import CostBreakdown
+from shared.providers import anthropic
 from shared.services.reconciliation import ReconciliationQuery, ReconciliationService
 from tests.fakes import FakeAccountStore, FakeBilledCostStore, FakeClock, FakeLedger
 from tests.unit.conftest import World
@@ -23,6 +24,7 @@ OLD = date(2026, 11, 10)  # settled
 RECENT = date(2026, 11, 19)  # within 48 hours of NOW
 ACC = "acc_0000000000000001"
 SONNET = "claude-sonnet-4-5-20250929"
+RULES = {ACC: LedgerRules(frozenset({"priority", "priority_on_demand"}), "the cost report")}
 
 
 def row(model: str = SONNET, tier: str = "standard", output: int = 1_000_000, cost: str | None = "15", **kw) -> CostRow:
@@ -50,6 +52,8 @@ def billed(
         inference_geo=None,
         description="test line",
         amount_usd=Decimal(amount),
+        # As the Anthropic adapter maps a cost report line.
+        cost_class=anthropic._cost_class(token_type, kw.get("cost_type", "tokens")),
     )
 
 
@@ -72,35 +76,44 @@ def only(lines):  # type: ignore[no-untyped-def]
 
 
 def test_equal_amounts_are_matched() -> None:
-    line = only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15"))], NOW))
+    line = only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15"))], NOW, RULES))
     assert (line.status, line.difference, line.reasons, line.provisional) == ("matched", 0, [], False)
 
 
 def test_within_a_cent_is_matched_and_a_cent_off_is_unexplained() -> None:
-    assert only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15.0099"))], NOW)).status == "matched"
-    line = only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15.01"))], NOW))
+    assert only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15.0099"))], NOW, RULES)).status == "matched"
+    line = only(reconcile(cost_day(OLD, row()), [ledger(OLD, billed(OLD, "15.01"))], NOW, RULES))
     assert line.status == "unexplained" and line.difference == Decimal("-0.01")
 
 
 def test_priority_tier_unpriced_and_absent_from_the_report() -> None:
     lines = reconcile(
-        cost_day(OLD, row(), row(tier="priority", output=500_000, cost=None)), [ledger(OLD, billed(OLD, "15"))], NOW
+        cost_day(OLD, row(), row(tier="priority", output=500_000, cost=None)),
+        [ledger(OLD, billed(OLD, "15"))],
+        NOW,
+        RULES,
     )
     line = only(lines)
-    assert line.status == "matched" and line.priority_tokens == 500_000 and line.unpriced_tokens == 0
-    assert [r.code for r in line.reasons] == ["priority_not_billed"]
+    assert line.status == "matched" and line.tier_tokens == 500_000 and line.unpriced_tokens == 0
+    assert [r.code for r in line.reasons] == ["tier_not_billed"]
 
 
 def test_priority_priced_by_a_rate_card_explains_the_gap_exactly() -> None:
     lines = reconcile(
-        cost_day(OLD, row(), row(tier="priority", output=500_000, cost="9")), [ledger(OLD, billed(OLD, "15"))], NOW
+        cost_day(OLD, row(), row(tier="priority", output=500_000, cost="9")),
+        [ledger(OLD, billed(OLD, "15"))],
+        NOW,
+        RULES,
     )
     line = only(lines)
     assert line.difference == Decimal(9) and line.status == "explained"
-    assert "rate card" in line.reasons[0].message
+    assert "own rate" in line.reasons[0].message
     # a gap beyond what priority accounts for stays unexplained
     lines = reconcile(
-        cost_day(OLD, row(), row(tier="priority", output=500_000, cost="9")), [ledger(OLD, billed(OLD, "14"))], NOW
+        cost_day(OLD, row(), row(tier="priority", output=500_000, cost="9")),
+        [ledger(OLD, billed(OLD, "14"))],
+        NOW,
+        RULES,
     )
     assert only(lines).status == "unexplained"
 
@@ -110,6 +123,7 @@ def test_code_execution_is_only_in_the_report() -> None:
         cost_day(OLD, row()),
         [ledger(OLD, billed(OLD, "15"), billed(OLD, "2.5", model=None, token_type=None, cost_type="code_execution"))],
         NOW,
+        RULES,
     )
     code = next(line for line in lines if line.cost_class == "code_execution")
     assert code.model is None and code.billed == Decimal("2.5") and code.computed == 0
@@ -118,7 +132,9 @@ def test_code_execution_is_only_in_the_report() -> None:
 
 def test_unpriced_model_explains_a_shortfall_never_an_excess() -> None:
     mystery = "claude-mystery-9"
-    lines = reconcile(cost_day(OLD, row(mystery, cost=None)), [ledger(OLD, billed(OLD, "12.5", model=mystery))], NOW)
+    lines = reconcile(
+        cost_day(OLD, row(mystery, cost=None)), [ledger(OLD, billed(OLD, "12.5", model=mystery))], NOW, RULES
+    )
     line = only(lines)
     assert line.status == "explained" and line.unpriced_tokens == 1_000_000 and line.computed == 0
     assert "claude-mystery-9" in line.reasons[0].message
@@ -127,22 +143,23 @@ def test_unpriced_model_explains_a_shortfall_never_an_excess() -> None:
         cost_day(OLD, row(mystery, cost=None), row(mystery, tier="batch", cost="20")),
         [ledger(OLD, billed(OLD, "12.5", model=mystery))],
         NOW,
+        RULES,
     )
     assert only(lines).status == "unexplained"
 
 
 def test_provisional_days_explain_any_gap() -> None:
-    line = only(reconcile(cost_day(RECENT, row()), [ledger(RECENT, billed(RECENT, "11"))], NOW))
+    line = only(reconcile(cost_day(RECENT, row()), [ledger(RECENT, billed(RECENT, "11"))], NOW, RULES))
     assert line.provisional and line.status == "explained" and line.reasons[-1].code == "provisional"
     # 48 hours after the day ended it is settled
-    assert not only(reconcile(cost_day(RECENT, row()), [], NOW + timedelta(hours=36))).provisional
+    assert not only(reconcile(cost_day(RECENT, row()), [], NOW + timedelta(hours=36), RULES)).provisional
 
 
 def test_day_whose_ledger_was_not_read() -> None:
-    line = only(reconcile(cost_day(OLD, row()), [], NOW))
+    line = only(reconcile(cost_day(OLD, row()), [], NOW, RULES))
     assert line.billed == 0 and line.status == "explained" and line.reasons[0].code == "ledger_not_read"
     # read and empty: computing cost the provider did not bill is unexplained
-    assert only(reconcile(cost_day(OLD, row()), [ledger(OLD)], NOW)).status == "unexplained"
+    assert only(reconcile(cost_day(OLD, row()), [ledger(OLD)], NOW, RULES)).status == "unexplained"
 
 
 def test_web_search_is_reconciled_per_day_across_models() -> None:
@@ -160,6 +177,7 @@ def test_web_search_is_reconciled_per_day_across_models() -> None:
             cost_day(OLD, *rows),
             [ledger(OLD, billed(OLD, "0.5", model=None, token_type=None, cost_type="web_search"))],
             NOW,
+            RULES,
         )
     )
     assert (line.model, line.cost_class, line.tokens, line.status) == (None, "web_search", 50, "matched")
