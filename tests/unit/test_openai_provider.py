@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from shared.domain.usage import TokenCounts
+from shared.errors import TokenMeterError
 from shared.pricing import Rates, cost_breakdown
 from shared.providers import PROVIDERS
 from shared.providers.base import KeyShapeError
@@ -173,8 +174,9 @@ def test_keys_that_cannot_be_an_admin_key_are_refused_before_any_call(key: str, 
     if code in ("project_key", "service_account_key"):
         assert "Admin keys" in caught.value.message  # says where an owner creates one
     check_key("sk-admin-" + "A" * 40)  # the right kind passes
-    error = pytest.raises(Exception, check_key_shape, PROVIDERS["openai"], key)
-    assert getattr(error.value, "field", None) == "api_key"
+    with pytest.raises(TokenMeterError) as error:
+        check_key_shape(PROVIDERS["openai"], key)
+    assert error.value.field == "api_key"
 
 
 def _client(handler) -> OpenAIAdminClient:  # type: ignore[no-untyped-def]
