@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,56 @@ from typing import Any
 import httpx
 
 from local.emulators import start_emulators
-from local.procs import Proc, free_port, http_ok, port_open, wait_until
+from local.procs import Proc, free_port, port_open, wait_until
 from local.wiring import ROOT, create_topology, start_functions
 from shared import topology
 
-DEMO_ADMIN_KEY = "sk-ant-admin01-demo-simulated-key-000000000000000000000000-AAAA"  # simulator only, not a real key
+
+@dataclass(frozen=True)
+class DemoProvider:
+    """A provider the demo connects: its simulator (unless its base URL points elsewhere) and demo key."""
+
+    name: str
+    label: str
+    base_url_env: str
+    demo_key_env: str
+    simulated_key: str  # the simulator's only: not a real key
+    simulator: str
+    port_env: str
+    default_port: int
+    keys_env: str
+    ready_path: str
+    org_id: str
+
+
+DEMOS = (
+    DemoProvider(
+        "anthropic",
+        "Anthropic",
+        "ANTHROPIC_API_BASE_URL",
+        "DEMO_ANTHROPIC_ADMIN_KEY",
+        "sk-ant-admin01-demo-simulated-key-000000000000000000000000-AAAA",
+        "local.anthropic_sim",
+        "SIMULATOR_PORT",
+        8790,
+        "ANTHROPIC_SIM_ADMIN_KEYS",
+        "/v1/organizations/me",
+        "org_demo",
+    ),
+    DemoProvider(
+        "openai",
+        "OpenAI",
+        "OPENAI_API_BASE_URL",
+        "DEMO_OPENAI_ADMIN_KEY",
+        "sk-admin-demo-simulated-key-00000000000000000000000000-AAAA",
+        "local.openai_sim",
+        "OPENAI_SIMULATOR_PORT",
+        8791,
+        "OPENAI_SIM_ADMIN_KEYS",
+        "/v1/organization/projects",
+        "org-demo",
+    ),
+)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -87,41 +133,39 @@ def main() -> int:
         cleanup.append(secret_manager)
         wait_until(port_open(sm_port), 30, "local Secret Manager", secret_manager)
 
-        base_url = os.environ.get("ANTHROPIC_API_BASE_URL")
-        demo_key = os.environ.get("DEMO_ANTHROPIC_ADMIN_KEY") or DEMO_ADMIN_KEY
-        if not base_url:
-            sim_port = _env_int("SIMULATOR_PORT", 8790)
-            print(f"Starting the simulated Anthropic Admin API on 127.0.0.1:{sim_port}...", flush=True)
+        base_urls: dict[str, str] = {}
+        demo_keys: dict[str, str | None] = {}
+        for demo in DEMOS:
+            base_url = os.environ.get(demo.base_url_env)
+            if base_url:
+                # Pointing elsewhere (a real endpoint, an egress proxy): no simulator, and a demo account only
+                # with a key the developer gave; the stack starts either way.
+                print(f"Using the {demo.label} API at {base_url} ({demo.base_url_env})", flush=True)
+                base_urls[demo.name] = base_url
+                demo_keys[demo.name] = os.environ.get(demo.demo_key_env) or None
+                continue
+            port = _env_int(demo.port_env, demo.default_port)
+            print(f"Starting the simulated {demo.label} Admin API on 127.0.0.1:{port}...", flush=True)
+            key = os.environ.get(demo.demo_key_env) or demo.simulated_key
             sim = Proc(
-                "simulator",
-                [
-                    sys.executable,
-                    "-m",
-                    "local.anthropic_sim",
-                    "--port",
-                    str(sim_port),
-                    "--org-id",
-                    "org_demo",
-                    "--org-name",
-                    "Demo Org",
-                ],
+                f"simulator-{demo.name}",
+                [sys.executable, "-m", demo.simulator, "--port", str(port), "--org-id", demo.org_id],
                 # The key goes in the environment, never on the command line (ps shows that to everyone).
-                env={**os.environ, "PYTHONPATH": str(ROOT), "ANTHROPIC_SIM_ADMIN_KEYS": demo_key},
-                log_path=log_dir / "simulator.log",
+                env={**os.environ, "PYTHONPATH": str(ROOT), demo.keys_env: key},
+                log_path=log_dir / f"simulator-{demo.name}.log",
                 cwd=ROOT,
             )
             cleanup.append(sim)
-            base_url = f"http://127.0.0.1:{sim_port}"
-            wait_until(http_ok(base_url + "/v1/organizations/me"), 30, "simulator", sim)
-        else:
-            print(f"Using the Anthropic API at {base_url} (ANTHROPIC_API_BASE_URL)", flush=True)
+            base_urls[demo.name] = f"http://127.0.0.1:{port}"
+            demo_keys[demo.name] = key
+            wait_until(port_open(port), 30, f"{demo.label} simulator", sim)
 
         env = {
             **emu.env(),
             "GOOGLE_CLOUD_PROJECT": project,
             "TM_MODE": "local",
             "TM_LOCAL_DIR": str(local_dir),
-            "ANTHROPIC_API_BASE_URL": base_url,
+            **{demo.base_url_env: base_urls[demo.name] for demo in DEMOS},
             "TM_SECRET_MANAGER_EMULATOR_HOST": f"127.0.0.1:{sm_port}",
         }
         from local.alert_receiver import AlertReceiver
@@ -157,26 +201,38 @@ def main() -> int:
         token = issuer.issue(tenant, user_id="demo-owner")
         headers = {"Authorization": f"Bearer {token}"}
         accounts = httpx.get(f"{api}/v1/accounts", headers=headers, timeout=30).json()["accounts"]
-        if not accounts:
-            print("Connecting the demo account...", flush=True)
+        connected = {a["provider"]: a for a in accounts}
+        skipped: list[DemoProvider] = []
+        for demo in DEMOS:
+            key = demo_keys[demo.name]
+            if demo.name in connected:
+                continue
+            if key is None:
+                skipped.append(demo)
+                continue
+            print(f"Connecting the demo {demo.label} organization...", flush=True)
             r = httpx.post(
                 f"{api}/v1/accounts",
                 headers=headers,
                 timeout=60,
-                json={"provider": "anthropic", "name": "Demo Org", "api_key": demo_key},
+                json={"provider": demo.name, "name": f"Demo {demo.label}", "api_key": key},
             )
             if r.status_code != 201:
-                print(f"Could not connect the demo account: {r.status_code} {r.text}", file=sys.stderr)
-                return 1
-            account = r.json()
-        else:
-            account = accounts[0]
+                # The rest of the stack is still useful: say why and go on.
+                print(f"Could not connect the demo {demo.label} account: {r.status_code} {r.text}", file=sys.stderr)
+                continue
+            connected[demo.name] = r.json()
         started = time.monotonic()
-        while not stopping.is_set() and time.monotonic() - started < 120:
-            account = httpx.get(f"{api}/v1/accounts/{account['id']}", headers=headers, timeout=30).json()
-            if account["history"]["complete"] and account["status"] == "connected":
+        while connected and not stopping.is_set() and time.monotonic() - started < 180:
+            states = [
+                httpx.get(f"{api}/v1/accounts/{a['id']}", headers=headers, timeout=30).json()
+                for a in connected.values()
+            ]
+            connected = {a["provider"]: a for a in states}
+            if all(a["history"]["complete"] and a["status"] == "connected" for a in states):
                 break
-            print(f"  importing history: {account['history']['percent']}% ({account['status']})", flush=True)
+            progress = ", ".join(f"{a['provider']} {a['history']['percent']}% ({a['status']})" for a in states)
+            print(f"  importing history: {progress}", flush=True)
             time.sleep(2)
         from local.demo_alerts import setup_demo_alerts
 
@@ -184,16 +240,28 @@ def main() -> int:
             alerts_text = setup_demo_alerts(api, headers, receiver)
         except Exception as exc:  # the rest of the stack is still useful
             alerts_text = f"  Alerts:    demo setup failed: {exc}"
+        accounts_text = (
+            "; ".join(f"{a['provider']} account {a['id']} is {a['status']}" for a in connected.values())
+            or "no account connected"
+        )
+        skipped_text = "".join(
+            f"  {demo.label}: {demo.base_url_env} points elsewhere and {demo.demo_key_env} is not set, so no demo "
+            f"{demo.label} account was connected. Connect one:\n"
+            f'    curl -s -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n'
+            f'      -d \'{{"provider": "{demo.name}", "name": "My org", "api_key": "<admin key>"}}\' '
+            f"{api}/v1/accounts\n"
+            for demo in skipped
+        )
         print(
             f"""
 TokenMeter is running.
   API:       {api}   (OpenAPI: {api}/v1/openapi.json)
-  Tenant:    {tenant}; account {account["id"]} is {account["status"]}
-
+  Tenant:    {tenant}; {accounts_text}
+{skipped_text}
   Spend by model, last 30 days:
     TOKEN={token}
     curl -s -H "Authorization: Bearer $TOKEN" \\
-      "{api}/v1/usage?from=$(date -u -d '29 days ago' +%F)&to=$(date -u +%F)&group_by=model"
+      "{api}/v1/usage?from=$(date -u -d '29 days ago' +%F)&to=$(date -u +%F)&group_by=provider,model"
   (TOKEN=... is printed above; `make token TENANT={tenant}` prints another.)
 {alerts_text}
   Logs: {log_dir}
