@@ -180,6 +180,8 @@ def main() -> int:
         print("Starting the functions (functions-framework)...", flush=True)
         host = start_functions(env, log_dir, ports)
         cleanup.append(host)
+        # A function process that dies is started again (Cloud Run would start a new instance), saying so.
+        host.supervise(lambda line: print(line, flush=True))
         create_topology(project, host.ports)
         scheduler = SchedulerLoop(project, _env_int("SCHEDULER_INTERVAL_SECONDS", 3600))
         scheduler.start()

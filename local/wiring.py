@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from google.api_core import exceptions
 from google.cloud import pubsub_v1
 
-from local.procs import Proc, free_port, http_ok, wait_until
+from local.procs import Proc, Supervisor, free_port, http_ok, wait_until
 from shared import topology
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,13 +23,22 @@ ROOT = Path(__file__).resolve().parent.parent
 class FunctionsHost:
     ports: dict[str, int]
     procs: list[Proc] = field(default_factory=list)
+    supervisor: Supervisor | None = None
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
     def stop(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
         for p in self.procs:
             p.stop()
+
+    def supervise(self, echo: Callable[[str], None]) -> Supervisor:
+        """Restart any function process that dies (``make run``), saying so through ``echo``."""
+        self.supervisor = Supervisor(self.procs, echo)
+        self.supervisor.start()
+        return self.supervisor
 
 
 def create_topology(project: str, host_ports: dict[str, int], ack_deadline: int = 600) -> None:

@@ -63,7 +63,11 @@ class AccountList(_Strict):
 
 class SyncAccepted(_Strict):
     account_id: str
-    status: Literal["accepted"]
+    status: Literal["queued", "running"] = Field(
+        description="queued: a sync will start; running: one is under way (nothing more is queued)."
+    )
+    detail: str
+    progress: HistoryProgress
 
 
 Tokens = create_model(

@@ -87,8 +87,7 @@ def rotate(ctx: Ctx) -> Response:
 
 def sync(ctx: Ctx) -> Response:
     ctx.only_params()
-    account = _accounts(ctx).request_sync(ctx.tenant_id, ctx.account_id())
-    return json_response(202, {"account_id": account.id, "status": "accepted"})
+    return json_response(202, _accounts(ctx).request_sync(ctx.tenant_id, ctx.account_id()))
 
 
 ROUTES: tuple[Route, ...] = (

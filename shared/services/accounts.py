@@ -247,14 +247,30 @@ class AccountService:
 
     # -- sync -----------------------------------------------------------------------------------
 
-    def request_sync(self, tenant_id: str, account_id: str) -> Account:
+    def request_sync(self, tenant_id: str, account_id: str) -> dict[str, Any]:
+        """Ask for a sync now, and say what will really happen: ``queued`` (a sync will start), ``running``
+        (one is under way: its progress; nothing more is queued). A disconnected account is refused (409)."""
         account = self.get(tenant_id, account_id)
         if not account.active:
             raise Conflict(f"account {account_id} is disconnected; connect it again to sync", field="account_id")
+        now = self.clock()
+        progress = account.history_progress(now)
+        if account.lease_until is not None and account.lease_until > now:
+            return {
+                "account_id": account.id,
+                "status": "running",
+                "detail": f"a sync is running; {progress['percent']}% of the history window is imported",
+                "progress": progress,
+            }
         # A person asked: automatic retries resume (they stop after repeated failures).
-        self.accounts.update(tenant_id, account_id, {"next_sync_at": self.clock(), "consecutive_failures": 0})
+        self.accounts.update(tenant_id, account_id, {"next_sync_at": now, "consecutive_failures": 0})
         self._request_collect(account, "manual")
-        return account
+        return {
+            "account_id": account.id,
+            "status": "queued",
+            "detail": "a sync will start within a minute",
+            "progress": progress,
+        }
 
     # -- plans ----------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -189,11 +190,22 @@ def test_disconnect_deletes_the_key_keeps_the_account_and_is_idempotent(world: W
     assert world.client.post(f"/v1/accounts/{account['id']}/sync", headers=world.token()).status_code == 409
 
 
-def test_sync_now_publishes_a_collect_request(world: World) -> None:
+def test_sync_now_says_what_will_really_happen(world: World) -> None:
     account = connect(world)
     r = world.client.post(f"/v1/accounts/{account['id']}/sync", headers=world.token())
-    assert r.status_code == 202
+    assert r.status_code == 202 and r.get_json()["status"] == "queued"
     assert [m["reason"] for m in world.publisher.on("collect")] == ["connect", "manual"]
+    # A sync holds the lease: the answer says it is running, with its progress, and queues nothing more.
+    now = world.clock.now
+    world.accounts.update("t1", account["id"], {"lease_until": now + timedelta(seconds=30), "lease_id": "run"})
+    r = world.client.post(f"/v1/accounts/{account['id']}/sync", headers=world.token())
+    body = r.get_json()
+    assert r.status_code == 202 and body["status"] == "running" and body["progress"]["percent"] == 0.0
+    assert len(world.publisher.on("collect")) == 2
+    # Its lease ran out (the sync died): the next request is queued and will take over.
+    world.clock.advance(minutes=2)
+    r = world.client.post(f"/v1/accounts/{account['id']}/sync", headers=world.token())
+    assert r.get_json()["status"] == "queued" and len(world.publisher.on("collect")) == 3
 
 
 @pytest.mark.parametrize(
