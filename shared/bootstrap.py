@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the types only: each builder imports what it builds, when i
     from shared.services.costing import CostingService
     from shared.services.dispatcher import DispatcherService
     from shared.services.explain import ExplainService
+    from shared.services.export import ExportService
     from shared.services.reconciliation import ReconciliationService
     from shared.services.repricing import RepricingService
     from shared.services.settings import SettingsService
@@ -359,6 +360,15 @@ def api_app() -> ApiApp:
         return ExplainService(account_store(), ledger_store(), default_catalogue)
 
     @functools.cache
+    def export() -> ExportService:
+        from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
+        from shared.services.export import ExportService
+
+        return ExportService(
+            account_store(), ledger_store(), usage(), settings=FirestoreTenantSettingsStore(firestore_client())
+        )
+
+    @functools.cache
     def settings() -> SettingsService:
         from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
         from shared.services.settings import SettingsService
@@ -404,6 +414,7 @@ def api_app() -> ApiApp:
             explain=explain,
             settings=settings,
             alerts=alerts,
+            export=export,
         ),
         openapi=functools.cache(build_openapi),
         max_body_bytes=cfg.max_body_bytes,

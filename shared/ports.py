@@ -192,6 +192,10 @@ class TenantStore(Protocol):
 
     def remove_member(self, tenant_id: str, user_id: str) -> None: ...
 
+    def memberships_of(self, user_id: str) -> builtins.list[tuple[Tenant, Member]]:
+        """Every tenant the user is a member of, with the membership."""
+        ...
+
 
 class AuditLog(Protocol):
     def record(self, entry: AuditEntry) -> None: ...

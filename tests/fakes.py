@@ -333,6 +333,12 @@ class FakeTenantStore:
     def remove_member(self, tenant_id: str, user_id: str) -> None:
         self.members.pop((tenant_id, user_id), None)
 
+    def memberships_of(self, user_id: str) -> list[tuple[Any, Any]]:
+        return sorted(
+            ((self.tenants[t], m) for (t, u), m in self.members.items() if u == user_id and t in self.tenants),
+            key=lambda tm: tm[0].id,
+        )
+
 
 class FakeAuditLog:
     def __init__(self) -> None:

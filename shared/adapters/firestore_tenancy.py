@@ -88,6 +88,17 @@ class FirestoreTenantStore:
     def remove_member(self, tenant_id: str, user_id: str) -> None:
         self._tenant(tenant_id).collection(paths.MEMBERS).document(user_id).delete()
 
+    def memberships_of(self, user_id: str) -> list[tuple[Tenant, Member]]:
+        # Collection-group query over every tenant's members: its index is declared in infra/.
+        query = self.db.collection_group(paths.MEMBERS).where(filter=firestore.FieldFilter("user_id", "==", user_id))
+        out = []
+        for snap in query.stream():
+            tenant_id = snap.reference.parent.parent.id
+            tenant = self.get_tenant(tenant_id)
+            if tenant is not None:
+                out.append((tenant, self._member(snap.to_dict() or {})))
+        return sorted(out, key=lambda tm: tm[0].id)
+
 
 class FirestoreAuditLog:
     def __init__(self, client: firestore.Client):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # types only: the api function imports a service when a reque
     from shared.alerts.admin import AlertAdmin
     from shared.services.accounts import AccountService
     from shared.services.explain import ExplainService
+    from shared.services.export import ExportService
     from shared.services.reconciliation import ReconciliationService
     from shared.services.settings import SettingsService
     from shared.services.tenancy import TenancyService
@@ -46,6 +47,7 @@ class Services:
     explain: Callable[[], ExplainService] = field(default_factory=lambda: _not_wired("explain"))
     settings: Callable[[], SettingsService] = field(default_factory=lambda: _not_wired("settings"))
     alerts: Callable[[], AlertAdmin] = field(default_factory=lambda: _not_wired("alerts"))
+    export: Callable[[], ExportService] = field(default_factory=lambda: _not_wired("export"))
 
 
 WRITE_ROLES = ("owner", "admin")
@@ -119,6 +121,8 @@ class Route:
     tenant_scoped: bool = True  # False: acts for the signed-in user, before any tenant (creating one)
     status: int = 200
     response: type[BaseModel] | None = None
+    media_type: str = "application/json"
+    """What a successful answer is (text/csv for exports: its columns are in the summary)."""
     body: type[BaseModel] | None = None
     query: tuple[dict[str, Any], ...] = ()
     _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)

@@ -172,6 +172,17 @@ class TenantOut(_Strict):
     history_days: int
 
 
+class MyTenant(_Strict):
+    id: str
+    name: str
+    role: Literal["owner", "admin", "viewer"]
+
+
+class MeOut(_Strict):
+    user_id: str
+    tenants: list[MyTenant]
+
+
 class PlanRequest(_Strict):
     plan: Literal["free", "pro", "enterprise"]
     history_days: int | None = Field(default=None, ge=1, le=730, description="Overrides the plan's window.")

@@ -37,7 +37,10 @@ def build_openapi(routes: tuple[Route, ...] | None = None) -> dict[str, Any]:
         }
     }
     for route in routes:
-        content = {"application/json": {"schema": _ref(route.response, schemas) if route.response else {}}}
+        if route.media_type == "application/json":
+            content = {"application/json": {"schema": _ref(route.response, schemas) if route.response else {}}}
+        else:
+            content = {route.media_type: {"schema": {"type": "string"}}}
         op: dict[str, Any] = {
             "operationId": route.handler.__name__,
             "summary": route.summary,

@@ -34,6 +34,19 @@ def audit_out(e: AuditEntry) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
+def me(ctx: Ctx) -> Response:
+    ctx.only_params()
+    assert ctx.identity is not None
+    memberships = _tenancy(ctx).my_tenants(ctx.identity.user_id)
+    return json_response(
+        200,
+        {
+            "user_id": ctx.identity.user_id,
+            "tenants": [{"id": t.id, "name": t.name, "role": m.role} for t, m in memberships],
+        },
+    )
+
+
 def create_tenant(ctx: Ctx) -> Response:
     ctx.only_params()
     body = ctx.body(models.CreateTenantRequest)
@@ -87,6 +100,14 @@ def audit(ctx: Ctx) -> Response:
 
 
 ROUTES: tuple[Route, ...] = (
+    Route(
+        "GET",
+        "/v1/me",
+        me,
+        "Who is signed in, and the tenants they belong to with their role in each (to pick a tenant).",
+        tenant_scoped=False,
+        response=models.MeOut,
+    ),
     Route(
         "POST",
         "/v1/tenants",

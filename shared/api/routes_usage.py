@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 from shared.api import models
 from shared.api.http import ACCOUNT_ID, Ctx, Route, json_response, parse_date, query_param
 from shared.errors import InvalidInput
+from shared.services.export import CSV_COLUMNS, FOCUS_COLUMNS, Export
 from shared.services.usage_query import FILTER_FIELDS, GROUP_FIELDS, UsageQuery
 
 NULL = "null"
@@ -50,6 +51,19 @@ def usage(ctx: Ctx) -> Response:
     return json_response(200, ctx.services.usage().query(ctx.tenant_id, usage_query(ctx)))
 
 
+def _csv(export: Export) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{export.filename}"', **export.headers}
+    return Response(export.lines, status=200, mimetype="text/csv", headers=headers)
+
+
+def usage_csv(ctx: Ctx) -> Response:
+    return _csv(ctx.services.export().csv(ctx.tenant_id, usage_query(ctx)))
+
+
+def usage_focus(ctx: Ctx) -> Response:
+    return _csv(ctx.services.export().focus(ctx.tenant_id, usage_query(ctx)))
+
+
 def _list_param(name: str, description: str) -> dict[str, object]:
     return {
         **query_param(name, description, {"type": "array", "items": {"type": "string", "minLength": 1}}),
@@ -90,6 +104,25 @@ ROUTES: tuple[Route, ...] = (
         usage,
         "Tokens and cost grouped by provider, account, model, API key, workspace, tier, month, week, day or hour.",
         response=models.UsageResponse,
+        query=USAGE_PARAMETERS,
+    ),
+    Route(
+        "GET",
+        "/v1/usage/export.csv",
+        usage_csv,
+        "The usage view as CSV, streamed: one row per group (default: every dimension) and day, exact decimals. "
+        f"Columns: {', '.join(CSV_COLUMNS)}.",
+        media_type="text/csv",
+        query=USAGE_PARAMETERS,
+    ),
+    Route(
+        "GET",
+        "/v1/usage/export.focus.csv",
+        usage_focus,
+        "The same usage in the FinOps Foundation's FOCUS 1.2 format (UTC days; one row per day, account, grouping "
+        "and usage class; unpriced usage left out and counted in X-Unpriced-Tokens). "
+        f"Columns: {', '.join(FOCUS_COLUMNS)}.",
+        media_type="text/csv",
         query=USAGE_PARAMETERS,
     ),
 )

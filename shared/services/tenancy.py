@@ -34,6 +34,10 @@ class TenancyService:
         self.memberships.forget(tenant_id, owner_id)
         return tenant
 
+    def my_tenants(self, user_id: str) -> list[tuple[Tenant, Member]]:
+        """The tenants a signed-in user belongs to (to pick one), with the user's role in each."""
+        return self.tenants.memberships_of(user_id)
+
     def tenant(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get_tenant(tenant_id)
         if tenant is None:

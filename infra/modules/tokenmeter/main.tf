@@ -555,6 +555,29 @@ module "firestore" {
         { order = "ASCENDING", query_scope = "COLLECTION_GROUP" },
       ]
     },
+    {
+      # FirestoreTenantStore.memberships_of (GET /v1/me): collection_group("members") where user_id ==.
+      collection = "members"
+      field      = "user_id"
+      indexes = [
+        { order = "ASCENDING", query_scope = "COLLECTION" },
+        { order = "DESCENDING", query_scope = "COLLECTION" },
+        { order = "ASCENDING", query_scope = "COLLECTION_GROUP" },
+      ]
+    },
+    # Exemptions: packed tables and per-hour maps are read whole by id and never queried. Indexing them
+    # would cost an index entry per sub-field on every write (a raw day has 24 hour maps) for nothing.
+    { collection = "usage_days", field = "hours", indexes = [] },
+    { collection = "usage_days", field = "hashes", indexes = [] },
+    { collection = "priced_days", field = "rows", indexes = [] },
+    { collection = "priced_days", field = "hours", indexes = [] },
+    { collection = "priced_months", field = "month_rows", indexes = [] },
+    { collection = "priced_months", field = "daily", indexes = [] },
+    { collection = "priced_months", field = "days", indexes = [] },
+    { collection = "billed_days", field = "lines", indexes = [] },
+    { collection = "accounts", field = "coverage", indexes = [] },
+    { collection = "accounts", field = "hour_hashes", indexes = [] },
+    { collection = "accounts", field = "billed", indexes = [] },
   ]
   composite_indexes = [
     {
