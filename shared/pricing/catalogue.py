@@ -914,7 +914,9 @@ class GenaiPricesCatalogue:
         rates: dict[str, Decimal | None] = {}
         for cls in UNIT_CLASSES:
             entry, names_model = self._unit_entry(provider, cls, names, variant, day)
-            if entry is None or (not names_model and cls in draft.units):
+            # An entry for any model (``*``) is for models with token prices (chat models): a per-unit model
+            # (a tool, dall-e-3, whisper-1) has exactly the unit prices that name it.
+            if entry is None or (not names_model and (cls in draft.units or not draft.prices)):
                 rates[cls] = draft.units.get(cls)
                 continue
             rates[cls] = entry.usd
