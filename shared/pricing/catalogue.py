@@ -29,9 +29,11 @@ dimensions and day: after the first call for a combination a quote costs a dicti
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -507,6 +509,15 @@ def model_version(model_ref: str) -> tuple[int, int] | None:
     return int(major), int(minor)
 
 
+@dataclass(frozen=True, slots=True)
+class MissingModel:
+    """A model seen in usage that the catalogue cannot price, and why."""
+
+    provider: str
+    model: str
+    reason: str
+
+
 class GenaiPricesCatalogue:
     """The ``Catalogue`` built on genai-prices (pinned) and ``overrides.json``.
 
@@ -948,6 +959,22 @@ class GenaiPricesCatalogue:
                 best, chosen = key, entry
         return chosen, best is not None and best[0] > 0
 
+    # -- the missing-models check ---------------------------------------------------------------------
+
+    def missing_models(self, seen: Iterable[tuple[str, str]], day: date) -> list[MissingModel]:
+        """The models seen in usage that have no price on ``day``: unknown to the catalogue (a new model),
+        or known only from a later date. Each (provider, model) once, sorted. Tier, speed and unit-class
+        gaps are not model gaps and are not listed (their rows say why they are unpriced)."""
+        missing: list[MissingModel] = []
+        for provider, model in sorted(set(seen)):
+            try:
+                if provider not in PROVIDERS:
+                    raise _Unpriced(f"provider {provider} is not supported by the catalogue")
+                self._standard(provider, model, day)
+            except _Unpriced as why:
+                missing.append(MissingModel(provider, model, str(why)))
+        return missing
+
     # -- checks ---------------------------------------------------------------------------------------
 
     def _check_model_names(self) -> None:
@@ -965,3 +992,52 @@ class GenaiPricesCatalogue:
         unknown = sorted({f"{p}/{m}" for p, m in named if m not in known.get(p, set())})
         if unknown:
             raise ValueError(f"overrides.json names models the catalogue does not know: {', '.join(unknown)}")
+
+
+# --------------------------------------------------------------------------------------------------
+# `python -m shared.pricing.catalogue missing-models`: the check behind `make missing-models`.
+# --------------------------------------------------------------------------------------------------
+
+
+def _seen_models(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """``provider model`` per line (also ``provider/model`` or ``provider,model``); blank lines and ``#``
+    comments are skipped."""
+    seen: list[tuple[str, str]] = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = re.split(r"[\s,/]+", line, maxsplit=1)
+        if len(parts) != 2 or not parts[1]:
+            raise ValueError(f"line {number}: expected 'provider model', got {raw.strip()!r}")
+        seen.append((parts[0].lower(), parts[1].strip()))
+    return seen
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """List the models seen in usage that the catalogue cannot price. Exit status 1 when there are any."""
+    parser = argparse.ArgumentParser(prog="python -m shared.pricing.catalogue")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("missing-models", help="list models seen in usage that have no price")
+    check.add_argument("files", nargs="*", help="files of 'provider model' lines (default: standard input)")
+    check.add_argument("--day", type=date.fromisoformat, help="the UTC day to price on (default: today)")
+    args = parser.parse_args(argv)
+    lines: list[str] = []
+    if args.files:
+        for name in args.files:
+            lines.extend(Path(name).read_text().splitlines())
+    else:
+        lines.extend(sys.stdin.read().splitlines())
+    day = args.day or datetime.now(UTC).date()
+    catalogue = GenaiPricesCatalogue()
+    seen = _seen_models(lines)
+    missing = catalogue.missing_models(seen, day)
+    for item in missing:
+        print(f"{item.provider}\t{item.model}\t{item.reason}")
+    known = len(set(seen)) - len(missing)
+    print(f"{len(missing)} missing, {known} known ({catalogue.version}, {day})", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
