@@ -995,6 +995,201 @@ class GenaiPricesCatalogue:
 
 
 # --------------------------------------------------------------------------------------------------
+# Reference tables for what-if and savings advice (tokenizers.json, equivalents.json), validated at load.
+# --------------------------------------------------------------------------------------------------
+
+TOKENIZERS_PATH = Path(__file__).with_name("tokenizers.json")
+EQUIVALENTS_PATH = Path(__file__).with_name("equivalents.json")
+
+
+def _positive_decimal(value: object) -> Decimal:
+    parsed = _exact_decimal(value)
+    if parsed <= 0:
+        raise ValueError(f"a ratio must be positive, got {value!r}")
+    return parsed
+
+
+PositiveDecimal = Annotated[Decimal, BeforeValidator(_positive_decimal)]
+
+
+class Citation(_Strict):
+    """Where a fact comes from: the URL, the day the stored copy was seen, and what it says or measured."""
+
+    url: str = Field(pattern=r"^https://")
+    seen: date
+    what: str = Field(min_length=10)
+
+
+class _AsOf(_Strict):
+    schema_version: Literal[1]
+    comment: str = Field(min_length=10)
+    as_of: date
+
+    def _check_seen(self, citations: Iterable[Citation]) -> None:
+        for citation in citations:
+            if citation.seen > self.as_of:
+                raise ValueError(f"{citation.url} seen on {citation.seen}, after the table's as_of {self.as_of}")
+
+
+class ModelRef(_Strict):
+    provider: Provider
+    model: str = Field(min_length=1)
+
+
+class TokenizerFamily(_Strict):
+    """Models that share one tokenizer: the same text is the same number of tokens on each."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    provider: Provider
+    tokenizer: str = Field(min_length=3)
+    models: tuple[str, ...] = Field(min_length=1)
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+
+class Ratio(NamedTuple):
+    """Tokens on the target model for one token on the source model, for the same text."""
+
+    low: Decimal
+    expected: Decimal
+    high: Decimal
+    derived: bool = False
+    """Composed through another family, or the inverse of a published ratio, rather than published as is."""
+
+
+class TokenizerRatio(_Strict):
+    """Tokens on ``to_family`` / tokens on ``from_family`` for the same text."""
+
+    from_family: str
+    to_family: str
+    low: PositiveDecimal
+    expected: PositiveDecimal
+    high: PositiveDecimal
+    sources: tuple[Citation, ...] = Field(min_length=1)
+    comment: str = Field(min_length=10)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TokenizerRatio:
+        if not self.low <= self.expected <= self.high:
+            raise ValueError(f"{self.from_family} -> {self.to_family}: need low <= expected <= high")
+        if self.from_family == self.to_family:
+            raise ValueError(f"{self.from_family}: a family's ratio to itself is exactly 1, not a table entry")
+        return self
+
+
+class TokenizerTable(_AsOf):
+    """``tokenizers.json``: tokenizer families and the measured ratios between them."""
+
+    families: tuple[TokenizerFamily, ...] = Field(min_length=1)
+    ratios: tuple[TokenizerRatio, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TokenizerTable:
+        ids = [f.id for f in self.families]
+        if len(ids) != len(set(ids)):
+            raise ValueError("family ids must be unique")
+        members = [(f.provider, m) for f in self.families for m in f.models]
+        if len(members) != len(set(members)):
+            raise ValueError("a model belongs to one tokenizer family at most")
+        pairs = [frozenset((r.from_family, r.to_family)) for r in self.ratios]
+        if len(pairs) != len(set(pairs)):
+            raise ValueError("one ratio per pair of families (the reverse is its inverse)")
+        for r in self.ratios:
+            for family in (r.from_family, r.to_family):
+                if family not in ids:
+                    raise ValueError(f"ratio names an unknown family {family}")
+        self._check_seen(c for f in self.families for c in f.sources)
+        self._check_seen(c for r in self.ratios for c in r.sources)
+        return self
+
+    def family_of(self, provider: str, model: str) -> TokenizerFamily | None:
+        return next((f for f in self.families if f.provider == provider and model in f.models), None)
+
+    def ratio(self, source: ModelRef, target: ModelRef) -> Ratio | None:
+        """Tokens on ``target`` per token on ``source`` for the same text; exactly 1 within a family; None
+        when not known (a model in no family, or no published path between the families)."""
+        a = self.family_of(source.provider, source.model)
+        b = self.family_of(target.provider, target.model)
+        if a is None or b is None:
+            return None
+        if a.id == b.id:
+            return Ratio(Decimal(1), Decimal(1), Decimal(1))
+        direct = self._between(a.id, b.id)
+        if direct is not None:
+            return direct
+        for middle in self.families:  # one published hop through a third family
+            first, second = self._between(a.id, middle.id), self._between(middle.id, b.id)
+            if first is not None and second is not None:
+                return Ratio(first.low * second.low, first.expected * second.expected, first.high * second.high, True)
+        return None
+
+    def _between(self, a: str, b: str) -> Ratio | None:
+        for r in self.ratios:
+            if (r.from_family, r.to_family) == (a, b):
+                return Ratio(r.low, r.expected, r.high)
+            if (r.from_family, r.to_family) == (b, a):
+                return Ratio(1 / r.high, 1 / r.expected, 1 / r.low, True)
+        return None
+
+
+class Equivalence(_Strict):
+    """Two models at similar quality (either direction), the basis for saying so, and its caveats."""
+
+    a: ModelRef
+    b: ModelRef
+    basis: Literal["provider", "benchmark"]
+    """``provider``: the provider's own statement or positioning; ``benchmark``: published benchmark scores."""
+    similarity: Literal["same_model", "similar"]
+    evidence: str = Field(min_length=20)
+    caveats: str = Field(min_length=10)
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _two_models(self) -> Equivalence:
+        if self.a == self.b:
+            raise ValueError(f"{self.a.model} cannot be its own peer")
+        if self.similarity == "same_model" and self.basis != "provider":
+            raise ValueError("only the provider can say two names are the same model")
+        return self
+
+
+class EquivalenceMap(_AsOf):
+    """``equivalents.json``: a curated map of models to peers at similar quality."""
+
+    pairs: tuple[Equivalence, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> EquivalenceMap:
+        keys = [frozenset(((p.a.provider, p.a.model), (p.b.provider, p.b.model))) for p in self.pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("each pair once (either direction)")
+        self._check_seen(c for p in self.pairs for c in p.sources)
+        return self
+
+    def peers(self, provider: str, model: str) -> list[tuple[ModelRef, Equivalence]]:
+        """The models listed at similar quality to this one, each with the entry that says so."""
+        found: list[tuple[ModelRef, Equivalence]] = []
+        for pair in self.pairs:
+            if (pair.a.provider, pair.a.model) == (provider, model):
+                found.append((pair.b, pair))
+            elif (pair.b.provider, pair.b.model) == (provider, model):
+                found.append((pair.a, pair))
+        return found
+
+    def models(self) -> list[ModelRef]:
+        return [ref for pair in self.pairs for ref in (pair.a, pair.b)]
+
+
+def load_tokenizers(path: Path = TOKENIZERS_PATH) -> TokenizerTable:
+    """Read and validate ``tokenizers.json``."""
+    return TokenizerTable.model_validate_json(path.read_bytes())
+
+
+def load_equivalents(path: Path = EQUIVALENTS_PATH) -> EquivalenceMap:
+    """Read and validate ``equivalents.json``."""
+    return EquivalenceMap.model_validate_json(path.read_bytes())
+
+
+# --------------------------------------------------------------------------------------------------
 # `python -m shared.pricing.catalogue missing-models`: the check behind `make missing-models`.
 # --------------------------------------------------------------------------------------------------
 
