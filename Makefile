@@ -23,7 +23,7 @@ export API_PORT SIMULATOR_PORT FIRESTORE_PORT PUBSUB_PORT SCHEDULER_INTERVAL_SEC
 export ANTHROPIC_API_BASE_URL OPENAI_API_BASE_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck token bench plan deploy infra-check clean rotate-sealing-key
+.PHONY: help install run test lint typecheck token bench plan deploy infra-check clean rotate-sealing-key missing-models
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,11 @@ typecheck: install ## mypy --strict on shared/ and functions/
 
 token: install ## Print a bearer token for the local stack: make token TENANT=name [ROLE=viewer]
 	@$(PY) -m local.token --tenant "$(TENANT)" --role "$(ROLE)" --user "$(USER_ID)"
+
+MODELS ?=
+DAY ?=
+missing-models: install ## Models seen in usage with no price: make missing-models MODELS=<file of "provider model" lines> [DAY=YYYY-MM-DD] (or pipe them in); fails when any
+	@$(PY) -m shared.pricing.catalogue missing-models $(if $(DAY),--day $(DAY)) $(MODELS)
 
 bench: install ## Run the benchmarks in bench/ (they print figures)
 	$(PY) -m bench.ingest

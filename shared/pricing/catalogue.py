@@ -8,13 +8,20 @@ class. It is built in this order:
 3. long-context rates genai-prices lacks (Sonnet 4's 1M beta) are added as a tier;
 4. the service tier or speed mode (batch, flex, priority, fast): genai-prices' own prices for that mode
    when it has them for the day, otherwise our multiplier for the mode, otherwise unpriced. Exactly one of
-   the two applies, so a discount is never applied twice;
+   the two applies, so a discount is never applied twice. A mode the provider removed from a model (fast
+   mode on Opus 4.6, 4.7, 4.8) is unpriced from its removal date, with that date as the reason. OpenAI's
+   ``fast`` tier is its priority tier renamed on 2026-07-30: one price table for both names;
 5. data residency (``inference_geo`` us, Claude 4.6 and later): x1.1 on every token class;
 6. the tier from the row's ``context_window``, never from the row's token totals: usage rows are
-   aggregates, and a 5M-token hour at ``0-200k`` is billed at base rates.
+   aggregates, and a 5M-token hour at ``0-200k`` is billed at base rates;
+7. per-unit prices (web search, file search, code interpreter, images, speech characters, transcribed
+   minutes, storage): our reviewed ``unit_prices`` for the model (and the row's ``variant``, e.g. an image's
+   size and quality), else genai-prices' unit prices for the model, else our provider-wide unit price.
+   Modes and data residency never change a unit price.
 
 Rows we cannot price (unknown model, priority tier, fast mode with no known premium, ...) get a quote
-with ``rates=None`` and a reason; they are never priced at $0 and never raise.
+with ``rates=None`` and a reason; they are never priced at $0 and never raise. A usage class a quote has
+no rate for stays None in its rates: a row that uses it is unpriced (``cost_breakdown`` refuses it).
 
 Prices only change from one UTC day to the next, so quotes are memoized per pricing-relevant
 dimensions and day: after the first call for a combination a quote costs a dictionary look-up.
@@ -22,9 +29,11 @@ dimensions and day: after the first call for a combination a quote costs a dicti
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -74,6 +83,7 @@ _MODE_OF_TIER: Mapping[tuple[str, str], Mode] = {
     ("openai", "batch"): "batch",
     ("openai", "flex"): "flex",
     ("openai", "priority"): "priority",
+    ("openai", "fast"): "priority",  # Priority processing renamed "fast" on 2026-07-30: the same price table
 }
 _STANDARD_SPEEDS = frozenset({None, "standard"})
 _MODE_OF_SPEED: Mapping[tuple[str, str], Mode] = {("anthropic", "fast"): "fast"}
@@ -141,16 +151,22 @@ class _Dated(_Sourced):
 
 
 class TokenRates(_Strict):
-    """Some or all token-class rates, USD per million tokens."""
+    """Some or all token-class rates (text, audio and image tokens), USD per million tokens."""
 
     uncached_input: ExactDecimal | None = None
     cache_write_5m: ExactDecimal | None = None
     cache_write_1h: ExactDecimal | None = None
     cache_read: ExactDecimal | None = None
     output: ExactDecimal | None = None
+    input_audio: ExactDecimal | None = None
+    cache_read_audio: ExactDecimal | None = None
+    output_audio: ExactDecimal | None = None
+    input_image: ExactDecimal | None = None
+    cache_read_image: ExactDecimal | None = None
+    output_image: ExactDecimal | None = None
 
     def given(self) -> dict[str, Decimal]:
-        return {c: v for c in TEXT_TOKEN_CLASSES if (v := getattr(self, c)) is not None}
+        return {c: v for c in TOKEN_CLASSES if (v := getattr(self, c)) is not None}
 
 
 class PriceChange(_Dated):
@@ -177,7 +193,7 @@ class LongContextRates(_Dated):
     @model_validator(mode="after")
     def _complete(self) -> LongContextRates:
         if set(self.rates.given()) != set(TEXT_TOKEN_CLASSES):
-            raise ValueError("long-context rates must give every token class")
+            raise ValueError("long-context rates must give every text token class, and only those")
         return self
 
 
@@ -219,9 +235,75 @@ class UnpricedServiceTier(_Sourced):
     """Whether an organization's own rate (see ``RateCards``) may price it."""
 
 
-class WebSearchPrice(_Dated):
+class ModeRemoval(_Sourced):
+    """A mode the provider removed from some models: from ``removed_on`` a row in that mode is unpriced."""
+
     provider: Provider
-    usd_per_request: ExactDecimal
+    mode: Mode
+    models: tuple[str, ...] = Field(min_length=1)
+    removed_on: date
+
+
+UnitClass = Literal["web_search", "file_search", "code_interpreter", "images", "characters", "audio_seconds", "storage"]
+UNIT_CLASSES: tuple[str, ...] = (
+    "web_search",
+    "file_search",
+    "code_interpreter",
+    "images",
+    "characters",
+    "audio_seconds",
+    "storage",
+)
+"""The per-unit usage classes (``shared.domain.usage.USAGE_CLASSES`` whose unit is not a token)."""
+
+
+class UnitPrice(_Dated):
+    """The price of one per-unit usage class, or the reason it has none.
+
+    ``usd`` is USD per the class's price unit as ``USAGE_CLASSES`` defines it: per request (web search),
+    per call (file search), per session (code interpreter), per image, per million characters, per minute
+    of audio, per GB-day of storage. ``models`` are model ids as the usage report names them, or the
+    catalogue's id for the model: exact, ``prefix*`` or ``*`` (any model). ``variants`` are exact values of
+    the row's ``variant`` (``"1024x1024/hd"``); None matches any variant, including none.
+    """
+
+    provider: Provider
+    usage_class: UnitClass
+    models: tuple[str, ...] = Field(min_length=1)
+    variants: tuple[str, ...] | None = None
+    usd: ExactDecimal | None
+    reason: str | None = Field(default=None, min_length=10)
+    """Why there is no price (``usd`` null): shown with the quote."""
+    note: str | None = Field(default=None, min_length=10)
+    """What a reader must know about the price when it is used (an assumption): shown with the quote."""
+
+    @model_validator(mode="after")
+    def _explained(self) -> UnitPrice:
+        if self.usd is None and self.reason is None:
+            raise ValueError(f"{self.usage_class}: an entry without a price must give its reason")
+        if self.usd is not None and self.reason is not None:
+            raise ValueError(f"{self.usage_class}: an entry with a price has no reason (use 'note')")
+        if any(m != m.lower() for m in self.models):
+            raise ValueError(f"{self.usage_class}: write models in lower case")
+        return self
+
+    def model_rank(self, names: tuple[str, ...]) -> int | None:
+        """How closely the entry names one of ``names``: 1_000 + length for an exact id, the prefix's
+        length for ``prefix*``, 0 for ``*``; None when it does not name them."""
+        best: int | None = None
+        for pattern in self.models:
+            if pattern == "*":
+                rank = 0
+            elif pattern.endswith("*"):
+                rank = len(pattern) if any(n.startswith(pattern[:-1]) for n in names) else -1
+            else:
+                rank = 1_000 + len(pattern) if pattern in names else -1
+            if rank >= 0 and (best is None or rank > best):
+                best = rank
+        return best
+
+    def matches_variant(self, variant: str | None) -> bool:
+        return self.variants is None or variant in self.variants
 
 
 class ModelPriceRow(_Strict):
@@ -278,8 +360,9 @@ class Overrides(_Strict):
     long_context_retired: tuple[LongContextRetirement, ...] = ()
     mode_multipliers: tuple[ModeMultiplier, ...] = ()
     data_residency: tuple[DataResidency, ...] = ()
+    mode_removals: tuple[ModeRemoval, ...] = ()
     unpriced_service_tiers: tuple[UnpricedServiceTier, ...] = ()
-    web_search: tuple[WebSearchPrice, ...] = ()
+    unit_prices: tuple[UnitPrice, ...] = ()
 
     @model_validator(mode="after")
     def _no_overlaps(self) -> Overrides:
@@ -294,8 +377,11 @@ class Overrides(_Strict):
                 groups.setdefault(("mode_multipliers", rule.provider, rule.mode, model), []).append(rule)
         for dr in self.data_residency:
             groups.setdefault(("data_residency", dr.provider, dr.inference_geo), []).append(dr)
-        for ws in self.web_search:
-            groups.setdefault(("web_search", ws.provider), []).append(ws)
+        for unit in self.unit_prices:
+            for pattern in unit.models:
+                for variant in unit.variants or ("(any variant)",):
+                    key: tuple[str, ...] = ("unit_prices", unit.provider, unit.usage_class, pattern, variant)
+                    groups.setdefault(key, []).append(unit)
         for key, entries in groups.items():
             for i, a in enumerate(entries):
                 if any(a.overlaps(b) for b in entries[i + 1 :]):
@@ -356,7 +442,8 @@ class _Draft:
 
     model_ref: str
     prices: dict[str, _Price]
-    web_search: Decimal | None
+    units: dict[str, Decimal]
+    """Per-unit prices the model's source gives (genai-prices or an override model): class -> USD per unit."""
     context_window: int | None
     info: genai.ModelInfo | None = None
     """genai-prices' model, when the price comes from it."""
@@ -364,6 +451,8 @@ class _Draft:
     """Token classes whose price comes from our overrides: scaled by our multipliers, never replaced."""
     dates: list[date] = field(default_factory=list)
     modifiers: list[str] = field(default_factory=list)
+    unit_reasons: list[str] = field(default_factory=list)
+    """Why a per-unit class has no price (from our unit prices)."""
 
 
 def _from_genai(price: object) -> _Price | None:
@@ -376,6 +465,25 @@ def _from_genai(price: object) -> _Price | None:
 
 def _genai_price(model_price: genai.ModelPrice, key: str) -> object:
     return model_price.__dict__.get(key)
+
+
+_GENAI_UNIT_KEYS: Mapping[str, tuple[str, Decimal]] = {
+    "web_search": ("web_searches_kcount", Decimal(1000)),
+    "file_search": ("storage_searches_kcount", Decimal(1000)),
+    "characters": ("input_mchars", Decimal(1)),
+    "audio_seconds": ("audio_hours", Decimal(60)),
+}
+"""Our per-unit class -> genai-prices' price key and the divisor to our unit (per thousand searches -> per
+search; per million characters as is; per hour of audio -> per minute)."""
+
+
+def _genai_units(model_price: genai.ModelPrice) -> dict[str, Decimal]:
+    units: dict[str, Decimal] = {}
+    for cls, (key, divisor) in _GENAI_UNIT_KEYS.items():
+        price = _genai_price(model_price, key)
+        if isinstance(price, Decimal):
+            units[cls] = price / divisor
+    return units
 
 
 def _start_of(constraint: object) -> date | None:
@@ -399,6 +507,15 @@ def model_version(model_ref: str) -> tuple[int, int] | None:
     major = match["major"] or match["major2"]
     minor = match["minor"] or match["minor2"] or "0"
     return int(major), int(minor)
+
+
+@dataclass(frozen=True, slots=True)
+class MissingModel:
+    """A model seen in usage that the catalogue cannot price, and why."""
+
+    provider: str
+    model: str
+    reason: str
 
 
 class GenaiPricesCatalogue:
@@ -448,6 +565,7 @@ class GenaiPricesCatalogue:
             dims.context_window,
             dims.inference_geo,
             dims.speed,
+            dims.variant,
             used_at.astimezone(UTC).date(),
         )
 
@@ -465,6 +583,7 @@ class GenaiPricesCatalogue:
         context_window: str | None,
         inference_geo: str | None,
         speed: str | None,
+        variant: str | None,
         day: date,
     ) -> PriceQuote:
         model_ref: str | None = None
@@ -478,7 +597,7 @@ class GenaiPricesCatalogue:
                 return rate_card
             self._apply_mode(provider, service_tier, speed, day, draft)
             self._apply_residency(provider, inference_geo, day, draft)
-            rates = self._resolve(provider, context_window, day, draft)
+            rates = self._resolve(provider, model, context_window, variant, day, draft)
         except _Unpriced as why:
             return PriceQuote(
                 rates=None, catalogue_version=self._version, model_ref=model_ref, unpriced_reason=str(why)
@@ -493,7 +612,7 @@ class GenaiPricesCatalogue:
 
     def _standard(self, provider: str, model: str, day: date) -> _Draft:
         """Steps 1-3: the model's standard prices on ``day``, with our price changes and long-context rates."""
-        draft = self._override_model(provider, model, day) or self._genai_model(provider, model, day)
+        draft = self._override_model(provider, model, day) or self._genai_or_unit_model(provider, model, day)
         for change in self._overrides.price_changes:
             if change.provider == provider and change.model == draft.model_ref and change.active(day):
                 for cls, value in change.rates.given().items():
@@ -528,7 +647,7 @@ class GenaiPricesCatalogue:
                 return _Draft(
                     model_ref=entry.model_ref,
                     prices=prices,
-                    web_search=row.web_search_per_request,
+                    units={"web_search": row.web_search_per_request} if row.web_search_per_request is not None else {},
                     context_window=entry.context_window,
                     fixed=set(prices),
                     dates=[row.from_] if row.from_ is not None else [],
@@ -551,14 +670,29 @@ class GenaiPricesCatalogue:
             price = _from_genai(_genai_price(chosen, key))
             if price is not None:
                 prices[cls] = price
-        per_thousand = _genai_price(chosen, "web_searches_kcount")
         return _Draft(
             model_ref=info.id,
             prices=prices,
-            web_search=per_thousand / 1000 if isinstance(per_thousand, Decimal) else None,
+            units=_genai_units(chosen),
             context_window=info.context_window,
             info=info,
             dates=[start] if start is not None else [],
+        )
+
+    def _genai_or_unit_model(self, provider: str, model: str, day: date) -> _Draft:
+        """genai-prices' model, or a model only our unit prices name (``dall-e-3``, ``tool:web_search``)."""
+        try:
+            return self._genai_model(provider, model, day)
+        except _Unpriced:
+            if not self._names_model(provider, model.lower()):
+                raise
+        return _Draft(model_ref=model.lower(), prices={}, units={}, context_window=None)
+
+    def _names_model(self, provider: str, model: str) -> bool:
+        """Whether a unit price names this exact model id (not through a prefix or ``*``)."""
+        return any(
+            entry.provider == provider and (entry.model_rank((model,)) or 0) >= 1_000
+            for entry in self._overrides.unit_prices
         )
 
     def _genai_info(self, provider: str, model: str) -> genai.ModelInfo:
@@ -600,7 +734,25 @@ class GenaiPricesCatalogue:
         if len(modes) > 1:
             raise _Unpriced(f"no published price for {' with '.join(modes)}")
         if modes:
+            self._check_not_removed(provider, modes[0], day, draft)
             self._apply_one_mode(provider, modes[0], day, draft)
+            if (provider, service_tier) == ("openai", "fast"):
+                draft.modifiers.append("service_tier fast: OpenAI's priority tier, renamed fast on 2026-07-30")
+
+    def _check_not_removed(self, provider: str, mode: Mode, day: date, draft: _Draft) -> None:
+        """A mode the provider removed from the model is unpriced from its removal date (never the mode's
+        price after it ended, never the standard price for a row that says it ran in that mode)."""
+        for removal in self._overrides.mode_removals:
+            if (
+                removal.provider == provider
+                and removal.mode == mode
+                and draft.model_ref in removal.models
+                and removal.removed_on <= day
+            ):
+                raise _Unpriced(
+                    f"{mode} mode ended on {removal.removed_on} for {draft.model_ref}: a {mode} row from that day"
+                    " on has no price"
+                )
 
     def _apply_one_mode(self, provider: str, mode: Mode, day: date, draft: _Draft) -> None:
         """genai-prices' own prices for the mode that day if it has them, else our multiplier: never both.
@@ -681,8 +833,10 @@ class GenaiPricesCatalogue:
             draft.prices[cls] = _scaled(price, rule.multiplier)
         draft.modifiers.append(f"inference_geo {inference_geo} x{rule.multiplier}")
 
-    def _resolve(self, provider: str, context_window: str | None, day: date, draft: _Draft) -> Rates:
-        """Step 6: one rate per token class, the tier chosen from ``context_window``; web search."""
+    def _resolve(
+        self, provider: str, model: str, context_window: str | None, variant: str | None, day: date, draft: _Draft
+    ) -> Rates:
+        """Steps 6 and 7: one rate per token class, the tier chosen from ``context_window``; unit prices."""
         if context_window is None:
             # Anthropic: rows before the context_window field (or not grouped by it) are all <= 200k.
             bounds: tuple[int, int | None] = (0, 200_000) if provider == "anthropic" else (0, None)
@@ -731,6 +885,14 @@ class GenaiPricesCatalogue:
                 f"ESTIMATE: a price tier starts above {min(ambiguous)} prompt tokens, which {window}"
                 " cannot tell; the lower rate is used"
             )
+        units = self._unit_rates(provider, model, variant, day, draft)
+        if not flat:
+            if all(rate is None for rate in units.values()):
+                shown = f" ({variant})" if variant else ""
+                raise _Unpriced("; ".join(draft.unit_reasons) or f"no price known for {draft.model_ref}{shown}")
+            # A model billed only per unit (dall-e-3, whisper-1, tts-1, a tool): its rows carry no tokens.
+            flat = dict.fromkeys(TEXT_TOKEN_CLASSES, Decimal(0))
+            draft.modifiers.append(f"{draft.model_ref} is billed per unit only: no token price")
         if "uncached_input" not in flat or "output" not in flat:
             raise _Unpriced(f"incomplete price for model {draft.model_ref}: no input or output rate")
         for cls, fallback in (("cache_read", "uncached_input"), ("cache_write_5m", "uncached_input")):
@@ -742,16 +904,76 @@ class GenaiPricesCatalogue:
             flat["cache_write_1h"] = flat["cache_write_5m"]
             if provider == "anthropic":
                 draft.modifiers.append("cache_write_1h at the cache_write_5m rate (no cache_write_1h price)")
-        return Rates(**flat, web_search=self._web_search(provider, day, draft))
+        return Rates(
+            **flat,
+            web_search=units["web_search"],
+            file_search=units["file_search"],
+            code_interpreter=units["code_interpreter"],
+            images=units["images"],
+            characters=units["characters"],
+            audio_seconds=units["audio_seconds"],
+            storage=units["storage"],
+        )
 
-    def _web_search(self, provider: str, day: date, draft: _Draft) -> Decimal:
-        """USD per web search request: not discounted by batch nor multiplied by any modifier."""
-        if draft.web_search is not None:
-            return draft.web_search
-        for entry in self._overrides.web_search:
-            if entry.provider == provider and entry.active(day):
-                return entry.usd_per_request
-        return Decimal(0)
+    def _unit_rates(
+        self, provider: str, model: str, variant: str | None, day: date, draft: _Draft
+    ) -> dict[str, Decimal | None]:
+        """Step 7: USD per unit of each per-unit class (None: no price; a row that uses it stays unpriced).
+        Our entry naming the model wins, then the model's own unit prices (genai-prices or an override
+        model), then our entry for any model (``*``). Never changed by a mode or data residency."""
+        names = tuple(dict.fromkeys((model.lower(), draft.model_ref)))
+        rates: dict[str, Decimal | None] = {}
+        for cls in UNIT_CLASSES:
+            entry, names_model = self._unit_entry(provider, cls, names, variant, day)
+            # An entry for any model (``*``) is for models with token prices (chat models): a per-unit model
+            # (a tool, dall-e-3, whisper-1) has exactly the unit prices that name it.
+            if entry is None or (not names_model and (cls in draft.units or not draft.prices)):
+                rates[cls] = draft.units.get(cls)
+                continue
+            rates[cls] = entry.usd
+            if entry.usd is None:
+                draft.unit_reasons.append(f"{cls} unpriced: {entry.reason}")
+                draft.modifiers.append(f"{cls} unpriced: {entry.reason}")
+                continue
+            if entry.note:
+                draft.modifiers.append(f"{cls}: {entry.note}")
+            if names_model and entry.from_ is not None:
+                draft.dates.append(entry.from_)
+        return rates
+
+    def _unit_entry(
+        self, provider: str, usage_class: str, names: tuple[str, ...], variant: str | None, day: date
+    ) -> tuple[UnitPrice | None, bool]:
+        """The closest unit price entry for the model and variant that day, and whether it names the model
+        (rather than applying to any model)."""
+        best: tuple[int, int] | None = None
+        chosen: UnitPrice | None = None
+        for entry in self._overrides.unit_prices:
+            if entry.provider != provider or entry.usage_class != usage_class or not entry.active(day):
+                continue
+            rank = entry.model_rank(names)
+            if rank is None or not entry.matches_variant(variant):
+                continue
+            key = (rank, 0 if entry.variants is None else 1)
+            if best is None or key > best:
+                best, chosen = key, entry
+        return chosen, best is not None and best[0] > 0
+
+    # -- the missing-models check ---------------------------------------------------------------------
+
+    def missing_models(self, seen: Iterable[tuple[str, str]], day: date) -> list[MissingModel]:
+        """The models seen in usage that have no price on ``day``: unknown to the catalogue (a new model),
+        or known only from a later date. Each (provider, model) once, sorted. Tier, speed and unit-class
+        gaps are not model gaps and are not listed (their rows say why they are unpriced)."""
+        missing: list[MissingModel] = []
+        for provider, model in sorted(set(seen)):
+            try:
+                if provider not in PROVIDERS:
+                    raise _Unpriced(f"provider {provider} is not supported by the catalogue")
+                self._standard(provider, model, day)
+            except _Unpriced as why:
+                missing.append(MissingModel(provider, model, str(why)))
+        return missing
 
     # -- checks ---------------------------------------------------------------------------------------
 
@@ -766,6 +988,251 @@ class GenaiPricesCatalogue:
         named += [(lc.provider, lc.model) for lc in self._overrides.long_context]
         named += [(r.provider, r.model) for r in self._overrides.long_context_retired]
         named += [(r.provider, m) for r in self._overrides.mode_multipliers for m in r.models if m != "*"]
+        named += [(r.provider, m) for r in self._overrides.mode_removals for m in r.models]
         unknown = sorted({f"{p}/{m}" for p, m in named if m not in known.get(p, set())})
         if unknown:
             raise ValueError(f"overrides.json names models the catalogue does not know: {', '.join(unknown)}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Reference tables for what-if and savings advice (tokenizers.json, equivalents.json), validated at load.
+# --------------------------------------------------------------------------------------------------
+
+TOKENIZERS_PATH = Path(__file__).with_name("tokenizers.json")
+EQUIVALENTS_PATH = Path(__file__).with_name("equivalents.json")
+
+
+def _positive_decimal(value: object) -> Decimal:
+    parsed = _exact_decimal(value)
+    if parsed <= 0:
+        raise ValueError(f"a ratio must be positive, got {value!r}")
+    return parsed
+
+
+PositiveDecimal = Annotated[Decimal, BeforeValidator(_positive_decimal)]
+
+
+class Citation(_Strict):
+    """Where a fact comes from: the URL, the day the stored copy was seen, and what it says or measured."""
+
+    url: str = Field(pattern=r"^https://")
+    seen: date
+    what: str = Field(min_length=10)
+
+
+class _AsOf(_Strict):
+    schema_version: Literal[1]
+    comment: str = Field(min_length=10)
+    as_of: date
+
+    def _check_seen(self, citations: Iterable[Citation]) -> None:
+        for citation in citations:
+            if citation.seen > self.as_of:
+                raise ValueError(f"{citation.url} seen on {citation.seen}, after the table's as_of {self.as_of}")
+
+
+class ModelRef(_Strict):
+    provider: Provider
+    model: str = Field(min_length=1)
+
+
+class TokenizerFamily(_Strict):
+    """Models that share one tokenizer: the same text is the same number of tokens on each."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    provider: Provider
+    tokenizer: str = Field(min_length=3)
+    models: tuple[str, ...] = Field(min_length=1)
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+
+class Ratio(NamedTuple):
+    """Tokens on the target model for one token on the source model, for the same text."""
+
+    low: Decimal
+    expected: Decimal
+    high: Decimal
+    derived: bool = False
+    """Composed through another family, or the inverse of a published ratio, rather than published as is."""
+
+
+class TokenizerRatio(_Strict):
+    """Tokens on ``to_family`` / tokens on ``from_family`` for the same text."""
+
+    from_family: str
+    to_family: str
+    low: PositiveDecimal
+    expected: PositiveDecimal
+    high: PositiveDecimal
+    sources: tuple[Citation, ...] = Field(min_length=1)
+    comment: str = Field(min_length=10)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TokenizerRatio:
+        if not self.low <= self.expected <= self.high:
+            raise ValueError(f"{self.from_family} -> {self.to_family}: need low <= expected <= high")
+        if self.from_family == self.to_family:
+            raise ValueError(f"{self.from_family}: a family's ratio to itself is exactly 1, not a table entry")
+        return self
+
+
+class TokenizerTable(_AsOf):
+    """``tokenizers.json``: tokenizer families and the measured ratios between them."""
+
+    families: tuple[TokenizerFamily, ...] = Field(min_length=1)
+    ratios: tuple[TokenizerRatio, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TokenizerTable:
+        ids = [f.id for f in self.families]
+        if len(ids) != len(set(ids)):
+            raise ValueError("family ids must be unique")
+        members = [(f.provider, m) for f in self.families for m in f.models]
+        if len(members) != len(set(members)):
+            raise ValueError("a model belongs to one tokenizer family at most")
+        pairs = [frozenset((r.from_family, r.to_family)) for r in self.ratios]
+        if len(pairs) != len(set(pairs)):
+            raise ValueError("one ratio per pair of families (the reverse is its inverse)")
+        for r in self.ratios:
+            for family in (r.from_family, r.to_family):
+                if family not in ids:
+                    raise ValueError(f"ratio names an unknown family {family}")
+        self._check_seen(c for f in self.families for c in f.sources)
+        self._check_seen(c for r in self.ratios for c in r.sources)
+        return self
+
+    def family_of(self, provider: str, model: str) -> TokenizerFamily | None:
+        return next((f for f in self.families if f.provider == provider and model in f.models), None)
+
+    def ratio(self, source: ModelRef, target: ModelRef) -> Ratio | None:
+        """Tokens on ``target`` per token on ``source`` for the same text; exactly 1 within a family; None
+        when not known (a model in no family, or no published path between the families)."""
+        a = self.family_of(source.provider, source.model)
+        b = self.family_of(target.provider, target.model)
+        if a is None or b is None:
+            return None
+        if a.id == b.id:
+            return Ratio(Decimal(1), Decimal(1), Decimal(1))
+        direct = self._between(a.id, b.id)
+        if direct is not None:
+            return direct
+        for middle in self.families:  # one published hop through a third family
+            first, second = self._between(a.id, middle.id), self._between(middle.id, b.id)
+            if first is not None and second is not None:
+                return Ratio(first.low * second.low, first.expected * second.expected, first.high * second.high, True)
+        return None
+
+    def _between(self, a: str, b: str) -> Ratio | None:
+        for r in self.ratios:
+            if (r.from_family, r.to_family) == (a, b):
+                return Ratio(r.low, r.expected, r.high)
+            if (r.from_family, r.to_family) == (b, a):
+                return Ratio(1 / r.high, 1 / r.expected, 1 / r.low, True)
+        return None
+
+
+class Equivalence(_Strict):
+    """Two models at similar quality (either direction), the basis for saying so, and its caveats."""
+
+    a: ModelRef
+    b: ModelRef
+    basis: Literal["provider", "benchmark"]
+    """``provider``: the provider's own statement or positioning; ``benchmark``: published benchmark scores."""
+    similarity: Literal["same_model", "similar"]
+    evidence: str = Field(min_length=20)
+    caveats: str = Field(min_length=10)
+    sources: tuple[Citation, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _two_models(self) -> Equivalence:
+        if self.a == self.b:
+            raise ValueError(f"{self.a.model} cannot be its own peer")
+        if self.similarity == "same_model" and self.basis != "provider":
+            raise ValueError("only the provider can say two names are the same model")
+        return self
+
+
+class EquivalenceMap(_AsOf):
+    """``equivalents.json``: a curated map of models to peers at similar quality."""
+
+    pairs: tuple[Equivalence, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> EquivalenceMap:
+        keys = [frozenset(((p.a.provider, p.a.model), (p.b.provider, p.b.model))) for p in self.pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("each pair once (either direction)")
+        self._check_seen(c for p in self.pairs for c in p.sources)
+        return self
+
+    def peers(self, provider: str, model: str) -> list[tuple[ModelRef, Equivalence]]:
+        """The models listed at similar quality to this one, each with the entry that says so."""
+        found: list[tuple[ModelRef, Equivalence]] = []
+        for pair in self.pairs:
+            if (pair.a.provider, pair.a.model) == (provider, model):
+                found.append((pair.b, pair))
+            elif (pair.b.provider, pair.b.model) == (provider, model):
+                found.append((pair.a, pair))
+        return found
+
+    def models(self) -> list[ModelRef]:
+        return [ref for pair in self.pairs for ref in (pair.a, pair.b)]
+
+
+def load_tokenizers(path: Path = TOKENIZERS_PATH) -> TokenizerTable:
+    """Read and validate ``tokenizers.json``."""
+    return TokenizerTable.model_validate_json(path.read_bytes())
+
+
+def load_equivalents(path: Path = EQUIVALENTS_PATH) -> EquivalenceMap:
+    """Read and validate ``equivalents.json``."""
+    return EquivalenceMap.model_validate_json(path.read_bytes())
+
+
+# --------------------------------------------------------------------------------------------------
+# `python -m shared.pricing.catalogue missing-models`: the check behind `make missing-models`.
+# --------------------------------------------------------------------------------------------------
+
+
+def _seen_models(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """``provider model`` per line (also ``provider/model`` or ``provider,model``); blank lines and ``#``
+    comments are skipped."""
+    seen: list[tuple[str, str]] = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = re.split(r"[\s,/]+", line, maxsplit=1)
+        if len(parts) != 2 or not parts[1]:
+            raise ValueError(f"line {number}: expected 'provider model', got {raw.strip()!r}")
+        seen.append((parts[0].lower(), parts[1].strip()))
+    return seen
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """List the models seen in usage that the catalogue cannot price. Exit status 1 when there are any."""
+    parser = argparse.ArgumentParser(prog="python -m shared.pricing.catalogue")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("missing-models", help="list models seen in usage that have no price")
+    check.add_argument("files", nargs="*", help="files of 'provider model' lines (default: standard input)")
+    check.add_argument("--day", type=date.fromisoformat, help="the UTC day to price on (default: today)")
+    args = parser.parse_args(argv)
+    lines: list[str] = []
+    if args.files:
+        for name in args.files:
+            lines.extend(Path(name).read_text().splitlines())
+    else:
+        lines.extend(sys.stdin.read().splitlines())
+    day = args.day or datetime.now(UTC).date()
+    catalogue = GenaiPricesCatalogue()
+    seen = _seen_models(lines)
+    missing = catalogue.missing_models(seen, day)
+    for item in missing:
+        print(f"{item.provider}\t{item.model}\t{item.reason}")
+    known = len(set(seen)) - len(missing)
+    print(f"{len(missing)} missing, {known} known ({catalogue.version}, {day})", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

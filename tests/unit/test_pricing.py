@@ -298,13 +298,15 @@ def test_model_versions() -> None:
 
 
 def test_fast_mode_premium(catalogue: GenaiPricesCatalogue) -> None:
-    # Opus 4.6 fast = 6x (overrides): 1M input x 30 = 30.00 ; 1M output x 150 = 150.00 ; total 180.00
+    # Opus 4.6 fast = 6x (overrides) while it lasted: 1M input x 30 = 30.00 ; 1M output x 150 = 150.00 ; total 180.00
     tokens = TokenCounts(uncached_input=M, output=M)
-    assert cost(catalogue, "claude-opus-4-6", "2026-11-03", tokens, speed="fast").total == 180
+    assert cost(catalogue, "claude-opus-4-6", "2026-06-01", tokens, speed="fast").total == 180
     # Opus 4.8 fast from genai-prices: $10 / $50 -> 60.00
     assert cost(catalogue, "claude-opus-4-8", "2026-11-03", tokens, speed="fast").total == 60
-    # Opus 4.7: no fast price anywhere -> unpriced, not standard price
-    q = quote(catalogue, "claude-opus-4-7", "2026-11-03", speed="fast")
+    # Opus 4.7 fast = 6x until its removal: 30 + 150 = 180.00 (see test_pricing_fast_mode.py for the end dates)
+    assert cost(catalogue, "claude-opus-4-7", "2026-07-01", tokens, speed="fast").total == 180
+    # Sonnet: no fast mode anywhere -> unpriced, not standard price
+    q = quote(catalogue, "claude-sonnet-4-6", "2026-11-03", speed="fast")
     assert q.rates is None and "fast" in (q.unpriced_reason or "")
 
 
@@ -489,7 +491,17 @@ _OPUS_47 = {"provider": "anthropic", "model": "claude-opus-4-7"}
     ("sections", "error"),
     [
         (
-            {"web_search": [{"provider": "anthropic", "usd_per_request": 0.01, "source": "a float is not exact"}]},
+            {
+                "unit_prices": [
+                    {
+                        "provider": "anthropic",
+                        "usage_class": "web_search",
+                        "models": ["*"],
+                        "usd": 0.01,
+                        "source": "a float is not exact",
+                    }
+                ]
+            },
             "write prices as strings",
         ),
         (
