@@ -289,7 +289,7 @@ class OrgData(HourlyUsage):
         # Fewer distinct combos at night, not just smaller ones; the average stays near combos_per_hour.
         count_factor = (0.4 + 0.9 * level) / 0.82  # 0.82: its weekly mean
         spike = self.spike[1] if self.spike is not None and self.spike[0] == hour else None
-        rows: list[Row] = []
+        rows: dict[Dims, tuple[int, ...]] = {}
         for combo in self.universe:
             counts = draw_counts(rng, combo, hour, level, count_factor)
             if counts is None:
@@ -299,8 +299,10 @@ class OrgData(HourlyUsage):
             if spike is not None:
                 counts = [round(c * spike) for c in counts]
             if any(counts):
-                rows.append((combo.dims, tuple(counts)))
-        return tuple(rows)
+                dims = _after_fast_mode(combo.dims, hour)
+                prev = rows.get(dims)
+                rows[dims] = tuple(counts) if prev is None else tuple(a + b for a, b in zip(prev, counts, strict=True))
+        return tuple(rows.items())
 
     # -- usage patterns for the savings advice -------------------------------------------------------
 
@@ -392,3 +394,14 @@ _PATTERN_KEY_NAMES = {
     "idle": "legacy-idle",
     "new_workspace": "new-region",
 }
+
+
+def _after_fast_mode(dims: Dims, hour: datetime) -> Dims:
+    """Once fast mode is removed for a model, its requests run, and are reported, at standard speed."""
+    speed_at = len(dims) - 1
+    if dims[speed_at] != "fast":
+        return dims
+    until = model_price(str(dims[2])).fast_until
+    if until is None or hour.date() < until:
+        return dims
+    return (*dims[:speed_at], "standard")

@@ -62,6 +62,7 @@ class ModelPrice:
     rates: tuple[Decimal, Decimal, Decimal, Decimal, Decimal]  # input, 5m write, 1h write, read, output
     gen46: bool = False  # Claude 4.6 and later: data residency 1.1x
     fast: bool = False  # fast mode available (Opus 4.6+), 6x
+    fast_until: date | None = None  # fast mode removed from this day on (usage then reports speed standard)
     lc_supported: bool = False  # usage may carry context_window "200k-1M"
     lc_available_before: date | None = None  # long context usage ends (retired) on this date
     lc_premium_before: date | None = None  # long-context premium applies before this date (None: never)
@@ -80,8 +81,26 @@ _FOREVER = date.max
 
 _PRICE_TABLE: tuple[ModelPrice, ...] = (
     ModelPrice("claude-opus-5", "Claude Opus 5", _OPUS_NEW, gen46=True, fast=True, lc_supported=True),
-    ModelPrice("claude-opus-4-8", "Claude Opus 4.8", _OPUS_NEW, gen46=True, fast=True, lc_supported=True),
-    ModelPrice("claude-opus-4-7", "Claude Opus 4.7", _OPUS_NEW, gen46=True, fast=True, lc_supported=True),
+    # Fast mode ended for Opus 4.6 on 2026-06-29, 4.7 on 2026-07-24 and 4.8 on 2026-11-30 (Anthropic's
+    # deprecation notices and code.claude.com/docs/en/fast-mode, as the catalogue's overrides cite them).
+    ModelPrice(
+        "claude-opus-4-8",
+        "Claude Opus 4.8",
+        _OPUS_NEW,
+        gen46=True,
+        fast=True,
+        lc_supported=True,
+        fast_until=date(2026, 11, 30),
+    ),
+    ModelPrice(
+        "claude-opus-4-7",
+        "Claude Opus 4.7",
+        _OPUS_NEW,
+        gen46=True,
+        fast=True,
+        lc_supported=True,
+        fast_until=date(2026, 7, 24),
+    ),
     ModelPrice(
         "claude-opus-4-6",
         "Claude Opus 4.6",
@@ -90,6 +109,7 @@ _PRICE_TABLE: tuple[ModelPrice, ...] = (
         fast=True,
         lc_supported=True,
         lc_premium_before=_GEN46_LC_PREMIUM_ENDS,
+        fast_until=date(2026, 6, 29),
     ),
     ModelPrice("claude-opus-4-5", "Claude Opus 4.5", _OPUS_NEW),
     ModelPrice("claude-opus-4-1", "Claude Opus 4.1", _OPUS_OLD),
@@ -176,7 +196,7 @@ def list_price_usd_per_mtok(
         extra *= _BATCH_X
     if inference_geo == "us" and price.gen46:
         extra *= _GEO_US_X
-    if speed == "fast" and price.fast:
+    if speed == "fast" and price.fast and (price.fast_until is None or day < price.fast_until):
         extra *= _FAST_X
     return tuple(rate * m * extra for rate, m in zip(price.rates, mult, strict=True))
 

@@ -787,7 +787,12 @@ class GenaiPricesCatalogue:
                 draft.modifiers.append(f"{mode} x{rule.multiplier} on overridden {cls}")
             elif cls in prices:
                 draft.prices[cls] = prices[cls]
-            # else: as in genai-prices, a class its mode prices omit keeps the standard price
+            elif cls in draft.prices and rule is not None:
+                # A class the mode's prices omit (o4-mini's batch table lists no cached input) takes the
+                # mode's published discount, never the standard price: batch is 50% off every token class
+                # (pricing.md), cached input included. Without a multiplier rule it keeps the standard price.
+                draft.prices[cls] = _scaled(draft.prices[cls], rule.multiplier)
+                draft.modifiers.append(f"{mode} x{rule.multiplier} on {cls} (not in the {mode} prices)")
         draft.modifiers.append(f"{mode}: genai-prices {mode} prices" + (f" from {start}" if start else ""))
         if start is not None:
             draft.dates.append(start)

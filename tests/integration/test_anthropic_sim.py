@@ -276,12 +276,15 @@ def test_speed_needs_the_beta_header(client: httpx.Client) -> None:
     assert {r["speed"] for r in response.json()["data"][0]["results"]} == {"standard"}
 
 
-def test_fast_mode_rows_are_priced_at_six_times() -> None:
+def test_fast_mode_rows_are_priced_at_six_times_until_fast_mode_ends() -> None:
     sim = make_sim(seed=3, fast_share=1.0, models=("claude-opus-4-6",))
-    rows = [r for h in range(24) for r in sim.usage_rows(ORG, datetime(2026, 11, 3, h, tzinfo=UTC))]
+    rows = [r for h in range(24) for r in sim.usage_rows(ORG, datetime(2026, 6, 3, h, tzinfo=UTC))]
     assert {r["speed"] for r in rows} == {"fast", "standard"}  # batch and long context stay standard
-    fast = list_price_usd_per_mtok("claude-opus-4-6", "standard", "0-200k", "global", "fast", date(2026, 11, 3))
+    fast = list_price_usd_per_mtok("claude-opus-4-6", "standard", "0-200k", "global", "fast", date(2026, 6, 3))
     assert fast is not None and fast[0] == Decimal(30) and fast[4] == Decimal(150)
+    # Opus 4.6 lost fast mode on 2026-06-29: its requests run, and are reported, at standard speed.
+    later = [r for h in range(24) for r in sim.usage_rows(ORG, datetime(2026, 11, 3, h, tzinfo=UTC))]
+    assert {r["speed"] for r in later} == {"standard"}
 
 
 @pytest.mark.parametrize(

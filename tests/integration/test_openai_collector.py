@@ -215,3 +215,32 @@ def test_priced_totals_are_exact_sums_of_the_rows(rig: Rig) -> None:
     assert priced and all(d.hours_collected for d in priced)
     total = sum((r.cost.total for d in priced for r in d.rows if r.cost), Decimal(0))
     assert total > 0
+
+
+def test_costs_match_the_simulators_own_list_prices_to_the_cent_model_by_model(rig: Rig) -> None:
+    rig.collector.collect("t1", rig.account.id)
+    rig.price()
+    start, end = rig.account.history_start, NOW.replace(minute=0) + timedelta(hours=1)
+    ours: dict[str, Decimal] = {}
+    tools = {"web_search": Decimal(0), "file_search": Decimal(0)}
+    unpriced: set[str] = set()
+    for day in rig.ledger.priced_days("t1", rig.account.id):
+        for row in day.rows:
+            if row.cost is None:
+                unpriced.add(row.dims.model)
+                continue
+            tools["web_search"] += row.cost.web_search
+            tools["file_search"] += row.cost.file_search
+            ours[row.dims.model] = (
+                ours.get(row.dims.model, Decimal(0)) + row.cost.total - row.cost.web_search - row.cost.file_search
+            )
+    expected = rig.sim.expected_cost_by_model(ORG, start, end)
+    for model, cost in expected.items():
+        if model in ("web search tool calls", "file search tool calls", "code interpreter sessions", "Vector storage"):
+            continue
+        assert to_cents(ours.get(model, Decimal(0))) == to_cents(cost), model
+    assert to_cents(tools["web_search"]) == to_cents(expected["web search tool calls"])
+    assert to_cents(tools["file_search"]) == to_cents(expected["file search tool calls"])
+    # What has no per-row list price is unpriced, never $0: containers bill by memory and minutes since
+    # 2026-03-31, and storage's free first GB is the organization's.
+    assert unpriced == {"tool:code_interpreter", "tool:vector_storage"}
