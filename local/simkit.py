@@ -21,6 +21,7 @@ import json
 import math
 import os
 import random
+import signal
 import socket
 import sys
 import threading
@@ -827,6 +828,15 @@ def read_keys(env_var: str, key_file: str | None) -> list[str]:
 def serve_until_interrupted(sim: SimulatorBase, title: str, admin_keys: Sequence[str]) -> None:
     """Start ``sim``, print where it listens (first line: "... at URL") and the masked admin keys, block until
     Ctrl-C (SIGINT), then stop it."""
+
+    # Explicit handlers: a process started from a non-interactive shell's background job inherits SIGINT
+    # as ignored, and Python then never raises KeyboardInterrupt; SIGTERM (what supervisors send) stops
+    # it the same way.
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     url = sim.start()
     print(f"{title} at {url}", flush=True)
     print(f"admin key(s): {', '.join(mask_key(k) for k in admin_keys)}", flush=True)

@@ -437,8 +437,9 @@ class AlertEvaluator:
         models = spend.unpriced_models(first, now.astimezone(UTC).date())
         routed = route(KIND_UNPRICED, channels)
         out = []
-        for model, tokens in sorted(models.items()):
+        for model, (tokens, reasons) in sorted(models.items()):
             rule_id = f"unpriced:{model}"
+            why = "; ".join(reasons)
             out.append(
                 Alert(
                     tenant_id=tenant_id,
@@ -448,11 +449,12 @@ class AlertEvaluator:
                     period=month.key,
                     threshold="unpriced",
                     severity="info",
-                    title=f"No known price for model {model}",
-                    message=f"Usage of {model} ({tokens} tokens so far in {month.key}) has no known price: it is "
-                    "shown as unpriced and left out of cost totals and budgets until a price is added.",
+                    title=f"Some usage of {model} has no known price",
+                    message=f"Usage of {model} ({tokens} units so far in {month.key}) has no known price ({why}): it "
+                    "is shown as unpriced and left out of cost totals and budgets until a price is added (a rate card "
+                    "for tiers with no public price).",
                     created_at=now,
-                    details={"model": model, "tokens": tokens, "month": month.key},
+                    details={"model": model, "tokens": tokens, "month": month.key, "reasons": reasons},
                     channel_ids=routed,
                 )
             )

@@ -110,14 +110,17 @@ class TenantSpend:
         missing = _missing_everywhere(self._accounts, reading.missing_days)
         return days, _series(len(days), [d not in missing for d in days], reading.pieces, index)
 
-    def unpriced_models(self, first: date, last: date) -> dict[str, int]:
-        """Models with rows of no known price in the UTC days ``[first, last]``, with their quantities."""
+    def unpriced_models(self, first: date, last: date) -> dict[str, tuple[int, list[str]]]:
+        """Models with rows of no known price in the UTC days ``[first, last]``: their quantities, and why
+        they have no price (an unknown model, a tier with no public price, a class the model's price lacks)."""
         reading = self._ledger.read(Query.local_days(self._accounts, first, last, dims={"model"}))
-        out: dict[str, int] = defaultdict(int)
+        quantities: dict[str, int] = defaultdict(int)
+        reasons: dict[str, set[str]] = defaultdict(set)
         for piece in reading.pieces:
             if piece.row.cost is None:
-                out[piece.row.dims.model] += piece.row.tokens.total_units
-        return dict(out)
+                quantities[piece.row.dims.model] += piece.row.tokens.total_units
+                reasons[piece.row.dims.model].add(piece.row.unpriced_reason or "no price known")
+        return {m: (q, sorted(reasons[m])) for m, q in quantities.items()}
 
 
 def _missing_everywhere(accounts: Sequence[str], missing: Mapping[str, Sequence[date]]) -> set[date]:

@@ -259,7 +259,15 @@ def test_unpriced_models_are_reported_not_counted(w: AlertWorld) -> None:
     w.price()
     raised = {a.kind: a for a in w.evaluator.evaluate(T).raised}
     assert set(raised) == {"unpriced_model"}  # $4 of $10: under 50%, the mystery tokens are not $
-    assert raised["unpriced_model"].details == {"model": "mystery", "tokens": 500_000_000, "month": "2026-11"}
+    unpriced = raised["unpriced_model"]
+    assert unpriced.details == {
+        "model": "mystery",
+        "tokens": 500_000_000,
+        "month": "2026-11",
+        "reasons": ["no price known for model mystery"],
+    }
+    assert unpriced.title == "Some usage of mystery has no known price"
+    assert "(no price known for model mystery)" in unpriced.message
     assert w.evaluator.evaluate(T).raised == []
 
 
