@@ -18,6 +18,7 @@ from shared.providers.anthropic import Organization
 from shared.security.auth import LocalTokenIssuer, MembershipCache
 from shared.services.accounts import AccountService
 from shared.services.explain import ExplainService
+from shared.services.export import ExportService
 from shared.services.reconciliation import ReconciliationService
 from shared.services.settings import SettingsService
 from shared.services.tenancy import TenancyService
@@ -84,13 +85,14 @@ class World:
             memberships=self.memberships,
             services=Services(
                 accounts=lambda: self.account_service,
-                usage=lambda: UsageQueryService(
-                    self.accounts, self.ledger, self.tenants, today=lambda: self.clock.now.date(), clock=self.clock
-                ),
+                usage=self.usage_service,
                 tenancy=lambda: self.tenancy,
                 reconciliation=lambda: ReconciliationService(self.accounts, self.ledger, self.billed, self.clock),
                 explain=lambda: ExplainService(self.accounts, self.ledger, default_catalogue, self.clock),
                 settings=lambda: SettingsService(self.settings),
+                export=lambda: ExportService(
+                    self.accounts, self.ledger, self.usage_service(), self.settings, clock=lambda: self.clock.now
+                ),
             ),
             openapi=build_openapi,
             max_body_bytes=4096,
@@ -101,6 +103,11 @@ class World:
             return self.app.handle(Request(environ))(environ, start_response)
 
         self.client = Client(wsgi)
+
+    def usage_service(self) -> UsageQueryService:
+        return UsageQueryService(
+            self.accounts, self.ledger, self.tenants, today=lambda: self.clock.now.date(), clock=self.clock
+        )
 
     def token(self, tenant: str = "t1", role: str = "owner", user: str | None = None) -> dict[str, str]:
         """A signed-in member of ``tenant`` with ``role`` (the tenant and membership are created)."""
