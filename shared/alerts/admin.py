@@ -30,6 +30,7 @@ from shared.alerts.webhooks import TargetPolicy, new_secret, secret_hint
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.messages import UsagePriced
 from shared.ports import AccountStore, Publisher
+from shared.providers import PROVIDERS
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,10 @@ class AlertAdmin:
                 if not scope_id or not str(scope_id).strip():
                     raise InvalidInput(f"scope_id is required for scope {scope!r}", field="scope_id")
                 scope_id = str(scope_id).strip()
+                if scope == "provider" and scope_id not in PROVIDERS:
+                    raise InvalidInput(
+                        f"scope_id must be one of {', '.join(PROVIDERS)} for scope 'provider'", field="scope_id"
+                    )
                 if scope == "account" and self.accounts.get(tenant_id, scope_id) is None:
                     raise InvalidInput(f"scope_id: no account {scope_id[:40]!r}", field="scope_id")
             changes["scope"], changes["scope_id"] = scope, scope_id

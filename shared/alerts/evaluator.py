@@ -41,6 +41,7 @@ from shared.domain.priced import SETTLING_TIME, provisional_since
 from shared.domain.usage import utc_hour
 from shared.messages import AlertEvent, UsagePriced
 from shared.ports import AccountStore, LedgerStore, Publisher
+from shared.providers import PROVIDERS
 
 SETTLING_HOURS = int(SETTLING_TIME.total_seconds() // 3600)
 
@@ -239,13 +240,14 @@ class AlertEvaluator:
         out: list[Alert] = []
         provisional_after = provisional_since(now)
         history_start = min((a.history_start for a in accounts), default=now)
+        provider_of = {a.id: a.provider for a in accounts}
         for budget in self.budgets.list(tenant_id):
             if not budget.enabled:
                 continue
             period = rules.budget_period(budget.period, now, tz)
 
             def keep(account_id: str, dims: Any, b: Budget = budget) -> bool:
-                return rules.row_in_scope(b.scope, b.scope_id, account_id, dims)
+                return rules.row_in_scope(b.scope, b.scope_id, account_id, provider_of.get(account_id, ""), dims)
 
             total = spend.total(period.start, min(period.end, utc_hour(now) + timedelta(hours=1)), keep)
             base: dict[str, Any] = {
@@ -524,8 +526,10 @@ class _Labels:
 
 
 def _scope_text(budget: Budget) -> str:
+    provider = PROVIDERS.get(budget.scope_id or "")
     return {
         "tenant": "all accounts",
+        "provider": f"all {provider.label} accounts" if provider else f"provider {budget.scope_id}",
         "account": f"account {budget.scope_id}",
         "workspace": f"workspace {budget.scope_id}",
         "api_key": f"API key {budget.scope_id}",

@@ -9,8 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-SCOPES = ("tenant", "account", "workspace", "api_key", "model")
-"""What a budget counts: every account of the tenant, or one account, workspace, API key or model."""
+SCOPES = ("tenant", "provider", "account", "workspace", "api_key", "model")
+"""What a budget counts: every account of the tenant, or the accounts of one provider, or one account,
+workspace, API key or model."""
 
 DEFAULT_WORKSPACE_SCOPE_ID = "default"
 """scope_id of the provider's default workspace (its usage carries no workspace id)."""
@@ -64,7 +65,7 @@ class Budget:
 
     Attributes:
         amount: USD.
-        scope_id: the account, workspace, API key or model id (None for the whole tenant). The default
+        scope_id: the provider name, account, workspace, API key or model id (None for the whole tenant). The default
             workspace is ``"default"``, Console/Workbench usage ``"console"``.
         thresholds: percentages of ``amount`` that raise an alert when actual spend reaches them.
         forecast: also alert (monthly budgets) when month-to-date spend projects past ``amount``.

@@ -90,12 +90,15 @@ def project_month_end(
     return spent + rate * remaining_days
 
 
-def row_in_scope(scope: str, scope_id: str | None, account_id: str, dims: Dimensions) -> bool:
-    """Whether a priced row of ``account_id`` counts towards a budget of this scope."""
+def row_in_scope(scope: str, scope_id: str | None, account_id: str, provider: str, dims: Dimensions) -> bool:
+    """Whether a priced row of ``account_id`` (an account of ``provider``) counts towards a budget of this
+    scope."""
     if scope == "tenant":
         return True
     if scope == "account":
         return account_id == scope_id
+    if scope == "provider":
+        return provider == scope_id
     if scope == "workspace":
         return (dims.workspace_id or DEFAULT_WORKSPACE_SCOPE_ID) == scope_id
     if scope == "api_key":

@@ -15,12 +15,13 @@ Money = Annotated[
     ),
 ]
 Percent = Annotated[int, Field(ge=1, le=1000, strict=True)]
-Scope = Literal["tenant", "account", "workspace", "api_key", "model"]
+Scope = Literal["tenant", "provider", "account", "workspace", "api_key", "model"]
 Kind = Literal["budget", "budget_forecast", "spike", "connection", "stale_data", "rotation_due", "unpriced_model"]
 ChannelId = Annotated[str, Field(pattern=r"^chn_[0-9a-f]{16}$")]
 
 SCOPE_ID = (
-    "The account id (acc_...), workspace id (wrkspc_..., or 'default' for the default workspace), API key id "
+    "The provider (anthropic, openai), account id (acc_...), workspace id (wrkspc_..., or 'default' for the "
+    "default workspace), API key id "
     "(apikey_..., or 'console' for Console/Workbench usage) or model id; null for scope 'tenant'."
 )
 

@@ -45,6 +45,7 @@ class ExplainQuery:
     end: date
     filters: tuple[tuple[str, str | None], ...] = ()
     account_id: str | None = None
+    provider: str | None = None
 
     def validate(self) -> None:
         if self.start > self.end:
@@ -82,7 +83,7 @@ class ExplainService:
 
     def explain(self, tenant_id: str, q: ExplainQuery) -> dict[str, Any]:
         q.validate()
-        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
+        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id, provider=q.provider)
         provider_of = {a.id: a.provider for a in accounts}
         lines: dict[tuple[str, date, tuple[str | None, ...]], _Line] = {}
         query = Query.local_days(

@@ -30,6 +30,7 @@ class ReconciliationQuery:
     start: date
     end: date
     account_id: str | None = None
+    provider: str | None = None
 
     def validate(self) -> None:
         if self.start > self.end:
@@ -96,7 +97,7 @@ class ReconciliationService:
 
     def reconcile(self, tenant_id: str, q: ReconciliationQuery) -> dict[str, Any]:
         q.validate()
-        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
+        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id, provider=q.provider)
         ids = [a.id for a in accounts]
         now = self.clock()
         # Per UTC day, model and class: the day grain of the ledger (month rollups answer whole months).

@@ -92,6 +92,14 @@ def test_budget_lifecycle(world: World, alerts: Alerts) -> None:
     assert world.client.delete(f"/v1/budgets/{budget['id']}", headers=world.token()).status_code == 404
 
 
+def test_a_budget_per_provider(world: World, alerts: Alerts) -> None:
+    r = post(world, "/v1/budgets", {"name": "OpenAI", "amount_usd": "500", "scope": "provider", "scope_id": "openai"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert (r.get_json()["scope"], r.get_json()["scope_id"]) == ("provider", "openai")
+    (stored,) = alerts.budgets.budgets.values()
+    assert (stored.scope, stored.scope_id) == ("provider", "openai")
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -105,6 +113,8 @@ def test_budget_lifecycle(world: World, alerts: Alerts) -> None:
         ({"name": "x", "amount_usd": "10", "scope": "api_key"}, "scope_id"),
         ({"name": "x", "amount_usd": "10", "scope_id": "acc_1"}, "scope_id"),  # tenant scope takes none
         ({"name": "x", "amount_usd": "10", "scope": "account", "scope_id": "acc_0123456789abcdef"}, "scope_id"),
+        ({"name": "x", "amount_usd": "10", "scope": "provider", "scope_id": "bedrock"}, "scope_id"),
+        ({"name": "x", "amount_usd": "10", "scope": "provider"}, "scope_id"),
         ({"name": "x", "amount_usd": "10", "thresholds": [0]}, "thresholds.0"),
         ({"name": "x", "amount_usd": "10", "thresholds": [80, 80]}, "thresholds"),
         ({"name": "x", "amount_usd": "10", "thresholds": []}, "thresholds"),

@@ -94,8 +94,8 @@ class AlertWorld:
         rows.append(UsageRow(hour, Dimensions(model, api_key_id=key, workspace_id=ws), tokens))
         self.ledger.write_buckets(T, f"acc_{n:016x}", [UsageBucket(hour, tuple(rows))])
 
-    def price(self, n: int = 1) -> None:
-        self.costing.price_range(T, f"acc_{n:016x}", "anthropic", NOW - timedelta(days=40), self.clock.now)
+    def price(self, n: int = 1, provider: str = "anthropic") -> None:
+        self.costing.price_range(T, f"acc_{n:016x}", provider, NOW - timedelta(days=40), self.clock.now)
 
     def budget(self, amount: str, **kw: object) -> Budget:
         base: dict[str, object] = dict(
@@ -233,6 +233,25 @@ def test_budget_scopes_count_only_their_usage(w: AlertWorld) -> None:
     raised = {a.rule_id: a.threshold for a in w.evaluator.evaluate(T).raised}
     assert raised == {key.id: "80", account.id: "50", workspace.id: "50"}
     assert model.id not in raised
+
+
+def test_a_provider_budget_counts_only_that_providers_accounts(w: AlertWorld) -> None:
+    w.account(1)
+    w.account(2, provider="openai")
+    w.account(3, provider="openai")
+    openai = w.budget("100", scope="provider", scope_id="openai")
+    anthropic = w.budget("100", scope="provider", scope_id="anthropic")
+    hour = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    w.spend(hour, "90", n=1)  # anthropic: 90%
+    w.spend(hour, "30", n=2)
+    w.spend(hour, "25", n=3)  # openai: 30 + 25 = 55%
+    w.price(1)
+    w.price(2, "openai")
+    w.price(3, "openai")
+    raised = {a.rule_id: a for a in w.evaluator.evaluate(T).raised}
+    assert raised[openai.id].threshold == "50" and raised[openai.id].details["spent_usd"] == "55.00"
+    assert raised[anthropic.id].threshold == "80" and raised[anthropic.id].details["spent_usd"] == "90.00"
+    assert raised[openai.id].details["scope"] == "provider" and raised[openai.id].details["scope_id"] == "openai"
 
 
 def test_budgets_are_judged_in_the_tenant_time_zone(w: AlertWorld) -> None:

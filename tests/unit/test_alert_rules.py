@@ -66,10 +66,14 @@ def test_projection_is_month_to_date_plus_the_recent_daily_rate() -> None:
         ("api_key", "apikey_1", Dimensions("m", api_key_id="apikey_2"), "acc_1", False),
         ("model", "claude-opus-4-6", Dimensions("claude-opus-4-6"), "acc_1", True),
         ("model", "claude-opus-4-6", Dimensions("claude-opus-4-5"), "acc_1", False),
+        ("provider", "openai", Dimensions("gpt-5"), "acc_2", True),
+        ("provider", "openai", Dimensions("claude-opus-4-6"), "acc_1", False),
+        ("provider", "anthropic", Dimensions("claude-opus-4-6"), "acc_1", True),
     ],
 )
 def test_budget_scopes(scope: str, scope_id: str | None, dims: Dimensions, account: str, counted: bool) -> None:
-    assert rules.row_in_scope(scope, scope_id, account, dims) is counted
+    provider = {"acc_1": "anthropic", "acc_2": "openai"}[account]
+    assert rules.row_in_scope(scope, scope_id, account, provider, dims) is counted
 
 
 def test_alert_ids_are_one_per_rule_period_and_threshold() -> None:
