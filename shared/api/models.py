@@ -99,8 +99,10 @@ def _query_bool(value: Any) -> Any:
 
 
 def _query_int(value: Any) -> Any:
-    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]{1,9}", value):
-        raise ValueError("must be a whole number")
+    if isinstance(value, str):
+        if not re.fullmatch(r"-?[0-9]{1,9}", value):
+            raise ValueError("must be a whole number")
+        return int(value)
     return value
 
 
@@ -155,7 +157,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Patch(_Strict):
+def _json_int(value: Any) -> Any:
+    """JSON Schema's integer is any number without a fraction: 80.0 is 80 (true is not 1)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInteger = BeforeValidator(_json_int)
+"""Marks an integer of a request body (strict: no strings, no booleans; 80.0 counts as 80, as JSON Schema
+says). Put it outside the bounds: ``Annotated[Annotated[int, Field(ge=1)], JsonInteger]``."""
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused and JSON types are taken as they are (0 is not false,
+    "5" is not 5): what the schema says is exactly what passes. Integers are ``JsonInt``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Patch(Body):
     """A PATCH body: a field left out keeps its value. ``null`` is refused (422 naming the field) unless
     the field is in ``nullable``, where it means what the field's description says; the schema states
     which fields take null."""
@@ -174,7 +195,7 @@ class Patch(_Strict):
         return _without_null(handler.resolve_ref_schema(handler(schema_)), cls.nullable)
 
 
-class ConnectAccountRequest(_Strict):
+class ConnectAccountRequest(Body):
     provider: Literal["anthropic"] = Field(description="The provider of the organization.")
     name: Name = Field(description="A display name for the account.")
     api_key: str = Field(
@@ -318,7 +339,7 @@ class ErrorOut(_Strict):
     error: ErrorBody
 
 
-class RotateKeyRequest(_Strict):
+class RotateKeyRequest(Body):
     api_key: str = Field(
         min_length=1,
         max_length=400,
@@ -327,7 +348,7 @@ class RotateKeyRequest(_Strict):
     )
 
 
-class CreateTenantRequest(_Strict):
+class CreateTenantRequest(Body):
     id: str = Field(
         pattern=TENANT_ID.pattern,
         description="2-63 lowercase letters, digits and dashes, starting with a letter or digit.",
@@ -342,12 +363,10 @@ class TenantOut(_Strict):
     history_days: int
 
 
-class PlanRequest(_Strict):
+class PlanRequest(Body):
     plan: Literal["free", "pro", "enterprise"]
-    history_days: int | None = Field(
+    history_days: Annotated[Annotated[int, Field(ge=1, le=max(PLANS.values()))], JsonInteger] | None = Field(
         default=None,
-        ge=1,
-        le=max(PLANS.values()),
         description="A shorter history window than the plan's ("
         + ", ".join(f"{plan} {days}" for plan, days in PLANS.items())
         + " days); more than the plan's is a 403. Null or left out: the plan's window.",
@@ -359,7 +378,7 @@ class PlanOut(_Strict):
     accounts_importing_older_history: int
 
 
-class MemberRequest(_Strict):
+class MemberRequest(Body):
     role: Literal["owner", "admin", "viewer"]
     email: Email | None = None
 

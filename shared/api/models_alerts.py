@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.alerts.model import ALERT_KINDS, CHANNEL_ID
-from shared.api.models import Distinct, Email, Name, Patch, Query, QueryInt, Trimmed, text
+from shared.api.models import Distinct, Email, JsonInteger, Name, Patch, Query, QueryInt, Trimmed, text
 
 Money = Annotated[
     str,
@@ -20,7 +20,7 @@ Money = Annotated[
         'or "99.50" (never a JSON number: floats are inexact).',
     ),
 ]
-Percent = Annotated[int, Field(ge=1, le=1000, strict=True)]
+Percent = Annotated[Annotated[int, Field(ge=1, le=1000)], JsonInteger]
 Scope = Literal["tenant", "account", "workspace", "api_key", "model"]
 Kind = Literal["budget", "budget_forecast", "spike", "connection", "stale_data", "rotation_due", "unpriced_model"]
 ChannelId = Annotated[str, Field(pattern=CHANNEL_ID.pattern)]
@@ -58,7 +58,7 @@ def _scope_rule(schema: dict[str, Any]) -> None:
 
 
 class BudgetIn(_Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_scope_rule)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_scope_rule)
 
     name: Name
     amount_usd: Money
@@ -143,7 +143,7 @@ def _channel_rule(schema: dict[str, Any]) -> None:
 
 
 class ChannelIn(_Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_channel_rule)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_channel_rule)
 
     name: Name
     type: Literal["webhook", "email"] = Field(

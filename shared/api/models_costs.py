@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from shared.api.http import ACCOUNT_ID
-from shared.api.models import CoverageOut, Note, Query, Tokens, Trimmed, text
+from shared.api.models import Body, CoverageOut, Note, Query, Tokens, Trimmed, text
 from shared.services.explain import FILTER_FIELDS as EXPLAIN_FILTERS
 
 TIME_ZONES = tuple(sorted(available_timezones()))
@@ -20,7 +20,10 @@ def _iso_date(value: Any) -> Any:
     """Dates are YYYY-MM-DD strings: a number (0 would be 1970-01-01) or a timestamp is refused."""
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError("must be a date as YYYY-MM-DD")
-    return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a real date as YYYY-MM-DD") from None
 
 
 def _time_zone(value: Any) -> Any:
@@ -129,7 +132,7 @@ class ReconciliationResponse(_Strict):
 # -- settings ----------------------------------------------------------------------------------------
 
 
-class SettingsBody(_Strict):
+class SettingsBody(Body):
     time_zone: TimeZone = Field(description="IANA time zone name (Europe/Paris, UTC) daily views are cut in.")
 
 
@@ -228,7 +231,7 @@ class ExplainResponse(_Strict):
 # -- rate cards --------------------------------------------------------------------------------------
 
 
-class RateCardIn(_Strict):
+class RateCardIn(Body):
     provider: Literal["anthropic", "openai"]
     model: Annotated[str, text(120), Trimmed] | None = Field(
         default=None, description="Models starting with this; null: every model."
@@ -245,7 +248,7 @@ class RateCardIn(_Strict):
     note: Note = ""
 
 
-class RateCardsBody(_Strict):
+class RateCardsBody(Body):
     rate_cards: list[RateCardIn] = Field(max_length=100, description="The whole list; it replaces the current one.")
 
 

@@ -145,6 +145,27 @@ def test_bodies_are_json_without_duplicate_keys_or_non_numbers(
         assert error_of(r)["field"] == field
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "amount_usd": "1", "enabled": 0}, "enabled"),
+        ({"name": "x", "amount_usd": "1", "forecast": "true"}, "forecast"),
+        ({"name": "x", "amount_usd": "1", "thresholds": ["80"]}, "thresholds.0"),
+        ({"name": "x", "amount_usd": "1", "thresholds": [True]}, "thresholds.0"),
+        ({"name": "x", "amount_usd": "1", "thresholds": [80.5]}, "thresholds.0"),
+        ({"name": 5, "amount_usd": "1"}, "name"),
+    ],
+)
+def test_json_types_are_taken_as_they_are(world: World, alerts: Alerts, body: dict[str, Any], field: str) -> None:
+    """0 is not false and "true" is not true: the schema's types are exactly what passes (schemathesis)."""
+    r = post(world, "/v1/budgets", body)
+    assert r.status_code == 422 and error_of(r)["field"] == field
+    r = post(world, "/v1/budgets", {"name": "x", "amount_usd": "1", "thresholds": [80.0]})  # JSON Schema: an integer
+    assert r.status_code == 201 and r.get_json()["thresholds"] == [80]
+    r = world.client.put("/v1/tenant/plan", headers=world.token(), json={"plan": "free", "history_days": "7"})
+    assert r.status_code == 422 and error_of(r)["field"] == "history_days"
+
+
 # -- 2. PATCH stores only what was sent -------------------------------------------------------------
 
 
