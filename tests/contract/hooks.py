@@ -16,6 +16,7 @@ Three jobs, each narrow and written down:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -76,14 +77,22 @@ def _safe_url(url: Any) -> Any:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def _retarget(case: Any, name: str, value: str) -> None:
+    """Point a path parameter elsewhere: in place (the stateful phase formats the path from the same
+    mapping), and by assignment (the other phases)."""
+    with contextlib.suppress(TypeError):
+        case.path_parameters[name] = value
+    case.path_parameters = {**dict(case.path_parameters or {}), name: value}
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     method, path = case.method.upper(), case.operation.path
     params = dict(case.path_parameters or {})  # a mapping of schemathesis' own, not a dict
     if method == "DELETE" and path == "/v1/accounts/{id}" and params.get("id") == PROTECTED_ACCOUNT:
-        case.path_parameters = {**params, "id": MISSING_ACCOUNT}
+        _retarget(case, "id", MISSING_ACCOUNT)
     if path == "/v1/members/{user_id}" and params.get("user_id") == OWNER:
-        case.path_parameters = {**params, "user_id": "not-the-owner"}
+        _retarget(case, "user_id", "not-the-owner")
     if path.startswith("/v1/alert-channels") and isinstance(case.body, dict) and "url" in case.body:
         safe = _safe_url(case.body["url"])
         if safe != case.body["url"]:
