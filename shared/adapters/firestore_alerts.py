@@ -95,6 +95,8 @@ def channel_to_doc(c: Channel) -> dict[str, Any]:
         "emails": list(c.emails),
         "sealed_secret": c.sealed_secret,
         "secret_hint": c.secret_hint,
+        "sealed_url": c.sealed_url,
+        "url_hint": c.url_hint,
     }
 
 
@@ -113,6 +115,8 @@ def channel_from_doc(d: dict[str, Any]) -> Channel:
         emails=tuple(d.get("emails") or ()),
         sealed_secret=d.get("sealed_secret"),
         secret_hint=d.get("secret_hint") or "",
+        sealed_url=d.get("sealed_url"),
+        url_hint=d.get("url_hint"),
     )
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared.alerts.delivery import AlertDelivery, Sealer, channel_aad
+from shared.alerts.delivery import AlertDelivery, Sealer, channel_aad, channel_url_aad
 from shared.alerts.email import EMAIL, MAX_RECIPIENTS
 from shared.alerts.model import (
     ALERT_KINDS,
@@ -26,7 +26,7 @@ from shared.alerts.model import (
     Delivery,
 )
 from shared.alerts.ports import AlertStore, BudgetStore, ChannelStore
-from shared.alerts.webhooks import TargetPolicy, new_secret, secret_hint
+from shared.alerts.webhooks import TargetPolicy, new_secret, secret_hint, url_hint
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.messages import UsagePriced
 from shared.ports import AccountStore, Publisher
@@ -38,6 +38,24 @@ MAX_BUDGETS = 100
 MAX_CHANNELS = 20
 MAX_AMOUNT = Decimal(1_000_000_000)
 MAX_HISTORY = 200
+NULLABLE_BUDGET_FIELDS = ("scope_id",)
+"""Budget fields where null means something (no scope id: scope 'tenant'); null anywhere else is refused."""
+NULLABLE_CHANNEL_FIELDS = ("url", "format")
+"""Channel fields where null means "none" or "the default" at creation; null anywhere else is refused."""
+
+
+def _refuse_null(fields: dict[str, Any], nullable: Sequence[str]) -> None:
+    """Never a silent change: null for a field that has no null value is a 422 naming it (the API's models
+    refuse it first; this keeps every other caller honest too)."""
+    for name, value in fields.items():
+        if value is None and name not in nullable:
+            raise InvalidInput(f"{name} must not be null; leave it out to keep its value", field=name)
+
+
+def _strings(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{name} must be a list of strings", field=name)
+    return list(value)
 
 
 def parse_amount(value: Any, field: str = "amount_usd") -> Decimal:
@@ -117,6 +135,7 @@ class AlertAdmin:
             raise NotFound(f"no budget {budget_id[:40]!r}", field="budget_id")
 
     def _apply_budget(self, tenant_id: str, budget: Budget, fields: dict[str, Any]) -> Budget:
+        _refuse_null(fields, NULLABLE_BUDGET_FIELDS)
         changes: dict[str, Any] = {}
         if "name" in fields:
             name = str(fields["name"]).strip()
@@ -130,18 +149,24 @@ class AlertAdmin:
                 raise InvalidInput(f"period must be one of {', '.join(PERIODS)}", field="period")
             changes["period"] = fields["period"]
         if "thresholds" in fields:
-            thresholds = list(fields["thresholds"])
-            if not thresholds or len(thresholds) > 10 or any(not 1 <= t <= 1000 for t in thresholds):
+            thresholds = fields["thresholds"]
+            if (
+                not isinstance(thresholds, list | tuple)
+                or not thresholds
+                or len(thresholds) > 10
+                or any(not isinstance(t, int) or isinstance(t, bool) or not 1 <= t <= 1000 for t in thresholds)
+            ):
                 raise InvalidInput("thresholds must be 1 to 10 percentages between 1 and 1000", field="thresholds")
             if len(set(thresholds)) != len(thresholds):
                 raise InvalidInput("thresholds names a percentage twice", field="thresholds")
             changes["thresholds"] = tuple(sorted(thresholds))
-        if "forecast" in fields:
-            changes["forecast"] = bool(fields["forecast"])
-        if "enabled" in fields:
-            changes["enabled"] = bool(fields["enabled"])
+        for flag in ("forecast", "enabled"):
+            if flag in fields:
+                if not isinstance(fields[flag], bool):
+                    raise InvalidInput(f"{flag} must be true or false", field=flag)
+                changes[flag] = fields[flag]
         if "channel_ids" in fields:
-            ids = list(fields["channel_ids"])
+            ids = _strings(fields["channel_ids"], "channel_ids")
             if len(set(ids)) != len(ids):
                 raise InvalidInput("channel_ids names a channel twice", field="channel_ids")
             known = {c.id for c in self.channels.list(tenant_id)}
@@ -158,9 +183,9 @@ class AlertAdmin:
                 if scope_id is not None:
                     raise InvalidInput("scope_id must be null for scope 'tenant'", field="scope_id")
             else:
-                if not scope_id or not str(scope_id).strip():
+                if not isinstance(scope_id, str) or not scope_id.strip():
                     raise InvalidInput(f"scope_id is required for scope {scope!r}", field="scope_id")
-                scope_id = str(scope_id).strip()
+                scope_id = scope_id.strip()
                 if scope == "provider" and scope_id not in PROVIDERS:
                     raise InvalidInput(
                         f"scope_id must be one of {', '.join(PROVIDERS)} for scope 'provider'", field="scope_id"
@@ -245,12 +270,19 @@ class AlertAdmin:
         channel = self.get_channel(tenant_id, channel_id)
         return self.delivery().send_test(channel)
 
+    def _with_url(self, channel: Channel, url: str) -> Channel:
+        """The URL, checked, then sealed (a Slack webhook URL is a credential): only a hint stays readable."""
+        self.targets.check(url)  # raises InvalidInput(field="url")
+        sealed = self.sealer.seal(url, channel_url_aad(channel.tenant_id, channel.id))
+        return channel.with_changes(sealed_url=sealed, url_hint=url_hint(url), url=None)
+
     def _with_new_secret(self, channel: Channel) -> tuple[Channel, str]:
         secret = new_secret()
         sealed = self.sealer.seal(secret, channel_aad(channel.tenant_id, channel.id))
         return channel.with_changes(sealed_secret=sealed, secret_hint=secret_hint(secret)), secret
 
     def _apply_channel(self, channel: Channel, fields: dict[str, Any]) -> Channel:
+        _refuse_null(fields, NULLABLE_CHANNEL_FIELDS)
         changes: dict[str, Any] = {}
         if "name" in fields:
             name = str(fields["name"]).strip()
@@ -258,20 +290,24 @@ class AlertAdmin:
                 raise InvalidInput("name must not be blank", field="name")
             changes["name"] = name
         if "kinds" in fields:
-            kinds = list(fields["kinds"])
+            kinds = _strings(fields["kinds"], "kinds")
             if not kinds or any(k not in ALERT_KINDS for k in kinds):
                 raise InvalidInput(f"kinds must name at least one of {', '.join(ALERT_KINDS)}", field="kinds")
             if len(set(kinds)) != len(kinds):
                 raise InvalidInput("kinds names a kind twice", field="kinds")
             changes["kinds"] = tuple(k for k in ALERT_KINDS if k in kinds)
         if "enabled" in fields:
-            changes["enabled"] = bool(fields["enabled"])
+            if not isinstance(fields["enabled"], bool):
+                raise InvalidInput("enabled must be true or false", field="enabled")
+            changes["enabled"] = fields["enabled"]
+        url = None
         if channel.type == CHANNEL_WEBHOOK:
             if fields.get("emails"):
                 raise InvalidInput("emails is for email channels; a webhook has a url", field="emails")
             if "url" in fields:
-                self.targets.check(fields["url"])  # raises InvalidInput(field="url")
-                changes["url"] = fields["url"]
+                if not isinstance(fields["url"], str):
+                    raise InvalidInput("url is required for a webhook channel", field="url")
+                url = fields["url"]
             if "format" in fields and fields["format"] is not None:
                 if fields["format"] not in WEBHOOK_FORMATS:
                     raise InvalidInput(f"format must be one of {', '.join(WEBHOOK_FORMATS)}", field="format")
@@ -286,11 +322,13 @@ class AlertAdmin:
                     "email delivery is not configured on this server (TM_SMTP_HOST, TM_SMTP_FROM)", field="type"
                 )
             if "emails" in fields:
-                changes["emails"] = _emails(fields["emails"])
+                changes["emails"] = _emails(_strings(fields["emails"], "emails"))
         result = channel.with_changes(**changes)
         if not result.name:
             raise InvalidInput("name is required", field="name")
-        if result.type == CHANNEL_WEBHOOK and not result.url:
+        if url is not None:
+            result = self._with_url(result, url)
+        if result.type == CHANNEL_WEBHOOK and not result.has_url:
             raise InvalidInput("url is required for a webhook channel", field="url")
         if result.type == CHANNEL_EMAIL and not result.emails:
             raise InvalidInput("emails is required for an email channel", field="emails")

@@ -9,7 +9,8 @@ the subscription's maximum records ``dead_lettered`` and Pub/Sub moves the messa
 topic. The alert history shows each outcome.
 
 A crash after the receiver got a request but before ``delivered`` was recorded can still send twice;
-receivers can drop duplicates by the alert id (``X-TokenMeter-Alert-Id``).
+receivers drop duplicates by the alert id, sent as the ``Idempotency-Key`` header (and
+``X-TokenMeter-Alert-Id``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class LazySealer:
 def channel_aad(tenant_id: str, channel_id: str) -> bytes:
     """Associated data binding a sealed secret to its channel: it cannot be moved to another one."""
     return f"tokenmeter|alert-channel-secret|{tenant_id}|{channel_id}".encode()
+
+
+def channel_url_aad(tenant_id: str, channel_id: str) -> bytes:
+    """Associated data binding a sealed webhook URL to its channel (and telling it from the secret)."""
+    return f"tokenmeter|alert-channel-url|{tenant_id}|{channel_id}".encode()
 
 
 class DeliveryIncomplete(Exception):
@@ -170,13 +176,20 @@ class AlertDelivery:
 
     def _send(self, channel: Channel, event: dict[str, Any]) -> None:
         if channel.type == CHANNEL_WEBHOOK:
-            if not channel.url or not channel.sealed_secret:
+            if not channel.has_url or not channel.sealed_secret:
                 raise WebhookError("the channel has no URL or secret")
             try:
                 secret = self.sealer.open(channel.sealed_secret, channel_aad(channel.tenant_id, channel.id))
             except Exception:
                 raise WebhookError("the channel's signing secret cannot be opened; rotate it") from None
-            self.webhooks.send(channel.url, webhook_body(event, channel.format), secret, event["id"])
+            url = channel.url
+            if channel.sealed_url:
+                try:
+                    url = self.sealer.open(channel.sealed_url, channel_url_aad(channel.tenant_id, channel.id))
+                except Exception:
+                    raise WebhookError("the channel's URL cannot be opened; set it again") from None
+            assert url is not None
+            self.webhooks.send(url, webhook_body(event, channel.format), secret, event["id"])
         elif channel.type == CHANNEL_EMAIL:
             self.email.send(alert_email(event, self.email.settings.sender, channel.emails))
         else:

@@ -95,7 +95,10 @@ class Channel:
     """Where alerts are delivered: a webhook (signed JSON or Slack-compatible) or email addresses.
 
     ``sealed_secret`` is the webhook's signing secret sealed with AES-256-GCM (shared.security.sealing, the tenant
-    and channel ids as associated data); the secret itself is shown once, when it is made.
+    and channel ids as associated data); the secret itself is shown once, when it is made. ``sealed_url`` is
+    the webhook URL sealed the same way (a Slack webhook URL is a credential: whoever has it can post);
+    ``url_hint`` is what a person may see of it. ``url`` is only set for channels stored before URLs were
+    sealed (plaintext); saving such a channel seals it.
     """
 
     tenant_id: str
@@ -111,6 +114,12 @@ class Channel:
     emails: tuple[str, ...] = ()
     sealed_secret: str | None = None
     secret_hint: str = ""
+    sealed_url: str | None = None
+    url_hint: str | None = None
+
+    @property
+    def has_url(self) -> bool:
+        return bool(self.sealed_url or self.url)
 
     def with_changes(self, **changes: Any) -> Channel:
         return replace(self, **changes)

@@ -10,6 +10,10 @@ the developer's machine.
 Signature: ``X-TokenMeter-Signature: sha256=<hex HMAC-SHA256(secret, f"{timestamp}.{body}")>`` with
 ``X-TokenMeter-Timestamp`` (Unix seconds). A receiver recomputes it over the raw body, compares in
 constant time, and refuses timestamps older than a few minutes (replays).
+
+Idempotency: ``Idempotency-Key`` (and ``X-TokenMeter-Alert-Id``) carry the alert id, the same on every
+delivery of one alert; delivery is at least once, so a receiver drops an id it has already processed.
+The OpenAPI document describes the webhook (``webhooks.alert``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from shared.errors import InvalidInput
 SIGNATURE_HEADER = "X-TokenMeter-Signature"
 TIMESTAMP_HEADER = "X-TokenMeter-Timestamp"
 ALERT_ID_HEADER = "X-TokenMeter-Alert-Id"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 SECRET_PREFIX = "whsec_"
 MAX_URL_LENGTH = 2048
 
@@ -50,6 +55,15 @@ def new_secret() -> str:
 
 def secret_hint(secret: str) -> str:
     return f"{SECRET_PREFIX}...{secret[-4:]}"
+
+
+def url_hint(url: str) -> str:
+    """What a person may see of a webhook URL: scheme://host/...last4 (the path of a Slack URL is its secret)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme.lower()}://{host}/...{url[-4:]}"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -228,6 +242,7 @@ class WebhookSender:
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(secret, timestamp, body),
             ALERT_ID_HEADER: alert_id,
+            IDEMPOTENCY_HEADER: alert_id,
         }
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
         try:

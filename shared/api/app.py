@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NoRoute
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from shared.api.http import WRITE_ROLES, Ctx, Route, Services, json_response
+from shared.api.http import WRITE_ROLES, Ctx, Route, Services, json_response, no_content, route_map
 from shared.errors import Forbidden, NotFound, TokenMeterError
 from shared.security.auth import TENANT_HEADER, MembershipCache, Principal, TokenVerifier, requested_tenant
 
@@ -24,8 +27,24 @@ log = logging.getLogger(__name__)
 OPENAPI_PATH = "/v1/openapi.json"
 
 
-def error_response(exc: TokenMeterError) -> Response:
-    return json_response(exc.status, {"error": {"code": exc.code, "message": exc.message, "field": exc.field}})
+def error_response(exc: TokenMeterError, headers: dict[str, str] | None = None) -> Response:
+    return json_response(
+        exc.status, {"error": {"code": exc.code, "message": exc.message, "field": exc.field}}, headers=headers
+    )
+
+
+def http_error_response(exc: HTTPException) -> Response:
+    """A werkzeug/Flask HTTP error (a path the framework could not route, a body it could not read) as our
+    JSON error, so that no answer is HTML."""
+    status = exc.code or 500
+    if status >= 500:
+        return json_response(500, {"error": {"code": "internal", "message": "internal error", "field": None}})
+    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(status, "bad_request")
+    headers = (
+        {"Allow": ", ".join(exc.valid_methods)} if isinstance(exc, MethodNotAllowed) and exc.valid_methods else None
+    )
+    message = {404: "no such endpoint"}.get(status, exc.description or exc.name)
+    return json_response(status, {"error": {"code": code, "message": message, "field": None}}, headers=headers)
 
 
 def _default_routes() -> tuple[Route, ...]:
@@ -44,14 +63,18 @@ class ApiApp:
     cors_origin: str = ""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     routes: tuple[Route, ...] = field(default_factory=_default_routes)
+    _map: Map = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._map = route_map(self.routes)
 
     def handle(self, request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return self._cors(Response(status=204), preflight=True)
         try:
             response = self._dispatch(request)
         except TokenMeterError as exc:
             response = error_response(exc)
+        except HTTPException as exc:
+            response = http_error_response(exc)
         except Exception:
             log.exception("unhandled error", extra={"path": request.path, "method": request.method})
             response = json_response(500, {"error": {"code": "internal", "message": "internal error", "field": None}})
@@ -69,46 +92,55 @@ class ApiApp:
 
     def _dispatch(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
-        if path == OPENAPI_PATH and request.method == "GET":
-            # The contract itself is public: it names no tenant and no data.
-            return json_response(200, self.openapi())
-        allowed: list[str] = []
-        for route in self.routes:
-            params = route.match_path(path)
-            if params is None:
-                continue
-            if route.method != request.method:
-                allowed.append(route.method)
-                continue
-            identity = self.verifier.verify(request.headers.get("Authorization"))
-            if route.tenant_scoped:
-                tenant_id = requested_tenant(identity, request.headers.get(TENANT_HEADER))
-                role = self.memberships.role(tenant_id, identity.user_id)
-                if role is None:
-                    # The same answer whether the tenant exists or not: no existence leak.
-                    raise Forbidden(f"you are not a member of tenant {tenant_id!r}", field=TENANT_HEADER)
-                if route.owner_only and role != "owner":
-                    raise Forbidden(f"only an owner can do this (your role: {role})")
-                if route.write and role not in WRITE_ROLES:
-                    raise Forbidden(f"your role ({role}) can read but not change this")
-                principal = Principal(identity.user_id, tenant_id, role)
-            else:
-                principal = Principal(identity.user_id, "", "")
-            ctx = Ctx(request, principal, params, self.services, self.clock, self.max_body_bytes, identity)
-            return route.handler(ctx)
-        if allowed:
-            return json_response(
-                405,
-                {
-                    "error": {
-                        "code": "method_not_allowed",
-                        "message": f"{request.method} is not allowed here; use {', '.join(allowed)}",
-                        "field": None,
-                    }
-                },
-                headers={"Allow": ", ".join(allowed)},
-            )
-        raise NotFound(f"no such endpoint: {request.method} {path[:100]}")
+        if path == OPENAPI_PATH:
+            if request.method in ("GET", "HEAD"):
+                # The contract itself is public: it names no tenant and no data.
+                return json_response(200, self.openapi())
+            return self._not_allowed(request, ["GET", "HEAD"])
+        adapter = self._map.bind("api")
+        if request.method == "OPTIONS":
+            methods = adapter.allowed_methods(path)
+            if not methods:
+                raise NotFound(f"no such endpoint: {path[:100]}")
+            return self._cors(no_content({"Allow": ", ".join(methods)}), preflight=True)
+        try:
+            index, params = adapter.match(path, request.method)
+        except NoRoute:
+            raise NotFound(f"no such endpoint: {request.method} {path[:100]}") from None
+        except MethodNotAllowed as exc:
+            return self._not_allowed(request, list(exc.valid_methods or ()))
+        route: Route = self.routes[index]
+        identity = self.verifier.verify(request.headers.get("Authorization"))
+        if route.tenant_scoped:
+            tenant_id = requested_tenant(identity, request.headers.get(TENANT_HEADER))
+            role = self.memberships.role(tenant_id, identity.user_id)
+            if role is None:
+                # The same answer whether the tenant exists or not: no existence leak.
+                raise Forbidden(f"you are not a member of tenant {tenant_id!r}", field=TENANT_HEADER)
+            if route.owner_only and role != "owner":
+                raise Forbidden(f"only an owner can do this (your role: {role})")
+            if route.write and role not in WRITE_ROLES:
+                raise Forbidden(f"your role ({role}) can read but not change this")
+            principal = Principal(identity.user_id, tenant_id, role)
+        else:
+            principal = Principal(identity.user_id, "", "")
+        ctx = Ctx(request, principal, dict(params), self.services, self.clock, self.max_body_bytes, identity)
+        response: Response = route.handler(ctx)
+        return response
+
+    @staticmethod
+    def _not_allowed(request: Request, allowed: list[str]) -> Response:
+        return json_response(
+            405,
+            {
+                "error": {
+                    "code": "method_not_allowed",
+                    "message": f"{request.method[:20]} is not allowed here; use {', '.join(allowed)}",
+                    "field": None,
+                }
+            },
+            headers={"Allow": ", ".join(allowed)},
+        )
 
 
-__all__ = ["ApiApp", "Services", "error_response"]
+__all__ = ["ApiApp", "Services", "error_response", "http_error_response"]

@@ -2,22 +2,213 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
+from shared.alerts.email import EMAIL
+from shared.domain.tenancy import PLANS
 from shared.domain.usage import COST_CLASSES, QUANTITY_FIELDS
+from shared.providers import PROVIDERS
+from shared.security.auth import TENANT_ID
+
+# -- text ---------------------------------------------------------------------------------------------
+
+_SPACE = r" \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+"""White space that may surround text (it is trimmed): every str.isspace() character not refused below."""
+_REFUSED = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+"""Control characters (NUL, line breaks...), line and paragraph separators, bidi embeddings, overrides and
+isolates (U+202A-U+202E, U+2066-U+2069: they make a name display as something else)."""
+TEXT_PATTERN = f"^[{_SPACE}]*[^{_SPACE}{_REFUSED}][^{_REFUSED}]*$"
+OPTIONAL_TEXT_PATTERN = f"^[^{_REFUSED}]*$"
+TEXT_RULES = (
+    "names and other free text refuse control characters (U+0000-U+001F, U+007F-U+009F), line and paragraph "
+    "separators and bidi overrides and isolates (U+202A-U+202E, U+2066-U+2069); white space around them is "
+    "trimmed, and they are not blank."
+)
+
+
+def text(max_length: int, *, optional: bool = False, description: str | None = None) -> Any:
+    """The constraints of names and free text: the pattern refuses what ``TEXT_RULES`` says (validated here
+    and stated in the OpenAPI document), the length bound applies to the text as sent. Use it in an
+    ``Annotated[str, text(n), Trimmed]`` alias: ``Name`` and ``Note`` are the common ones."""
+    return Field(
+        min_length=0 if optional else 1,
+        max_length=max_length,
+        pattern=OPTIONAL_TEXT_PATTERN if optional else TEXT_PATTERN,
+        description=description,
+    )
+
+
+Trimmed = AfterValidator(str.strip)
+"""Surrounding white space is trimmed after validation (a blank name cannot pass the pattern)."""
+
+Name = Annotated[str, text(120), Trimmed]
+"""A display name: account, tenant, budget, channel."""
+Note = Annotated[str, text(200, optional=True), Trimmed]
+"""Free text that may be empty."""
+Email = Annotated[str, Field(max_length=254, pattern=EMAIL.pattern, description="An email address.")]
+
+
+class _Distinct:
+    """Annotated marker of a list whose items are all different: ``uniqueItems`` in the schema, checked here."""
+
+    @staticmethod
+    def _check(values: list[Any]) -> list[Any]:
+        for i, value in enumerate(values):
+            if value in values[:i]:
+                raise ValueError(f"names {value!r} twice")
+        return values
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        out = handler(schema)
+        out["uniqueItems"] = True
+        return out
+
+
+Distinct = _Distinct()
+
+
+# -- query strings ------------------------------------------------------------------------------------
+
+
+def _query_bool(value: Any) -> Any:
+    if value in ("true", "false"):
+        return value == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError("must be true or false")
+
+
+def _query_int(value: Any) -> Any:
+    if isinstance(value, str):
+        if not re.fullmatch(r"-?[0-9]{1,9}", value):
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+"""A query-string boolean: exactly true or false."""
+QueryInt = Annotated[int, BeforeValidator(_query_int)]
+"""A query-string integer: digits only (bounds go on the field)."""
+
+
+def _without_null(schema: JsonSchemaValue, keep: frozenset[str] = frozenset()) -> JsonSchemaValue:
+    """The schema of a model whose optional fields are "left out or a value": no null (but in ``keep``)."""
+    for name, prop in schema.get("properties", {}).items():
+        if name in keep:
+            continue
+        if prop.get("default", 0) is None:
+            prop.pop("default")
+        variants = prop.get("anyOf")
+        if variants is not None:
+            rest = [v for v in variants if v != {"type": "null"}]
+            prop.pop("anyOf")
+            prop.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+    return schema
+
+
+class Query(BaseModel):
+    """A query string's model (``Ctx.query``): unknown parameters are refused; an optional parameter is
+    left out or has a value (there is no null in a query string)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema_: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return _without_null(handler.resolve_ref_schema(handler(schema_)))
+
+
+class AccountListQuery(Query):
+    include_disconnected: QueryBool = Field(False, description="Include disconnected accounts.")
+
+
+class DisconnectQuery(Query):
+    purge: QueryBool = Field(False, description="Also delete every usage document of the account.")
+
+
+class AuditQuery(Query):
+    limit: QueryInt = Field(100, ge=1, le=1000, description="At most this many, newest first.")
+
+
+# -- bodies -------------------------------------------------------------------------------------------
+
+ADMIN_KEY_PATTERN = "|".join(f"(?:{p.admin_key.pattern})" for p in PROVIDERS.values())
+"""Any provider's Admin key shape (which provider's key it must be, the server says with a reason code)."""
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ConnectAccountRequest(_Strict):
+def _json_int(value: Any) -> Any:
+    """JSON Schema's integer is any number without a fraction: 80.0 is 80 (true is not 1)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInteger = BeforeValidator(_json_int)
+"""Marks an integer of a request body (strict: no strings, no booleans; 80.0 counts as 80, as JSON Schema
+says). Put it outside the bounds: ``Annotated[Annotated[int, Field(ge=1)], JsonInteger]``."""
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused and JSON types are taken as they are (0 is not false,
+    "5" is not 5): what the schema says is exactly what passes. Integers are ``JsonInt``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Patch(Body):
+    """A PATCH body: a field left out keeps its value. ``null`` is refused (422 naming the field) unless
+    the field is in ``nullable``, where it means what the field's description says; the schema states
+    which fields take null."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_documented(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema_: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return _without_null(handler.resolve_ref_schema(handler(schema_)), cls.nullable)
+
+
+class ConnectAccountRequest(Body):
     provider: Literal["anthropic", "openai"] = Field(description="The provider of the organization.")
-    name: str = Field(min_length=1, max_length=120, description="A display name for the account.")
-    api_key: str = Field(min_length=1, max_length=400, description="The organization's Admin API key.")
+    name: Name = Field(description="A display name for the account.")
+    api_key: str = Field(
+        min_length=1,
+        max_length=400,
+        description="The organization's Admin API key (Anthropic: sk-ant-admin01-..., OpenAI: sk-admin-...). It is "
+        "verified live: a key the provider refuses is a 422 key_rejected, not_admin_key, workspace_key, project_key, "
+        "service_account_key or wrong_provider.",
+        json_schema_extra={"pattern": ADMIN_KEY_PATTERN},
+    )
 
 
 class OrganizationOut(_Strict):
@@ -156,13 +347,21 @@ class ErrorOut(_Strict):
     error: ErrorBody
 
 
-class RotateKeyRequest(_Strict):
-    api_key: str = Field(min_length=1, max_length=400, description="A new Admin API key of the same organization.")
+class RotateKeyRequest(Body):
+    api_key: str = Field(
+        min_length=1,
+        max_length=400,
+        description="A new Admin API key of the same organization (verified live).",
+        json_schema_extra={"pattern": ADMIN_KEY_PATTERN},
+    )
 
 
-class CreateTenantRequest(_Strict):
-    id: str = Field(min_length=2, max_length=63, description="Lowercase letters, digits and dashes.")
-    name: str = Field(min_length=1, max_length=120)
+class CreateTenantRequest(Body):
+    id: str = Field(
+        pattern=TENANT_ID.pattern,
+        description="2-63 lowercase letters, digits and dashes, starting with a letter or digit.",
+    )
+    name: Name
 
 
 class TenantOut(_Strict):
@@ -183,9 +382,14 @@ class MeOut(_Strict):
     tenants: list[MyTenant]
 
 
-class PlanRequest(_Strict):
+class PlanRequest(Body):
     plan: Literal["free", "pro", "enterprise"]
-    history_days: int | None = Field(default=None, ge=1, le=730, description="Overrides the plan's window.")
+    history_days: Annotated[Annotated[int, Field(ge=1, le=max(PLANS.values()))], JsonInteger] | None = Field(
+        default=None,
+        description="A shorter history window than the plan's ("
+        + ", ".join(f"{plan} {days}" for plan, days in PLANS.items())
+        + " days); more than the plan's is a 403. Null or left out: the plan's window.",
+    )
 
 
 class PlanOut(_Strict):
@@ -193,9 +397,9 @@ class PlanOut(_Strict):
     accounts_importing_older_history: int
 
 
-class MemberRequest(_Strict):
+class MemberRequest(Body):
     role: Literal["owner", "admin", "viewer"]
-    email: str | None = Field(default=None, max_length=254)
+    email: Email | None = None
 
 
 class MemberOut(_Strict):
@@ -221,3 +425,29 @@ class AuditEntryOut(_Strict):
 
 class AuditList(_Strict):
     entries: list[AuditEntryOut]
+
+
+# -- the alert webhook (documented in the OpenAPI document's webhooks) -----------------------------------
+
+
+class AlertEvent(_Strict):
+    id: str = Field(description="The alert id: the same on every delivery of this alert (the idempotency key).")
+    tenant_id: str
+    kind: str = Field(description="budget, budget_forecast, spike, connection, stale_data, rotation_due, ...")
+    rule_id: str = Field(description="The budget id, account id, ... the alert is about.")
+    period: str
+    threshold: str
+    severity: Literal["info", "warning", "critical"]
+    title: str
+    message: str
+    details: dict[str, Any] = Field(description="Amounts are USD decimal strings rounded to the cent.")
+    channel_ids: list[str]
+    created_at: datetime
+    test: bool
+
+
+class AlertWebhookBody(_Strict):
+    """The body of a JSON webhook (format "json"); Slack-format channels get a Slack message instead."""
+
+    type: Literal["tokenmeter.alert"]
+    alert: AlertEvent

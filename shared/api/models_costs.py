@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from shared.api.models import CoverageOut, Tokens
+from shared.api.http import ACCOUNT_ID
+from shared.api.models import Body, CoverageOut, Note, Query, Tokens, Trimmed, text
+from shared.services.explain import FILTER_FIELDS as EXPLAIN_FILTERS
+
+TIME_ZONES = tuple(sorted(available_timezones()))
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are YYYY-MM-DD strings: a number (0 would be 1970-01-01) or a timestamp is refused."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a real date as YYYY-MM-DD") from None
+
+
+def _time_zone(value: Any) -> Any:
+    if value not in TIME_ZONES:
+        raise ValueError("must be an IANA time zone name such as Europe/Paris or UTC")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+TimeZone = Annotated[
+    str,
+    BeforeValidator(_time_zone),
+    Field(json_schema_extra={"enum": list(TIME_ZONES)}, description="An IANA time zone name."),
+]
 
 Money = str
 """USD as an exact decimal string."""
@@ -17,7 +47,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+AccountId = Annotated[str, Field(pattern=ACCOUNT_ID.pattern, description="Only this account (acc_...).")]
+FilterValue = Annotated[str, Field(min_length=1, max_length=200)]
+_FILTER = "Only rows with this {} (the value null: rows where it is null)."
+
 # -- reconciliation ---------------------------------------------------------------------------------
+
+
+class ReconciliationQuery(Query):
+    from_: IsoDate = Field(alias="from", description="First UTC day, inclusive.")
+    to: IsoDate = Field(description="Last UTC day, inclusive (on or after from; at most 93 days after: else 400).")
+    account_id: AccountId | None = None
 
 
 class ReasonOut(_Strict):
@@ -92,10 +132,8 @@ class ReconciliationResponse(_Strict):
 # -- settings ----------------------------------------------------------------------------------------
 
 
-class SettingsBody(_Strict):
-    time_zone: str = Field(
-        min_length=1, max_length=64, description="IANA time zone name (Europe/Paris, UTC) daily views are cut in."
-    )
+class SettingsBody(Body):
+    time_zone: TimeZone = Field(description="IANA time zone name (Europe/Paris, UTC) daily views are cut in.")
 
 
 class SettingsOut(_Strict):
@@ -103,6 +141,31 @@ class SettingsOut(_Strict):
 
 
 # -- explain -----------------------------------------------------------------------------------------
+
+
+class ExplainQuery(Query):
+    from_: IsoDate = Field(alias="from", description="First UTC day, inclusive.")
+    to: IsoDate = Field(description="Last UTC day, inclusive (on or after from; at most 93 days after: else 400).")
+    account_id: AccountId | None = None
+    model: FilterValue | None = Field(None, description=_FILTER.format("model"))
+    service_tier: FilterValue | None = Field(None, description=_FILTER.format("service_tier"))
+    context_window: FilterValue | None = Field(None, description=_FILTER.format("context_window"))
+    inference_geo: FilterValue | None = Field(None, description=_FILTER.format("inference_geo"))
+    speed: FilterValue | None = Field(None, description=_FILTER.format("speed"))
+    variant: FilterValue | None = Field(None, description=_FILTER.format("variant"))
+    workspace_id: FilterValue | None = Field(None, description=_FILTER.format("workspace_id"))
+    api_key_id: FilterValue | None = Field(None, description=_FILTER.format("api_key_id"))
+    user_id: FilterValue | None = Field(None, description=_FILTER.format("user_id"))
+
+    def filters(self) -> tuple[tuple[str, str | None], ...]:
+        """The filters given, in the service's order; the value null selects rows where the field is null."""
+        values = self.model_dump(include=set(EXPLAIN_FILTERS), exclude_unset=True)
+        return tuple(
+            (name, None if values[name] == "null" else values[name]) for name in EXPLAIN_FILTERS if name in values
+        )
+
+
+assert set(ExplainQuery.model_fields) == {"from_", "to", "account_id", *EXPLAIN_FILTERS}, "a filter field is missing"
 
 
 class ExplainClass(_Strict):
@@ -168,20 +231,24 @@ class ExplainResponse(_Strict):
 # -- rate cards --------------------------------------------------------------------------------------
 
 
-class RateCardIn(_Strict):
+class RateCardIn(Body):
     provider: Literal["anthropic", "openai"]
-    model: str | None = Field(
-        default=None, min_length=1, max_length=120, description="Models starting with this; null: every model."
+    model: Annotated[str, text(120), Trimmed] | None = Field(
+        default=None, description="Models starting with this; null: every model."
     )
     percent_off: str = Field(
         pattern=r"^(100(\.0{1,4})?|\d{1,2}(\.\d{1,4})?)$", description='Percent off list price, e.g. "12.5".'
     )
-    effective_from: date = Field(description="First UTC day the discount applies.")
-    until: date | None = Field(default=None, description="First UTC day it no longer applies; null: open.")
-    note: str = Field(default="", max_length=200)
+    effective_from: IsoDate = Field(description="First UTC day the discount applies.")
+    until: IsoDate | None = Field(
+        default=None,
+        description="First UTC day it no longer applies (after effective_from, else 422); null: open. Cards of "
+        "one provider and model must not overlap (422).",
+    )
+    note: Note = ""
 
 
-class RateCardsBody(_Strict):
+class RateCardsBody(Body):
     rate_cards: list[RateCardIn] = Field(max_length=100, description="The whole list; it replaces the current one.")
 
 

@@ -8,10 +8,15 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from shared.api import models
-from shared.api.http import Ctx, Route, json_response, query_param
+from shared.api.http import ACCOUNT, Ctx, Route, json_response
 from shared.domain.accounts import Account
-from shared.errors import InvalidInput
 from shared.services.accounts import AccountService
+
+KEY_REFUSED = (
+    "Invalid input, or the key was refused: invalid_input (malformed), workspace_key, key_rejected (revoked or "
+    "unknown to the provider), not_admin_key."
+)
+PROVIDER_DOWN = "The provider could not be reached to verify the key; nothing was stored. Try again."
 
 
 def account_out(account: Account, now: datetime) -> dict[str, Any]:
@@ -44,19 +49,14 @@ def _accounts(ctx: Ctx) -> AccountService:
 def connect(ctx: Ctx) -> Response:
     ctx.only_params()
     body = ctx.body(models.ConnectAccountRequest)
-    account = _accounts(ctx).connect(
-        ctx.tenant_id, body.provider, body.name.strip(), body.api_key, actor=ctx.principal.user_id
-    )
+    account = _accounts(ctx).connect(ctx.tenant_id, body.provider, body.name, body.api_key, actor=ctx.principal.user_id)
     return json_response(201, account_out(account, ctx.clock()), headers={"Location": f"/v1/accounts/{account.id}"})
 
 
 def list_accounts(ctx: Ctx) -> Response:
-    ctx.only_params("include_disconnected")
-    raw = ctx.request.args.get("include_disconnected", "false").lower()
-    if raw not in ("true", "false"):
-        raise InvalidInput("include_disconnected must be true or false", field="include_disconnected")
+    query = ctx.query(models.AccountListQuery)
     now = ctx.clock()
-    accounts = _accounts(ctx).list(ctx.tenant_id, include_disconnected=raw == "true")
+    accounts = _accounts(ctx).list(ctx.tenant_id, include_disconnected=query.include_disconnected)
     return json_response(200, {"accounts": [account_out(a, now) for a in accounts]})
 
 
@@ -67,13 +67,8 @@ def get_account(ctx: Ctx) -> Response:
 
 
 def disconnect(ctx: Ctx) -> Response:
-    ctx.only_params("purge")
-    raw = ctx.request.args.get("purge", "false").lower()
-    if raw not in ("true", "false"):
-        raise InvalidInput("purge must be true or false", field="purge")
-    account = _accounts(ctx).disconnect(
-        ctx.tenant_id, ctx.account_id(), purge=raw == "true", actor=ctx.principal.user_id
-    )
+    query = ctx.query(models.DisconnectQuery)
+    account = _accounts(ctx).disconnect(ctx.tenant_id, ctx.account_id(), purge=query.purge, actor=ctx.principal.user_id)
     return json_response(200, account_out(account, ctx.clock()))
 
 
@@ -100,6 +95,11 @@ ROUTES: tuple[Route, ...] = (
         status=201,
         response=models.AccountOut,
         body=models.ConnectAccountRequest,
+        errors={
+            409: "The same key, or the same organization, is connected already.",
+            422: KEY_REFUSED,
+            503: PROVIDER_DOWN,
+        },
     ),
     Route(
         "GET",
@@ -107,11 +107,7 @@ ROUTES: tuple[Route, ...] = (
         list_accounts,
         "List connected accounts.",
         response=models.AccountList,
-        query=(
-            query_param(
-                "include_disconnected", "Include disconnected accounts.", {"type": "boolean", "default": False}
-            ),
-        ),
+        query_model=models.AccountListQuery,
     ),
     Route(
         "GET",
@@ -119,6 +115,7 @@ ROUTES: tuple[Route, ...] = (
         get_account,
         "One account with its sync status and history progress.",
         response=models.AccountOut,
+        path={"id": ACCOUNT},
     ),
     Route(
         "DELETE",
@@ -127,7 +124,8 @@ ROUTES: tuple[Route, ...] = (
         "Disconnect: delete the key (every version) and stop syncing; history is kept unless purge=true.",
         write=True,
         response=models.AccountOut,
-        query=(query_param("purge", "Also delete every usage document of the account.", {"type": "boolean"}),),
+        query_model=models.DisconnectQuery,
+        path={"id": ACCOUNT},
     ),
     Route(
         "POST",
@@ -137,6 +135,13 @@ ROUTES: tuple[Route, ...] = (
         write=True,
         response=models.AccountOut,
         body=models.RotateKeyRequest,
+        path={"id": ACCOUNT},
+        errors={
+            409: "The key is the one connected already, or administers another organization, or the account "
+            "is disconnected.",
+            422: KEY_REFUSED,
+            503: PROVIDER_DOWN,
+        },
     ),
     Route(
         "POST",
@@ -146,5 +151,7 @@ ROUTES: tuple[Route, ...] = (
         write=True,
         status=202,
         response=models.SyncAccepted,
+        path={"id": ACCOUNT},
+        errors={409: "The account is disconnected: connect it again to sync."},
     ),
 )

@@ -7,30 +7,29 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from shared.alerts.admin import AlertAdmin
-from shared.alerts.model import ALERT_KINDS, BUDGET_ID, CHANNEL_ID, KIND_TEST, Alert, Budget, Channel, Delivery
+from shared.alerts.model import BUDGET_ID, CHANNEL_ID, Alert, Budget, Channel, Delivery
+from shared.alerts.webhooks import url_hint
 from shared.api import models_alerts as m
-from shared.api.http import Ctx, Route, json_response, query_param
+from shared.api.http import Ctx, PathParameter, Route, json_response, no_content
 from shared.domain.money import usd
-from shared.errors import InvalidInput, NotFound
+
+BUDGET = PathParameter.of(BUDGET_ID, "A budget id (bud_ and 16 hex digits).")
+CHANNEL = PathParameter.of(CHANNEL_ID, "An alert channel id (chn_ and 16 hex digits).")
+BUDGET_REFUSED = (
+    "Invalid input; the error names the field. Beyond the schema: scope_id must name an account of the tenant "
+    "for scope 'account', channel_ids channels of the tenant, and a PATCH of scope or scope_id must leave a "
+    "scope_id that fits the scope."
+)
+CHANNEL_REFUSED = (
+    "Invalid input; the error names the field. Beyond the schema: the url must resolve to addresses a webhook may "
+    "reach, email needs SMTP configured on the server, a PATCH cannot change type or give a webhook emails."
+)
+TOO_MANY = "The tenant has as many as it may have; delete one first."
 
 
 def _admin(ctx: Ctx) -> AlertAdmin:
     service = ctx.services.alerts()
     return service
-
-
-def _budget_id(ctx: Ctx) -> str:
-    value = ctx.params["id"]
-    if not BUDGET_ID.match(value):
-        raise NotFound(f"no budget {value[:40]!r}", field="budget_id")
-    return value
-
-
-def _channel_id(ctx: Ctx) -> str:
-    value = ctx.params["id"]
-    if not CHANNEL_ID.match(value):
-        raise NotFound(f"no alert channel {value[:40]!r}", field="channel_id")
-    return value
 
 
 def budget_out(b: Budget) -> dict[str, Any]:
@@ -55,7 +54,7 @@ def channel_out(c: Channel, secret: str | None = None) -> dict[str, Any]:
         id=c.id,
         name=c.name,
         type=c.type,
-        url=c.url,
+        url_hint=c.url_hint or (url_hint(c.url) if c.url else None),
         format=c.format,
         emails=list(c.emails),
         kinds=list(c.kinds),
@@ -116,12 +115,12 @@ def list_budgets(ctx: Ctx) -> Response:
 
 def get_budget(ctx: Ctx) -> Response:
     ctx.only_params()
-    return json_response(200, budget_out(_admin(ctx).get_budget(ctx.tenant_id, _budget_id(ctx))))
+    return json_response(200, budget_out(_admin(ctx).get_budget(ctx.tenant_id, ctx.params["id"])))
 
 
 def update_budget(ctx: Ctx) -> Response:
     ctx.only_params()
-    budget_id = _budget_id(ctx)
+    budget_id = ctx.params["id"]
     body = ctx.body(m.BudgetPatch)
     budget = _admin(ctx).update_budget(ctx.tenant_id, budget_id, body.model_dump(exclude_unset=True))
     return json_response(200, budget_out(budget))
@@ -129,8 +128,8 @@ def update_budget(ctx: Ctx) -> Response:
 
 def delete_budget(ctx: Ctx) -> Response:
     ctx.only_params()
-    _admin(ctx).delete_budget(ctx.tenant_id, _budget_id(ctx))
-    return Response(status=204)
+    _admin(ctx).delete_budget(ctx.tenant_id, ctx.params["id"])
+    return no_content()
 
 
 # -- channels -------------------------------------------------------------------------------------------
@@ -151,12 +150,12 @@ def list_channels(ctx: Ctx) -> Response:
 
 def get_channel(ctx: Ctx) -> Response:
     ctx.only_params()
-    return json_response(200, channel_out(_admin(ctx).get_channel(ctx.tenant_id, _channel_id(ctx))))
+    return json_response(200, channel_out(_admin(ctx).get_channel(ctx.tenant_id, ctx.params["id"])))
 
 
 def update_channel(ctx: Ctx) -> Response:
     ctx.only_params()
-    channel_id = _channel_id(ctx)
+    channel_id = ctx.params["id"]
     body = ctx.body(m.ChannelPatch)
     channel, secret = _admin(ctx).update_channel(ctx.tenant_id, channel_id, body.model_dump(exclude_unset=True))
     return json_response(200, channel_out(channel, secret))
@@ -164,13 +163,13 @@ def update_channel(ctx: Ctx) -> Response:
 
 def delete_channel(ctx: Ctx) -> Response:
     ctx.only_params()
-    _admin(ctx).delete_channel(ctx.tenant_id, _channel_id(ctx))
-    return Response(status=204)
+    _admin(ctx).delete_channel(ctx.tenant_id, ctx.params["id"])
+    return no_content()
 
 
 def test_channel(ctx: Ctx) -> Response:
     ctx.only_params()
-    alert, error = _admin(ctx).test_channel(ctx.tenant_id, _channel_id(ctx))
+    alert, error = _admin(ctx).test_channel(ctx.tenant_id, ctx.params["id"])
     return json_response(200, {"alert_id": alert.id, "delivered": error is None, "error": error})
 
 
@@ -178,12 +177,8 @@ def test_channel(ctx: Ctx) -> Response:
 
 
 def list_alerts(ctx: Ctx) -> Response:
-    ctx.only_params("limit", "kind")
-    raw = ctx.request.args.get("limit", "50")
-    if not raw.isdigit():
-        raise InvalidInput("limit must be a whole number between 1 and 200", field="limit")
-    kind = ctx.request.args.get("kind") or None
-    history = _admin(ctx).history(ctx.tenant_id, int(raw), kind)
+    query = ctx.query(m.AlertsQuery)
+    history = _admin(ctx).history(ctx.tenant_id, query.limit, query.kind)
     return json_response(200, {"alerts": [alert_out(a, d) for a, d in history]})
 
 
@@ -197,9 +192,10 @@ ROUTES: tuple[Route, ...] = (
         status=201,
         response=m.BudgetOut,
         body=m.BudgetIn,
+        errors={409: TOO_MANY, 422: BUDGET_REFUSED},
     ),
     Route("GET", "/v1/budgets", list_budgets, "List budgets.", response=m.BudgetList),
-    Route("GET", "/v1/budgets/{id}", get_budget, "One budget.", response=m.BudgetOut),
+    Route("GET", "/v1/budgets/{id}", get_budget, "One budget.", response=m.BudgetOut, path={"id": BUDGET}),
     Route(
         "PATCH",
         "/v1/budgets/{id}",
@@ -208,8 +204,10 @@ ROUTES: tuple[Route, ...] = (
         write=True,
         response=m.BudgetOut,
         body=m.BudgetPatch,
+        path={"id": BUDGET},
+        errors={422: BUDGET_REFUSED},
     ),
-    Route("DELETE", "/v1/budgets/{id}", delete_budget, "Delete a budget.", write=True, status=204),
+    Route("DELETE", "/v1/budgets/{id}", delete_budget, "Delete a budget.", write=True, status=204, path={"id": BUDGET}),
     Route(
         "POST",
         "/v1/alert-channels",
@@ -219,9 +217,12 @@ ROUTES: tuple[Route, ...] = (
         status=201,
         response=m.ChannelOut,
         body=m.ChannelIn,
+        errors={409: TOO_MANY, 422: CHANNEL_REFUSED},
     ),
     Route("GET", "/v1/alert-channels", list_channels, "List alert channels.", response=m.ChannelList),
-    Route("GET", "/v1/alert-channels/{id}", get_channel, "One alert channel.", response=m.ChannelOut),
+    Route(
+        "GET", "/v1/alert-channels/{id}", get_channel, "One alert channel.", response=m.ChannelOut, path={"id": CHANNEL}
+    ),
     Route(
         "PATCH",
         "/v1/alert-channels/{id}",
@@ -230,8 +231,18 @@ ROUTES: tuple[Route, ...] = (
         write=True,
         response=m.ChannelOut,
         body=m.ChannelPatch,
+        path={"id": CHANNEL},
+        errors={422: CHANNEL_REFUSED},
     ),
-    Route("DELETE", "/v1/alert-channels/{id}", delete_channel, "Delete an alert channel.", write=True, status=204),
+    Route(
+        "DELETE",
+        "/v1/alert-channels/{id}",
+        delete_channel,
+        "Delete an alert channel.",
+        write=True,
+        status=204,
+        path={"id": CHANNEL},
+    ),
     Route(
         "POST",
         "/v1/alert-channels/{id}/test",
@@ -239,6 +250,7 @@ ROUTES: tuple[Route, ...] = (
         "Send a test alert to the channel now and say whether it was delivered.",
         write=True,
         response=m.ChannelTestOut,
+        path={"id": CHANNEL},
     ),
     Route(
         "GET",
@@ -246,9 +258,6 @@ ROUTES: tuple[Route, ...] = (
         list_alerts,
         "Alert history, newest first, with each delivery's outcome (delivered, failed attempts, dead-lettered).",
         response=m.AlertList,
-        query=(
-            query_param("limit", "How many alerts (1-200).", {"type": "integer", "default": 50}),
-            query_param("kind", "Only this kind.", {"type": "string", "enum": [*ALERT_KINDS, KIND_TEST]}),
-        ),
+        query_model=m.AlertsQuery,
     ),
 )

@@ -7,10 +7,16 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from shared.api import models
-from shared.api.http import Ctx, Route, json_response, query_param
-from shared.domain.tenancy import AuditEntry, Member, Tenant
-from shared.errors import InvalidInput
+from shared.api.http import Ctx, PathParameter, Route, json_response, no_content
+from shared.domain.tenancy import AuditEntry, Member, Tenant, check_history_days
 from shared.services.tenancy import TenancyService
+
+USER_ID = PathParameter(
+    r"[^/.\x00-\x20\x7f-\x9f][^/\x00-\x1f\x7f-\x9f]{0,127}",
+    "The member's user id (the token's subject): 1 to 128 characters, no slash, control character or "
+    "leading dot or space.",
+)
+KEEP_AN_OWNER = "A tenant keeps at least one owner: make someone else owner first."
 
 
 def _tenancy(ctx: Ctx) -> TenancyService:
@@ -63,6 +69,7 @@ def get_tenant(ctx: Ctx) -> Response:
 def set_plan(ctx: Ctx) -> Response:
     ctx.only_params()
     body = ctx.body(models.PlanRequest)
+    check_history_days(body.plan, body.history_days)
     accounts = ctx.services.accounts()
     grown = accounts.apply_plan(ctx.tenant_id, body.plan, body.history_days, ctx.principal.user_id)
     tenant = _tenancy(ctx).tenant(ctx.tenant_id)
@@ -77,8 +84,6 @@ def list_members(ctx: Ctx) -> Response:
 def put_member(ctx: Ctx) -> Response:
     ctx.only_params()
     user_id = ctx.params["user_id"]
-    if not 1 <= len(user_id) <= 128:
-        raise InvalidInput("user_id must be 1 to 128 characters", field="user_id")
     body = ctx.body(models.MemberRequest)
     member = _tenancy(ctx).set_member(ctx.tenant_id, ctx.principal.user_id, user_id, body.role, body.email)
     return json_response(200, member_out(member))
@@ -87,15 +92,12 @@ def put_member(ctx: Ctx) -> Response:
 def delete_member(ctx: Ctx) -> Response:
     ctx.only_params()
     _tenancy(ctx).remove_member(ctx.tenant_id, ctx.principal.user_id, ctx.params["user_id"])
-    return Response(status=204)
+    return no_content()
 
 
 def audit(ctx: Ctx) -> Response:
-    ctx.only_params("limit")
-    raw = ctx.request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise InvalidInput("limit must be a whole number from 1 to 1000", field="limit")
-    entries = _tenancy(ctx).audit_log(ctx.tenant_id, int(raw))
+    query = ctx.query(models.AuditQuery)
+    entries = _tenancy(ctx).audit_log(ctx.tenant_id, query.limit)
     return json_response(200, {"entries": [audit_out(e) for e in entries]})
 
 
@@ -117,6 +119,7 @@ ROUTES: tuple[Route, ...] = (
         status=201,
         response=models.TenantOut,
         body=models.CreateTenantRequest,
+        errors={409: "The tenant id is taken."},
     ),
     Route("GET", "/v1/tenant", get_tenant, "The tenant: name, plan and history window.", response=models.TenantOut),
     Route(
@@ -127,6 +130,7 @@ ROUTES: tuple[Route, ...] = (
         owner_only=True,
         response=models.PlanOut,
         body=models.PlanRequest,
+        errors={403: "Not an owner, or history_days is more than the plan's window (the error says the window)."},
     ),
     Route("GET", "/v1/members", list_members, "Members and their roles.", response=models.MemberList),
     Route(
@@ -137,9 +141,18 @@ ROUTES: tuple[Route, ...] = (
         owner_only=True,
         response=models.MemberOut,
         body=models.MemberRequest,
+        path={"user_id": USER_ID},
+        errors={409: KEEP_AN_OWNER},
     ),
     Route(
-        "DELETE", "/v1/members/{user_id}", delete_member, "Remove a member (owners only).", owner_only=True, status=204
+        "DELETE",
+        "/v1/members/{user_id}",
+        delete_member,
+        "Remove a member (owners only).",
+        owner_only=True,
+        status=204,
+        path={"user_id": USER_ID},
+        errors={409: KEEP_AN_OWNER},
     ),
     Route(
         "GET",
@@ -148,6 +161,6 @@ ROUTES: tuple[Route, ...] = (
         "Who connected, rotated and disconnected keys; failed verifications.",
         write=True,
         response=models.AuditList,
-        query=(query_param("limit", "At most this many, newest first.", {"type": "integer", "default": 100}),),
+        query_model=models.AuditQuery,
     ),
 )

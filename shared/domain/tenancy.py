@@ -6,9 +6,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.errors import Forbidden
+
 ROLES = ("owner", "admin", "viewer")
 PLANS: dict[str, int] = {"free": 30, "pro": 180, "enterprise": 365}
 """Days of history each plan imports and keeps."""
+
+
+def check_history_days(plan: str, history_days: int | None) -> None:
+    """An owner may shorten the plan's history window, never lengthen it: more history is what a larger
+    plan buys. Raises Forbidden naming the plan's window."""
+    if history_days is None or plan not in PLANS:
+        return
+    if history_days > PLANS[plan]:
+        raise Forbidden(
+            f"the {plan} plan keeps at most {PLANS[plan]} days of history; history_days {history_days} needs a "
+            f"larger plan ({', '.join(f'{p} {d}' for p, d in PLANS.items())} days). A shorter window is allowed.",
+            field="history_days",
+        )
 
 
 @dataclass(frozen=True, slots=True)

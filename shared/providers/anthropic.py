@@ -364,6 +364,7 @@ ANTHROPIC = Provider(
     name="anthropic",
     label="Anthropic",
     key_prefix="sk-ant-admin01-",
+    admin_key=ADMIN_KEY,
     check_key=check_key,
     client=_client,
     ledger_name="cost report",

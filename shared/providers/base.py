@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -76,11 +77,13 @@ class Provider:
         no_key_name: the name of usage reported with no API key.
         tiers_not_billed: service tiers absent from the billed ledger (committed capacity billed apart).
         ledger_name: what the provider calls its billed ledger.
+        admin_key: the whole shape of an Admin key (the API schema states it; check_key explains a refusal).
     """
 
     name: str
     label: str
     key_prefix: str
+    admin_key: re.Pattern[str]
     check_key: Callable[[str], None]
     client: ClientFactory
     ledger_name: str

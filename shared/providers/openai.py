@@ -461,6 +461,9 @@ class OpenAIAdminClient(HttpJsonClient):
         return Names(keys, workspaces)
 
 
+ADMIN_KEY = re.compile(r"^sk-admin-[A-Za-z0-9_\-]{16,300}$")
+
+
 def check_key(api_key: str) -> None:
     """Refuse keys that cannot be an OpenAI organization Admin key before calling anyone, saying what to do."""
     where = "an organization owner creates an Admin key at platform.openai.com, Settings > Organization > Admin keys"
@@ -475,7 +478,7 @@ def check_key(api_key: str) -> None:
         )
     if api_key.startswith("sk-ant-"):
         raise KeyShapeError("this looks like an Anthropic key; connect it with provider 'anthropic'", "wrong_provider")
-    if not re.fullmatch(r"sk-admin-[A-Za-z0-9_\-]{16,300}", api_key):
+    if not ADMIN_KEY.match(api_key):
         raise KeyShapeError(
             f"api_key is not an OpenAI Admin key: it must start with sk-admin- ({where})", "invalid_input"
         )
@@ -489,6 +492,7 @@ OPENAI = Provider(
     name="openai",
     label="OpenAI",
     key_prefix=ADMIN_KEY_PREFIX,
+    admin_key=ADMIN_KEY,
     check_key=check_key,
     client=_client,
     ledger_name="Costs ledger",

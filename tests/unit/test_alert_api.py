@@ -180,7 +180,7 @@ def test_a_failing_test_alert_says_why(world: World, alerts: Alerts) -> None:
         ({"name": "h", "type": "webhook", "url": HOOK, "kinds": []}, "kinds", None),
         ({"name": "h", "type": "pager"}, "type", None),
         ({"name": "m", "type": "email"}, "emails", None),
-        ({"name": "m", "type": "email", "emails": ["not-an-address"]}, "emails", None),
+        ({"name": "m", "type": "email", "emails": ["not-an-address"]}, "emails.0", None),
         ({"name": "m", "type": "email", "emails": ["a@b.co", "A@b.co"]}, "emails", None),
         ({"name": "m", "type": "email", "emails": ["a@b.co"], "url": HOOK}, "url", None),
         ({"name": "m", "type": "email", "emails": ["a@b.co"], "secret": "mine"}, "secret", None),
