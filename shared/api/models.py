@@ -22,6 +22,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from shared.alerts.email import EMAIL
+from shared.domain.accounts import ProviderName
 from shared.domain.tenancy import PLANS
 from shared.domain.usage import COST_CLASSES, QUANTITY_FIELDS
 from shared.providers import PROVIDERS
@@ -199,7 +200,7 @@ class Patch(Body):
 
 
 class ConnectAccountRequest(Body):
-    provider: Literal["anthropic", "openai"] = Field(description="The provider of the organization.")
+    provider: ProviderName = Field(description="The provider of the organization.")
     name: Name = Field(description="A display name for the account.")
     api_key: str = Field(
         min_length=1,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from shared.api.http import ACCOUNT_ID
 from shared.api.models import Body, CoverageOut, Note, Query, Tokens, Trimmed, text
+from shared.domain.accounts import ProviderName
 from shared.services.explain import FILTER_FIELDS as EXPLAIN_FILTERS
 
 TIME_ZONES = tuple(sorted(available_timezones()))
@@ -58,6 +59,7 @@ class ReconciliationQuery(Query):
     from_: IsoDate = Field(alias="from", description="First UTC day, inclusive.")
     to: IsoDate = Field(description="Last UTC day, inclusive (on or after from; at most 93 days after: else 400).")
     account_id: AccountId | None = None
+    provider: ProviderName | None = Field(None, description="Only the accounts of this provider.")
 
 
 class ReasonOut(_Strict):
@@ -147,6 +149,7 @@ class ExplainQuery(Query):
     from_: IsoDate = Field(alias="from", description="First UTC day, inclusive.")
     to: IsoDate = Field(description="Last UTC day, inclusive (on or after from; at most 93 days after: else 400).")
     account_id: AccountId | None = None
+    provider: ProviderName | None = Field(None, description="Only the accounts of this provider.")
     model: FilterValue | None = Field(None, description=_FILTER.format("model"))
     service_tier: FilterValue | None = Field(None, description=_FILTER.format("service_tier"))
     context_window: FilterValue | None = Field(None, description=_FILTER.format("context_window"))
@@ -165,7 +168,9 @@ class ExplainQuery(Query):
         )
 
 
-assert set(ExplainQuery.model_fields) == {"from_", "to", "account_id", *EXPLAIN_FILTERS}, "a filter field is missing"
+assert set(ExplainQuery.model_fields) == {"from_", "to", "account_id", "provider", *EXPLAIN_FILTERS}, (
+    "a filter field is missing"
+)
 
 
 class ExplainClass(_Strict):
@@ -232,7 +237,7 @@ class ExplainResponse(_Strict):
 
 
 class RateCardIn(Body):
-    provider: Literal["anthropic", "openai"]
+    provider: ProviderName
     model: Annotated[str, text(120), Trimmed] | None = Field(
         default=None, description="Models starting with this; null: every model."
     )

@@ -11,7 +11,7 @@ from shared.services.explain import ExplainQuery
 
 def explain(ctx: Ctx) -> Response:
     q = ctx.query(models_costs.ExplainQuery)
-    query = ExplainQuery(start=q.from_, end=q.to, filters=q.filters(), account_id=q.account_id)
+    query = ExplainQuery(start=q.from_, end=q.to, filters=q.filters(), account_id=q.account_id, provider=q.provider)
     service = ctx.services.explain()
     return json_response(200, service.explain(ctx.tenant_id, query))
 

@@ -11,7 +11,7 @@ from shared.services.reconciliation import ReconciliationQuery
 
 def reconciliation(ctx: Ctx) -> Response:
     q = ctx.query(models_costs.ReconciliationQuery)
-    query = ReconciliationQuery(start=q.from_, end=q.to, account_id=q.account_id)
+    query = ReconciliationQuery(start=q.from_, end=q.to, account_id=q.account_id, provider=q.provider)
     service = ctx.services.reconciliation()
     return json_response(200, service.reconcile(ctx.tenant_id, query))
 

@@ -7,9 +7,13 @@ import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from shared.domain.billed import LedgerState
+
+ProviderName = Literal["anthropic", "openai"]
+"""The providers an account can belong to (shared.providers has one plug-in per name; a test holds them equal)."""
+PROVIDER_NAMES: tuple[str, ...] = get_args(ProviderName)
 
 STATUS_CONNECTED = "connected"
 STATUS_SYNCING = "syncing"

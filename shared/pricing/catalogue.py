@@ -47,12 +47,13 @@ from genai_prices import types as genai
 from genai_prices.data_snapshot import DataSnapshot, get_snapshot
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from shared.domain.accounts import PROVIDER_NAMES, ProviderName
 from shared.domain.usage import TEXT_TOKEN_CLASSES, TOKEN_CLASSES, Dimensions
 from shared.pricing import PriceQuote, Rates
 
 OVERRIDES_PATH = Path(__file__).with_name("overrides.json")
-PROVIDERS = ("anthropic", "openai")
-Provider = Literal["anthropic", "openai"]
+PROVIDERS = PROVIDER_NAMES
+Provider = ProviderName
 Mode = Literal["batch", "flex", "priority", "fast"]
 
 _GENAI_PRICE_KEYS: Mapping[str, str] = {

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from google.cloud import firestore, pubsub_v1
 
+from local import openai_sim
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
 from local.secret_manager_server import LocalSecretManager
 from local.wiring import FunctionsHost, create_topology, start_functions
@@ -21,6 +22,8 @@ from shared.domain.tenancy import Member, Tenant
 from shared.security.auth import LocalTokenIssuer
 
 KEY = "sk-ant-admin01-" + "E" * 40 + "e2e1"
+OPENAI_KEY = "sk-admin-" + "E" * 40 + "e2e2"
+OPENAI_ORG = "org-e2e-openai"
 HISTORY_DAYS = 10
 
 
@@ -32,11 +35,13 @@ class Stack:
         sim: AnthropicSimulator,
         functions: FunctionsHost,
         secret_manager: LocalSecretManager | None = None,
+        openai: openai_sim.OpenAISimulator | None = None,
     ):
         self.project = project
         self.tmp = tmp
         self.secret_manager = secret_manager
         self.sim = sim
+        self.openai = openai
         self.functions = functions
         self.api = functions.url("api")
         self.issuer = LocalTokenIssuer(tmp / "local", project)
@@ -79,6 +84,17 @@ def stack(project_id: str, tmp_path: Path) -> Iterator[Stack]:
         )
     )
     sim.start()
+    # A small OpenAI organization beside it: every endpoint, batch/flex/priority tiers, a few combos an hour.
+    openai = openai_sim.OpenAISimulator()
+    openai.add_organization(
+        openai_sim.SimOrganization(
+            id=OPENAI_ORG,
+            name="E2E OpenAI Org",
+            admin_keys=[OPENAI_KEY],
+            profile=openai_sim.UsageProfile(seed=12, projects=2, api_keys=3, combos_per_hour=4),
+        )
+    )
+    openai.start()
     secret_manager = LocalSecretManager()
     secret_manager.start()
     env = {
@@ -87,12 +103,13 @@ def stack(project_id: str, tmp_path: Path) -> Iterator[Stack]:
         "TM_MODE": "local",
         "TM_LOCAL_DIR": str(tmp_path / "local"),
         "ANTHROPIC_API_BASE_URL": sim.base_url,
+        "OPENAI_API_BASE_URL": openai.base_url,
         "TM_HISTORY_DAYS": str(HISTORY_DAYS),
     }
     functions = start_functions(env, tmp_path / "logs")
     try:
         create_topology(project_id, functions.ports)
-        s = Stack(project_id, tmp_path, sim, functions, secret_manager)
+        s = Stack(project_id, tmp_path, sim, functions, secret_manager, openai)
         # A tap on every topic records every message, so the test can replay them all.
         for topic in topology.TOPICS:
             s.subscriber.create_subscription(
@@ -104,6 +121,7 @@ def stack(project_id: str, tmp_path: Path) -> Iterator[Stack]:
     finally:
         functions.stop()
         sim.stop()
+        openai.stop()
         secret_manager.stop()
         for log in sorted((tmp_path / "logs").glob("*.log")):
             text = log.read_text(errors="replace")

@@ -11,10 +11,11 @@ import httpx
 import pytest
 
 from shared.security.keyvault import account_secret_id
-from tests.e2e.conftest import KEY, Stack, drain_tap
+from tests.e2e.conftest import KEY, OPENAI_KEY, Stack, drain_tap
 
 pytestmark = pytest.mark.emulators
 NEW_KEY = "sk-ant-admin01-" + "R" * 40 + "rot2"
+PROJECT_KEY = "sk-proj-" + "P" * 40 + "prj3"
 
 
 def all_documents(stack: Stack) -> list[dict[str, Any]]:
@@ -56,6 +57,13 @@ def test_no_key_anywhere_after_connect_collect_rotate_disconnect(stack: Stack) -
     # a failing verification (a workspace key) and a bad body echoing a key-shaped value
     call("POST", "/v1/accounts", json={"provider": "anthropic", "name": "W", "api_key": "sk-ant-api03-" + "q" * 40})
     call("POST", "/v1/accounts", json={"provider": "anthropic", "name": "X", "api_key": KEY, "extra": KEY})
+    # an OpenAI organization beside it, and an OpenAI project key refused
+    r = call("POST", "/v1/accounts", json={"provider": "openai", "name": "OpenAI", "api_key": OPENAI_KEY})
+    assert r.status_code == 201, r.text
+    openai_id = r.json()["id"]
+    stack.wait_for("OpenAI import", lambda: call("GET", f"/v1/accounts/{openai_id}").json()["status"] == "connected")
+    refused = call("POST", "/v1/accounts", json={"provider": "openai", "name": "P", "api_key": PROJECT_KEY})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "project_key"
 
     # rotate to a second key of the same organization
     stack.sim.add_admin_key("org_e2e", NEW_KEY)
@@ -83,7 +91,7 @@ def test_no_key_anywhere_after_connect_collect_rotate_disconnect(stack: Stack) -
         "responses": "\n".join(bodies),
     }
     for where, text in haystacks.items():
-        for key in (KEY, NEW_KEY):
+        for key in (KEY, NEW_KEY, OPENAI_KEY, PROJECT_KEY):
             for fragment in secrets_fragments(key):
                 assert fragment not in text, f"a key fragment was found in {where}"
     # Firestore holds the sealed identifier, a hint and a fingerprint: no Secret Manager path in clear.

@@ -18,7 +18,7 @@ from google.cloud import firestore
 
 from shared import topology
 from shared.domain.money import to_cents
-from tests.e2e.conftest import HISTORY_DAYS, KEY, Stack, drain_tap
+from tests.e2e.conftest import HISTORY_DAYS, KEY, OPENAI_KEY, OPENAI_ORG, Stack, drain_tap
 
 pytestmark = pytest.mark.emulators
 
@@ -41,37 +41,84 @@ def settled_usage(stack: Stack, start: str, end: str, group_by: str = "day,model
     return stack.wait_for("usage to settle", check)
 
 
-def test_connect_collect_price_and_replay_changes_nothing(stack: Stack) -> None:
+def connect(stack: Stack, provider: str, name: str, key: str) -> dict:
     r = httpx.post(
         stack.api + "/v1/accounts",
         headers=stack.headers(),
         timeout=60,
-        json={"provider": "anthropic", "name": "Production", "api_key": KEY},
+        json={"provider": provider, "name": name, "api_key": key},
     )
     assert r.status_code == 201, r.text
-    account = r.json()
-    assert account["organization"] == {"id": "org_e2e", "name": "E2E Org"}
+    account: dict = r.json()
 
-    def connected() -> dict | None:
+    def imported() -> dict | None:
         a = stack.get(f"/v1/accounts/{account['id']}").json()
         return a if a["status"] == "connected" and a["history"]["complete"] else None
 
-    done = stack.wait_for("history import", connected)
+    done = stack.wait_for(f"{provider} history import", imported, timeout=180)
     assert done["last_success_at"] is not None and done["history"]["days_imported"] == HISTORY_DAYS
+    return account
+
+
+def test_connect_collect_price_and_replay_changes_nothing(stack: Stack) -> None:
+    """One tenant with an Anthropic and an OpenAI organization: both priced to the cent against their
+    simulators' own list-price oracles, per provider and model; then every Pub/Sub message of the run
+    replayed twice, shuffled, changes nothing."""
+    assert stack.openai is not None
+    anthropic = connect(stack, "anthropic", "Production", KEY)
+    assert anthropic["organization"] == {"id": "org_e2e", "name": "E2E Org"}
+    openai = connect(stack, "openai", "OpenAI", OPENAI_KEY)
+    # OpenAI's Admin API names the organization only by id (the openai-organization header).
+    assert openai["organization"] == {"id": OPENAI_ORG, "name": OPENAI_ORG}
+    assert {a["provider"] for a in stack.get("/v1/accounts").json()["accounts"]} == {"anthropic", "openai"}
 
     today = datetime.now(UTC).date()
     start = (today - timedelta(days=HISTORY_DAYS)).isoformat()
     yesterday = (today - timedelta(days=1)).isoformat()
     before = settled_usage(stack, start, yesterday)
-    assert before["documents_read"] == HISTORY_DAYS  # one priced day per day (no whole month in range)
+    assert before["documents_read"] == 2 * HISTORY_DAYS  # one priced day per account and day
     assert before["coverage"] == {"complete": True, "missing_days": []}
-    # Settled past days equal the simulator's own list-price costing, to the cent.
+    # Settled past days equal each simulator's own list-price costing, to the cent.
     day0 = datetime.fromisoformat(start).replace(tzinfo=UTC)
-    expected = stack.sim.expected_list_cost_usd("org_e2e", day0, datetime.combine(today, datetime.min.time(), UTC))
-    assert to_cents(Decimal(before["totals"]["total_cost"])) == to_cents(expected)
+    midnight = datetime.combine(today, datetime.min.time(), UTC)
+    by_provider = settled_usage(stack, start, yesterday, group_by="provider,model")
+    cost: dict[str, dict[str, Decimal]] = {"anthropic": {}, "openai": {}}
+    tools = Decimal(0)
+    unpriced: set[str] = set()
+    for row in by_provider["rows"]:
+        if row["unpriced"]:
+            unpriced.add(row["model"])
+        if row["total_cost"] is None:
+            continue
+        search = Decimal(row["cost"].get("web_search", "0")) + Decimal(row["cost"].get("file_search", "0"))
+        tools += search if row["provider"] == "openai" else Decimal(0)
+        cost[row["provider"]][row["model"]] = Decimal(row["total_cost"]) - (
+            search if row["provider"] == "openai" else Decimal(0)
+        )
+    expected_anthropic = stack.sim.expected_list_cost_usd("org_e2e", day0, midnight)
+    assert to_cents(sum(cost["anthropic"].values(), Decimal(0))) == to_cents(expected_anthropic)
+    expected_openai = stack.openai.expected_cost_by_model(OPENAI_ORG, day0, midnight)
+    per_unit = ("web search tool calls", "file search tool calls")
+    no_list_price = ("code interpreter sessions", "Vector storage")
+    for model, usd in expected_openai.items():
+        if model not in per_unit + no_list_price:
+            assert to_cents(cost["openai"].get(model, Decimal(0))) == to_cents(usd), model
+    assert to_cents(tools) == to_cents(sum((expected_openai.get(m, Decimal(0)) for m in per_unit), Decimal(0)))
+    # What has no list price is unpriced, never $0.
+    assert {"tool:code_interpreter", "tool:vector_storage"} <= unpriced
+    # Totals add across providers.
+    assert Decimal(by_provider["totals"]["total_cost"]) == sum(
+        (Decimal(r["total_cost"]) for r in by_provider["rows"] if r["total_cost"] is not None), Decimal(0)
+    )
     names = {row["workspace_name"] for row in before["rows"]}
-    assert "Default workspace" in names
-    assert all(not n.startswith("wrkspc_") for n in names)  # named from the workspace list
+    assert {"Default workspace", "Default project"} <= names
+    assert all(not n.startswith(("wrkspc_", "proj_")) for n in names)  # named from the workspace/project lists
+    # One provider's share, through explain and reconciliation.
+    explained = stack.get(f"/v1/usage/explain?from={start}&to={yesterday}&provider=openai").json()
+    assert explained["lines"] and {line["provider"] for line in explained["lines"]} == {"openai"}
+    reconciled = stack.get(f"/v1/reconciliation?from={start}&to={yesterday}&provider=anthropic").json()
+    assert reconciled["account_ids"] == [anthropic["id"]] and reconciled["rows"]
+    assert {r["account_id"] for r in reconciled["rows"]} == {anthropic["id"]}
 
     # Pub/Sub delivers at least once and out of order: replay every message twice, shuffled.
     messages = drain_tap(stack)
@@ -80,7 +127,7 @@ def test_connect_collect_price_and_replay_changes_nothing(stack: Stack) -> None:
     replay = messages * 2
     random.Random(5).shuffle(replay)
     db = firestore.Client(project=stack.project)
-    built = {d.id: d.get("built_at") for d in db.collection_group("priced_days").stream()}
+    built = {d.reference.path: d.get("built_at") for d in db.collection_group("priced_days").stream()}
     costing_log = stack.tmp / "logs" / "function-costing.log"
     priced_before = costing_log.read_text().count('"days priced"')
     costing_messages = sum(1 for t, _ in replay if t == topology.TOPIC_USAGE_COLLECTED)
@@ -90,15 +137,23 @@ def test_connect_collect_price_and_replay_changes_nothing(stack: Stack) -> None:
     def replay_processed() -> bool:
         return costing_log.read_text().count('"days priced"') >= priced_before + costing_messages
 
-    stack.wait_for("replayed messages to be processed", replay_processed, timeout=240)
+    stack.wait_for("replayed messages to be processed", replay_processed, timeout=300)
     after = settled_usage(stack, start, yesterday)
     # Nothing changed, so nothing settled was written again (the running hour's day may have moved on).
-    rebuilt = {d.id: d.get("built_at") for d in db.collection_group("priced_days").stream()}
-    assert {k: v for k, v in rebuilt.items() if k <= yesterday} == {k: v for k, v in built.items() if k <= yesterday}
+    rebuilt = {d.reference.path: d.get("built_at") for d in db.collection_group("priced_days").stream()}
+
+    def settled(built_at: dict) -> dict:
+        return {k: v for k, v in built_at.items() if k.rsplit("/", 1)[1] <= yesterday}
+
+    assert settled(rebuilt) == settled(built)
     # "provisional" is measured from the wall clock (the last 48 hours): it moves when an hour turns.
     after.pop("provisional", None)
     before.pop("provisional", None)
     assert after == before
+    again = settled_usage(stack, start, yesterday, group_by="provider,model")
+    again.pop("provisional", None)
+    by_provider.pop("provisional", None)
+    assert again == by_provider
 
 
 def test_tenant_isolation_and_bad_input_over_http(stack: Stack) -> None:
