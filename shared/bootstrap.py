@@ -169,6 +169,7 @@ def collector_service() -> CollectorService:
         sync_interval=timedelta(minutes=cfg.sync_interval_minutes),
         trailing=timedelta(hours=cfg.trailing_hours),
         budget_seconds=cfg.collect_budget_seconds,
+        lease=timedelta(seconds=cfg.lease_seconds),
         max_failures=cfg.max_sync_failures,
         billed=BilledLedgerCollector(FirestoreBilledCostStore(firestore_client())),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared import topology
+from shared.domain.accounts import LEASE
 
 
 class ConfigError(ValueError):
@@ -60,6 +61,7 @@ class Config:
     trailing_hours: int
     history_days: int
     collect_budget_seconds: int
+    lease_seconds: int
     max_sync_failures: int
     http_timeout_seconds: int
     sealing_key_secret: str
@@ -107,6 +109,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         trailing_hours=_int(e, "TM_TRAILING_HOURS", 48, 48, 24 * 14),
         history_days=_int(e, "TM_HISTORY_DAYS", 30, 1, 400),
         collect_budget_seconds=_int(e, "TM_COLLECT_BUDGET_SECONDS", 480, 5, 3600),
+        lease_seconds=_int(e, "TM_LEASE_SECONDS", int(LEASE.total_seconds()), 5, 600),
         max_sync_failures=_int(e, "TM_MAX_SYNC_FAILURES", 5, 1, 100),
         http_timeout_seconds=_int(e, "TM_HTTP_TIMEOUT_SECONDS", 30, 1, 300),
         sealing_key_secret=e.get("TM_SEALING_KEY_SECRET") or "tm-sealing-key",

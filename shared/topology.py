@@ -54,7 +54,9 @@ class FunctionSpec:
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("dispatcher", "on_scheduler_tick", TOPIC_SCHEDULER_TICKS),
-    FunctionSpec("collector", "on_collect_request", TOPIC_COLLECT_REQUESTS),
+    # A request meeting a held lease is redelivered (backoff doubling up to 60 s) until the holder is done
+    # or its lease ran out: 20 attempts outlast the longest sync (its time budget, 480 s) and a lease.
+    FunctionSpec("collector", "on_collect_request", TOPIC_COLLECT_REQUESTS, max_delivery_attempts=20),
     FunctionSpec("costing", "on_usage_collected", TOPIC_USAGE_COLLECTED),
     FunctionSpec("api", "api", None),
     FunctionSpec("alert_evaluator", "on_usage_priced", TOPIC_USAGE_PRICED),

@@ -4,9 +4,11 @@ import logging
 
 import functions_framework
 from cloudevents.http import CloudEvent
+from werkzeug.exceptions import ServiceUnavailable
 
 from shared import bootstrap, logs
 from shared.messages import CollectRequest, decode_pubsub
+from shared.services.collector import LeaseHeld
 
 logs.configure()
 log = logging.getLogger("collector")
@@ -17,9 +19,14 @@ def on_collect_request(event: CloudEvent) -> None:
     request = decode_pubsub(event.data, CollectRequest)
     if request is None:
         return
-    # LeaseHeld propagates: a sync that stopped renewing its lease still holds it, so Pub/Sub delivers this
-    # request again after a backoff and it takes over once the lease runs out.
-    outcome = bootstrap.collector_service().collect(request.tenant_id, request.account_id)
+    try:
+        outcome = bootstrap.collector_service().collect(request.tenant_id, request.account_id, request.requested_at)
+    except LeaseHeld as held:
+        # Another sync holds the account (alive, or dead with its lease not yet run out): answer 503 so
+        # Pub/Sub delivers this request again after a backoff (see CollectorService.collect). Expected, so a
+        # warning, not a crash with a traceback.
+        log.warning("account lease held; asking for redelivery", extra={"account_id": request.account_id})
+        raise ServiceUnavailable(str(held)) from None
     log.info(
         "collect finished",
         extra={

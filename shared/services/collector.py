@@ -112,28 +112,35 @@ class CollectorService:
     sync_interval: timedelta = timedelta(hours=1)
     trailing: timedelta = timedelta(hours=48)
     budget_seconds: float = 480.0
+    lease: timedelta = LEASE
     max_failures: int = 5
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
     billed: BilledLedger | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
-    def collect(self, tenant_id: str, account_id: str) -> CollectOutcome:
-        """Run one sync. Raises `LeaseHeld` when a sync that seems dead still holds the lease (the caller
-        lets Pub/Sub deliver the request again after a backoff); a live one makes this a skip."""
+    def collect(self, tenant_id: str, account_id: str, requested_at: datetime | None = None) -> CollectOutcome:
+        """Run one sync for a request made at ``requested_at``.
+
+        Raises:
+            LeaseHeld: another sync holds the account's lease. Pub/Sub then delivers the request again after
+                a backoff: if that sync was alive, it has finished by then and this request is a skip (a sync
+                that started after the request was made covered it); if it died, its lease runs out within
+                ``lease`` and the redelivered request takes over. Acknowledging it now instead would lose the
+                request when the holder is dead (nothing would resume its import until the next tick).
+        """
         account = self.accounts.get(tenant_id, account_id)
         if account is None or not account.active:
             return CollectOutcome("skipped", detail="account missing or disconnected")
+        if requested_at is not None and account.last_sync_at is not None and account.last_sync_at > requested_at:
+            return CollectOutcome("skipped", detail="a sync that started after this request already ran")
         now = self.clock()
         lease_id = pysecrets.token_hex(8)
-        taken = self.accounts.acquire_lease(tenant_id, account_id, lease_id, now, now + LEASE)
+        taken = self.accounts.acquire_lease(tenant_id, account_id, lease_id, now, now + self.lease)
         if taken is None:
             current = self.accounts.get(tenant_id, account_id)
             held = current.lease_until if current is not None else None
-            if held is not None and held - now < LEASE / 2:
-                # Not renewed for half a lease: its holder is probably gone. Ask to be delivered again.
-                raise LeaseHeld(f"the lease of {account_id} runs out at {held.isoformat()}")
-            return CollectOutcome("skipped", detail="another sync of this account is running")
+            raise LeaseHeld(f"another sync of {account_id} holds the lease until {held.isoformat() if held else '?'}")
         return self._collect(taken, lease_id, now)
 
     def _collect(self, account: Account, lease_id: str, now: datetime) -> CollectOutcome:
@@ -190,7 +197,7 @@ class CollectorService:
                         "coverage": coverage,
                         "hour_hashes": hashes,
                         "synced_through": (newest := max(hi, newest or hi)),
-                        "lease_until": self.clock() + LEASE,
+                        "lease_until": self.clock() + self.lease,
                     },
                 ):
                     return CollectOutcome(

@@ -25,6 +25,7 @@ KEY = "sk-ant-admin01-" + "E" * 40 + "e2e1"
 OPENAI_KEY = "sk-admin-" + "E" * 40 + "e2e2"
 OPENAI_ORG = "org-e2e-openai"
 HISTORY_DAYS = 10
+LEASE_SECONDS = 8
 
 
 class Stack:
@@ -42,6 +43,7 @@ class Stack:
         self.secret_manager = secret_manager
         self.sim = sim
         self.openai = openai
+        self.supervisor_log: list[str] = []
         self.functions = functions
         self.api = functions.url("api")
         self.issuer = LocalTokenIssuer(tmp / "local", project)
@@ -49,12 +51,12 @@ class Stack:
         self.subscriber = pubsub_v1.SubscriberClient()
         self.db = firestore.Client(project=project)
 
-    def headers(self, tenant: str = "acme", role: str = "owner") -> dict[str, str]:
+    def headers(self, tenant: str = "acme", role: str = "owner", history_days: int = HISTORY_DAYS) -> dict[str, str]:
         """A signed-in member of ``tenant`` (the membership is what grants the role)."""
         user = f"{role}@{tenant}"
         store = FirestoreTenantStore(self.db)
         member = Member(user, role)
-        if not store.create_tenant(Tenant(id=tenant, history_days_override=HISTORY_DAYS), member):
+        if not store.create_tenant(Tenant(id=tenant, history_days_override=history_days), member):
             store.put_member(tenant, member)
         return {"Authorization": "Bearer " + self.issuer.issue(tenant, user_id=user)}
 
@@ -105,11 +107,15 @@ def stack(project_id: str, tmp_path: Path) -> Iterator[Stack]:
         "ANTHROPIC_API_BASE_URL": sim.base_url,
         "OPENAI_API_BASE_URL": openai.base_url,
         "TM_HISTORY_DAYS": str(HISTORY_DAYS),
+        # A short lease, so a request meeting a dead sync's lease takes over within seconds (tests/e2e/test_faults).
+        "TM_LEASE_SECONDS": str(LEASE_SECONDS),
     }
     functions = start_functions(env, tmp_path / "logs")
     try:
         create_topology(project_id, functions.ports)
         s = Stack(project_id, tmp_path, sim, functions, secret_manager, openai)
+        # As make run does: a function process that dies is started again (tests/e2e/test_faults.py).
+        functions.supervise(s.supervisor_log.append)
         # A tap on every topic records every message, so the test can replay them all.
         for topic in topology.TOPICS:
             s.subscriber.create_subscription(

@@ -93,8 +93,8 @@ class Rig:
         )
         self.accounts.create(self.account)
 
-    def collect(self):  # type: ignore[no-untyped-def]
-        return self.collector.collect("t1", self.account.id)
+    def collect(self, requested_at: datetime | None = None):  # type: ignore[no-untyped-def]
+        return self.collector.collect("t1", self.account.id, requested_at)
 
     def stored(self) -> Account:
         account = self.accounts.get("t1", self.account.id)
@@ -254,19 +254,27 @@ def test_revoked_key_turns_the_account_to_error_with_the_reason(rig: Rig) -> Non
     assert rig.publisher.on("events")[-1]["type"] == "account.error"
 
 
-def test_a_live_holder_makes_a_second_run_skip_and_a_silent_one_is_taken_over(rig: Rig) -> None:
-    # A live sync renewed its lease a moment ago: a second request is a skip (acknowledged).
+def test_a_held_lease_asks_for_redelivery_until_its_holder_is_done_or_gone(rig: Rig) -> None:
+    # A sync holds the lease, renewed a moment ago: a request never acknowledges itself away (if the holder
+    # died just after renewing, nothing would resume its import), it asks Pub/Sub to deliver it again.
+    asked = rig.clock.now
     assert rig.accounts.acquire_lease("t1", rig.account.id, "other", NOW, NOW + LEASE)
-    assert rig.collect().status == "skipped"
+    with pytest.raises(LeaseHeld):
+        rig.collect(asked)
     assert rig.ledger.writes == 0
-    # It has not renewed for more than half a lease: probably gone. Ask Pub/Sub to deliver again later.
     rig.clock.advance(seconds=LEASE.total_seconds() * 0.6)
     with pytest.raises(LeaseHeld):
-        rig.collect()
-    # Once its lease ran out, the next delivery takes over and completes the import.
+        rig.collect(asked)
+    # The holder died: once its lease ran out, the next delivery takes over and completes the import.
     rig.clock.advance(seconds=LEASE.total_seconds())
-    assert rig.collect().status == "done"
+    assert rig.collect(asked).status == "done"
     assert rig.stored().history_progress(rig.clock.now)["complete"]
+    # Delivered once more after that: a sync that started after the request covered it.
+    writes = rig.ledger.writes
+    assert rig.collect(asked).status == "skipped" and rig.ledger.writes == writes
+    # A request made after the last sync started runs.
+    rig.clock.advance(seconds=5)
+    assert rig.collect(rig.clock.now).status == "done"
 
 
 def test_a_crash_mid_import_is_resumed_by_the_next_run_with_no_gap_and_no_duplicate(sim: AnthropicSimulator) -> None:

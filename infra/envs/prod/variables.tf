@@ -60,6 +60,7 @@ variable "settings" {
     trailing_hours         = optional(number, 48)
     history_days           = optional(number, 30)
     collect_budget_seconds = optional(number, 480)
+    lease_seconds          = optional(number, 60)
     max_sync_failures      = optional(number, 5)
     http_timeout_seconds   = optional(number, 30)
     max_body_bytes         = optional(number, 16384)

@@ -221,6 +221,7 @@ module "collector" {
     TM_SYNC_INTERVAL_MINUTES  = var.settings.sync_interval_minutes
     TM_TRAILING_HOURS         = var.settings.trailing_hours
     TM_COLLECT_BUDGET_SECONDS = var.settings.collect_budget_seconds
+    TM_LEASE_SECONDS          = var.settings.lease_seconds
     TM_MAX_SYNC_FAILURES      = var.settings.max_sync_failures
     TM_HTTP_TIMEOUT_SECONDS   = var.settings.http_timeout_seconds
   }
@@ -476,10 +477,14 @@ module "pubsub" {
       max_delivery_attempts = 10
     }
     collector = {
-      topic                 = local.topics.collect_requests
-      push_endpoint         = module.collector.uri
-      ack_deadline_seconds  = min(module.collector.timeout_seconds, 600)
-      max_delivery_attempts = 10
+      topic                = local.topics.collect_requests
+      push_endpoint        = module.collector.uri
+      ack_deadline_seconds = min(module.collector.timeout_seconds, 600)
+      # A held lease answers 503 until the sync holding it ends or its lease runs out (shared/topology.py):
+      # retry at most a minute apart, so a dead holder is taken over within about a minute of its lease.
+      max_delivery_attempts = 20
+      minimum_backoff       = "10s"
+      maximum_backoff       = "60s"
     }
     costing = {
       topic                 = local.topics.usage_collected
