@@ -108,8 +108,11 @@ export function OverviewPage() {
   const ready = settings.isSuccess && tenant.isSuccess;
   const future = month > today;
 
-  const monthUsage = useUsage(ready && !future ? { from: month, to, group_by: [dim, "day"] } : null);
-  const breakdown = useUsage(ready && !future ? { from: month, to, group_by: ["model", "api_key", "workspace", "account"] } : null);
+  // A month the plan keeps only in part starts at the plan's first day (the API refuses older days).
+  const from = earliest ? maxDay(month, earliest) : month;
+  const outsidePlan = from > to;
+  const monthUsage = useUsage(ready && !future && !outsidePlan ? { from, to, group_by: [dim, "day"] } : null);
+  const breakdown = useUsage(ready && !future && !outsidePlan ? { from, to, group_by: ["model", "api_key", "workspace", "account"] } : null);
   const lastStart = previousMonth(month);
   const lastFrom = earliest ? maxDay(lastStart, earliest) : lastStart;
   const lastEnd = monthEnd(lastStart);
@@ -117,7 +120,7 @@ export function OverviewPage() {
   const trailing = useUsage(ready && current ? { from: maxDay(addDays(today, -7), earliest ?? "0000-01-01"), to: addDays(today, -1), group_by: ["day"] } : null);
   const budgets = useBudgets();
   const accounts = useAccounts();
-  const recon = useReconciliation(month, minDay(to, todayIn("UTC")));
+  const recon = useReconciliation(from, minDay(to, todayIn("UTC")));
 
   const loaded = monthUsage.isSuccess && breakdown.isSuccess && (lastMonth.isSuccess || lastFrom > lastEnd) && accounts.isSuccess;
   useEffect(() => {
@@ -126,9 +129,9 @@ export function OverviewPage() {
 
   const chart = useMemo(() => {
     if (!monthUsage.data) return null;
-    const periods = eachDay(month, to).map((d) => ({ x: d, label: shortDayLabel(d) }));
+    const periods = eachDay(from, to).map((d) => ({ x: d, label: shortDayLabel(d) }));
     return pivot(monthUsage.data.rows, dim, (r) => r.day ?? "", periods);
-  }, [monthUsage.data, dim, month, to]);
+  }, [monthUsage.data, dim, from, to]);
 
   const groups = useMemo(
     () =>
@@ -172,6 +175,7 @@ export function OverviewPage() {
       <div data-ready={loaded ? "true" : "false"} data-testid="overview-state" hidden />
       {(settings.error || tenant.error) && <ErrorBox error={settings.error ?? tenant.error} />}
       {future && <Notice>This month has not started yet.</Notice>}
+      {outsidePlan && <Notice kind="warn">This month is older than the history your plan keeps.</Notice>}
       {monthUsage.error && <ErrorBox error={monthUsage.error} title="Spend could not be loaded" />}
       {accounts.data && accounts.data.length === 0 && (
         <Notice kind="warn" testId="no-accounts">
@@ -187,7 +191,8 @@ export function OverviewPage() {
                 <Money value={monthUsage.data.totals.total_cost} testId="month-total" />
               </p>
               <p className="muted">
-                {month} to {to}, {monthUsage.data.time_zone}
+                {from} to {to}, {monthUsage.data.time_zone}
+                {from !== month && " (your plan's history window)"}
                 {(monthUsage.data.rate_cards_applied?.length ?? 0) > 0 && (
                   <>
                     ; after rate cards <Money value={monthUsage.data.totals.effective_cost} testId="month-effective" />
@@ -302,7 +307,7 @@ export function OverviewPage() {
         {chart && <StackedChart title={`Daily spend by ${dim.replace("_", " ")}, ${monthLabel(month)}`} series={chart.series} points={chart.points} testId="stacked-chart" />}
         {monthUsage.data && (
           <DataTable
-            caption={`Spend by ${dim.replace("_", " ")}, ${month} to ${to}`}
+            caption={`Spend by ${dim.replace("_", " ")}, ${from} to ${to}`}
             columns={usageColumns([dim], null, { costPerClass: false })}
             rows={groups}
             rowKey={(r) => groupKey(r, dim)}
