@@ -122,7 +122,13 @@ export function OverviewPage() {
   const accounts = useAccounts();
   const recon = useReconciliation(from, minDay(to, todayIn("UTC")));
 
-  const loaded = monthUsage.isSuccess && breakdown.isSuccess && (lastMonth.isSuccess || lastFrom > lastEnd) && accounts.isSuccess;
+  // The first screen is complete when each of its figures has its answer (or its error).
+  const settled = (q: { isSuccess: boolean; isError: boolean }) => q.isSuccess || q.isError;
+  const loaded =
+    (outsidePlan || future || (settled(monthUsage) && settled(breakdown))) &&
+    (lastFrom > lastEnd || settled(lastMonth)) &&
+    settled(accounts) &&
+    settled(recon);
   useEffect(() => {
     if (loaded && window.__tmOverviewReady === undefined) window.__tmOverviewReady = performance.now();
   }, [loaded]);
@@ -177,6 +183,7 @@ export function OverviewPage() {
       {future && <Notice>This month has not started yet.</Notice>}
       {outsidePlan && <Notice kind="warn">This month is older than the history your plan keeps.</Notice>}
       {monthUsage.error && <ErrorBox error={monthUsage.error} title="Spend could not be loaded" />}
+      {accounts.error && <ErrorBox error={accounts.error} title="The accounts could not be loaded" />}
       {accounts.data && accounts.data.length === 0 && (
         <Notice kind="warn" testId="no-accounts">
           No provider account is connected yet. <Link to="/settings/connections">Connect one</Link> to see its spend.
