@@ -22,7 +22,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from local.wiring import ROOT
 from shared.auth import LocalTokenIssuer
@@ -99,7 +99,7 @@ class WebServer:
 
     def _file_for(self, path: str) -> Path | None:
         """The file under dist for a URL path, or None (never a path outside dist)."""
-        relative = path.lstrip("/") or "index.html"
+        relative = unquote(path).lstrip("/") or "index.html"
         candidate = (self.dist / relative).resolve()
         if candidate != self.dist and self.dist not in candidate.parents:
             return None
