@@ -49,7 +49,7 @@ export function Layout() {
           Menu
         </button>
         <div className="who">
-          <span data-testid="tenant-name">{tenantInfo.data?.name ?? tenant}</span>
+          <span data-testid="tenant-name">{tenantInfo.data?.name || tenant}</span>
           {access.role && (
             <span className={`role role-${access.role}`} data-testid="role">
               {access.role}

@@ -4,7 +4,7 @@
 import Big from "big.js";
 import { useEffect, useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
-import type { Budget, UsageRow } from "../api/client";
+import { ApiError, type Budget, type UsageRow } from "../api/client";
 import { useAccounts, useBudgets, useReconciliation, useSettings, useTenant, useUsage, type Usage } from "../api/hooks";
 import { DataTable } from "../components/DataTable";
 import { Card, Page } from "../components/Layout";
@@ -152,7 +152,9 @@ export function OverviewPage() {
     return starts.length ? starts.sort()[0] : null;
   }, [accounts.data]);
 
-  const mtd = monthUsage.data?.totals.total_cost ?? null;
+  // The month's totals come from the breakdown, which does not depend on the chart's grouping.
+  const totals = breakdown.data;
+  const mtd = totals?.totals.total_cost ?? null;
   const forecast =
     current && mtd != null && trailing.data ? forecastMonth(mtd, trailing.data.rows, today, end, firstDataDay, hoursIntoDay(timeZone)) : null;
 
@@ -182,7 +184,7 @@ export function OverviewPage() {
       {(settings.error || tenant.error) && <ErrorBox error={settings.error ?? tenant.error} />}
       {future && <Notice>This month has not started yet.</Notice>}
       {outsidePlan && <Notice kind="warn">This month is older than the history your plan keeps.</Notice>}
-      {monthUsage.error && <ErrorBox error={monthUsage.error} title="Spend could not be loaded" />}
+      {breakdown.error && <ErrorBox error={breakdown.error} title="Spend could not be loaded" />}
       {accounts.error && <ErrorBox error={accounts.error} title="The accounts could not be loaded" />}
       {accounts.data && accounts.data.length === 0 && (
         <Notice kind="warn" testId="no-accounts">
@@ -192,17 +194,17 @@ export function OverviewPage() {
 
       <div className="kpis">
         <Card title={current ? "Spend this month" : `Spend in ${monthLabel(month)}`} className="kpi">
-          {monthUsage.data ? (
+          {totals ? (
             <>
               <p className="big">
-                <Money value={monthUsage.data.totals.total_cost} testId="month-total" />
+                <Money value={totals.totals.total_cost} testId="month-total" />
               </p>
               <p className="muted">
-                {from} to {to}, {monthUsage.data.time_zone}
+                {from} to {to}, {totals.time_zone}
                 {from !== month && " (your plan's history window)"}
-                {(monthUsage.data.rate_cards_applied?.length ?? 0) > 0 && (
+                {(totals.rate_cards_applied?.length ?? 0) > 0 && (
                   <>
-                    ; after rate cards <Money value={monthUsage.data.totals.effective_cost} testId="month-effective" />
+                    ; after rate cards <Money value={totals.totals.effective_cost} testId="month-effective" />
                   </>
                 )}
               </p>
@@ -242,7 +244,7 @@ export function OverviewPage() {
                   month to date + {formatUsd(forecast.rate)}/day (mean of the last {forecast.days} complete days) × days left
                 </p>
               </>
-            ) : trailing.isLoading || monthUsage.isLoading ? (
+            ) : trailing.isLoading || breakdown.isLoading ? (
               <Loading />
             ) : (
               <p className="muted">Not enough history yet (3 complete days are needed).</p>
@@ -251,9 +253,9 @@ export function OverviewPage() {
         )}
       </div>
 
-      {monthUsage.data && <UnpricedAndProvisional usage={monthUsage.data} />}
+      {totals && <UnpricedAndProvisional usage={totals} />}
 
-      {budgets.data && budgets.data.length > 0 && breakdown.data && monthUsage.data && (
+      {budgets.data && budgets.data.length > 0 && breakdown.data && (
         <Card title="Budgets" testId="budgets-card">
           <ul className="budget-list">
             {budgets.data
@@ -262,7 +264,7 @@ export function OverviewPage() {
                 const spent =
                   b.period === "month"
                     ? scopeSpend(b, breakdown.data.rows, breakdown.data.totals.total_cost ?? "0")
-                    : b.scope === "tenant" && current
+                    : b.scope === "tenant" && current && monthUsage.data
                       ? sum(monthUsage.data.rows.filter((r) => r.day === today).map((r) => r.total_cost))
                       : null;
                 const pct = spent != null ? percentOf(spent, b.amount_usd) : null;
@@ -310,7 +312,12 @@ export function OverviewPage() {
           </select>
         </label>
         {monthUsage.isLoading && <Loading what="the chart" />}
-        {monthUsage.error && dim === "provider" && <NotAvailable what="Grouping by provider" />}
+        {monthUsage.error &&
+          (dim === "provider" && monthUsage.error instanceof ApiError && monthUsage.error.field === "group_by" ? (
+            <NotAvailable what="Grouping by provider" />
+          ) : (
+            <ErrorBox error={monthUsage.error} title="The chart could not be loaded" />
+          ))}
         {chart && <StackedChart title={`Daily spend by ${dim.replace("_", " ")}, ${monthLabel(month)}`} series={chart.series} points={chart.points} testId="stacked-chart" />}
         {monthUsage.data && (
           <DataTable
@@ -332,7 +339,7 @@ export function OverviewPage() {
         </div>
       )}
 
-      <TrustPanel usage={monthUsage.data} recon={recon} accounts={accounts.data} timeZone={timeZone} />
+      <TrustPanel usage={totals} recon={recon} accounts={accounts.data} timeZone={timeZone} />
     </Page>
   );
 }
