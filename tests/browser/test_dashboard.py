@@ -147,10 +147,15 @@ def test_explore_csv_export_equals_the_usage_api(web_stack: WebStack, connected:
         assert line["api_key_name"] == row["api_key_name"]
         assert line["total_cost"] == (row["total_cost"] or "")  # the exact decimal string
         assert line["effective_cost"] == (row["effective_cost"] or row["total_cost"] or "")
-        assert line["output_tokens"] == str(row["tokens"]["output"])
-        assert line["cache_read_tokens"] == str(row["tokens"]["cache_read"])
-        assert line["uncached_input_cost"] == ((row["cost"] or {}).get("uncached_input") or "")
         assert line["unpriced_tokens"] == str(row["unpriced_tokens"])
+        # Every token class and cost class, named as the API names them (a class left out is zero).
+        assert line["output"] == str(row["tokens"]["output"]) and line["cache_read"] == str(row["tokens"]["cache_read"])
+        for name, count in row["tokens"].items():
+            assert line.get(name, "0") == str(count), name
+        for name, cost in (row["cost"] or {}).items():
+            assert line.get(f"{name}_cost", "0") == cost, name
+        if row["cost"] is None:
+            assert line["uncached_input_cost"] == ""
 
 
 def test_hourly_drill_down_for_a_day(web_stack: WebStack, connected: Connected, page: Any) -> None:

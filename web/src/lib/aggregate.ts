@@ -3,8 +3,13 @@
 import type { Tokens, UsageRow } from "../api/client";
 import { sum } from "./money";
 
-const TOKEN_KEYS = ["uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "web_search_requests"] as const;
-const COST_KEYS = ["uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "web_search"] as const;
+type Counts = Record<string, number>;
+type Amounts = Record<string, string>;
+
+/** Every class any of the rows has (the API may add classes: none is dropped). */
+function keysOf(objects: object[]): string[] {
+  return [...new Set(objects.flatMap((o) => Object.keys(o)))];
+}
 
 export type Group = UsageRow & { key: string };
 
@@ -20,8 +25,11 @@ export function regroup(rows: UsageRow[], keyOf: (r: UsageRow) => string, fields
 }
 
 export function combine(rows: UsageRow[]): Omit<UsageRow, "model"> {
-  const tokens = Object.fromEntries(TOKEN_KEYS.map((k) => [k, rows.reduce((n, r) => n + r.tokens[k], 0)])) as Tokens;
+  const tokens = Object.fromEntries(
+    keysOf(rows.map((r) => r.tokens)).map((k) => [k, rows.reduce((n, r) => n + ((r.tokens as unknown as Counts)[k] ?? 0), 0)]),
+  ) as unknown as Tokens;
   const priced = rows.filter((r) => r.total_cost != null);
+  const costKeys = keysOf(priced.map((r) => r.cost ?? {}));
   const unpricedModels = [...new Set(rows.flatMap((r) => r.unpriced_models))].sort();
   const unpricedTokens = rows.reduce((n, r) => n + r.unpriced_tokens, 0);
   const fullyUnpriced = priced.length === 0 && rows.some((r) => r.unpriced);
@@ -29,7 +37,9 @@ export function combine(rows: UsageRow[]): Omit<UsageRow, "model"> {
     tokens,
     cost: fullyUnpriced
       ? null
-      : (Object.fromEntries(COST_KEYS.map((k) => [k, sum(priced.map((r) => r.cost?.[k] ?? "0"))])) as NonNullable<UsageRow["cost"]>),
+      : (Object.fromEntries(
+          costKeys.map((k) => [k, sum(priced.map((r) => ((r.cost ?? {}) as Amounts)[k] ?? "0"))]),
+        ) as unknown as NonNullable<UsageRow["cost"]>),
     total_cost: fullyUnpriced ? null : sum(priced.map((r) => r.total_cost)),
     effective_cost: fullyUnpriced ? null : sum(priced.map((r) => r.effective_cost ?? r.total_cost)),
     unpriced: unpricedModels.length > 0,
@@ -38,6 +48,3 @@ export function combine(rows: UsageRow[]): Omit<UsageRow, "model"> {
   };
 }
 
-export function totalTokens(t: Tokens): number {
-  return t.uncached_input + t.cache_write_5m + t.cache_write_1h + t.cache_read + t.output;
-}

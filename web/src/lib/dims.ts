@@ -51,20 +51,23 @@ export function groupKey(row: RowWithProvider, d: Dimension): string {
   }
 }
 
-export const TOKEN_CLASSES = [
-  { key: "uncached_input", label: "Input (uncached)" },
-  { key: "cache_write_5m", label: "Cache write 5 m" },
-  { key: "cache_write_1h", label: "Cache write 1 h" },
-  { key: "cache_read", label: "Cache read" },
-  { key: "output", label: "Output" },
-  { key: "web_search_requests", label: "Web searches" },
-] as const;
+/**
+ * Token (and other quantity) classes, in display order, with their labels. The API may add classes (as it
+ * does for OpenAI's audio and images): a class it answers that is not listed here still shows, after these,
+ * under its own name. The table's CSV names each column as the API does (`output`, `output_cost`).
+ */
+export const QUANTITY_CLASSES: { key: string; label: string; cost: string }[] = [
+  { key: "uncached_input", label: "Input (uncached)", cost: "uncached_input" },
+  { key: "cache_write_5m", label: "Cache write 5 m", cost: "cache_write_5m" },
+  { key: "cache_write_1h", label: "Cache write 1 h", cost: "cache_write_1h" },
+  { key: "cache_read", label: "Cache read", cost: "cache_read" },
+  { key: "output", label: "Output", cost: "output" },
+  { key: "web_search_requests", label: "Web searches", cost: "web_search" },
+];
 
-export const COST_CLASSES = [
-  { key: "uncached_input", label: "Input $" },
-  { key: "cache_write_5m", label: "Cache write 5 m $" },
-  { key: "cache_write_1h", label: "Cache write 1 h $" },
-  { key: "cache_read", label: "Cache read $" },
-  { key: "output", label: "Output $" },
-  { key: "web_search", label: "Web search $" },
-] as const;
+export function classLabel(key: string): string {
+  const known = QUANTITY_CLASSES.find((c) => c.key === key);
+  if (known) return known.label;
+  const text = key.replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

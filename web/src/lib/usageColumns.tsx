@@ -4,14 +4,28 @@ import type { UsageRow } from "../api/client";
 import type { Column } from "../components/DataTable";
 import { Money } from "../components/Money";
 import { hourLabel } from "./dates";
-import { COST_CLASSES, TOKEN_CLASSES, type Dimension } from "./dims";
+import { classLabel, QUANTITY_CLASSES, type Dimension } from "./dims";
 
 type Row = UsageRow & { provider?: string | null };
+
+type Counts = Record<string, number | undefined>;
+type Amounts = Record<string, string | undefined>;
+
+/** The quantity and cost classes to show for these rows: the usual ones, and any other the API answered non-zero. */
+export function classesIn(rows: Row[]): { quantities: string[]; costs: string[] } {
+  const quantities = QUANTITY_CLASSES.map((c) => c.key);
+  const costs = QUANTITY_CLASSES.map((c) => c.cost);
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r.tokens as Counts)) if (v && !quantities.includes(k)) quantities.push(k);
+    for (const [k, v] of Object.entries((r.cost ?? {}) as Amounts)) if (v && v !== "0" && !costs.includes(k)) costs.push(k);
+  }
+  return { quantities, costs };
+}
 
 export function usageColumns(
   dims: Dimension[],
   time: "day" | "week" | "hour" | null,
-  opts: { timeZone?: string; costPerClass?: boolean; tokens?: boolean } = {},
+  opts: { timeZone?: string; costPerClass?: boolean; tokens?: boolean; rows?: Row[] } = {},
 ): Column<Row>[] {
   const cols: Column<Row>[] = [];
   if (time === "day") cols.push({ id: "day", header: "Day", value: (r) => r.day });
@@ -40,20 +54,21 @@ export function usageColumns(
       cols.push({ id: "workspace_id", header: "Workspace id", value: (r) => r.workspace_id, hidden: true });
     }
   }
-  for (const t of TOKEN_CLASSES) {
+  const classes = classesIn(opts.rows ?? []);
+  for (const key of classes.quantities) {
     cols.push({
-      id: `${t.key === "web_search_requests" ? t.key : `${t.key}_tokens`}`,
-      header: t.label,
-      value: (r) => r.tokens[t.key],
+      id: key,
+      header: classLabel(key),
+      value: (r) => (r.tokens as Counts)[key] ?? 0,
       kind: "number",
       hidden: opts.tokens === false,
     });
   }
-  for (const c of COST_CLASSES) {
+  for (const key of classes.costs) {
     cols.push({
-      id: `${c.key}_cost`,
-      header: c.label,
-      value: (r) => r.cost?.[c.key] ?? null,
+      id: `${key}_cost`,
+      header: `${classLabel(QUANTITY_CLASSES.find((c) => c.cost === key)?.key ?? key)} $`,
+      value: (r) => (r.cost == null ? null : ((r.cost as Amounts)[key] ?? "0")),
       kind: "money",
       hidden: !opts.costPerClass,
     });

@@ -83,13 +83,13 @@ export function ExplorePage() {
   }, [usage.data, time, dims, periods]);
 
   const columns = useMemo(() => {
-    const cols = usageColumns(dims, time, { timeZone, costPerClass });
+    const cols = usageColumns(dims, time, { timeZone, costPerClass, rows: usage.data?.rows });
     if (time === "day") {
       const day = cols.find((c) => c.id === "day");
       if (day) day.render = (r) => (r.day ? <Link to={`?${drillLink(params, r.day)}`} aria-label={`Hourly drill-down for ${r.day}`}>{r.day}</Link> : "");
     }
     return cols;
-  }, [dims, time, timeZone, costPerClass, params]);
+  }, [dims, time, timeZone, costPerClass, params, usage.data]);
 
   const filterError =
     usage.error instanceof ApiError && usage.error.field && (USAGE_FILTERS as readonly string[]).includes(usage.error.field) ? usage.error.field : null;
@@ -193,7 +193,7 @@ export function ExplorePage() {
         <Card title="Token classes per model" testId="token-classes">
           <DataTable<UsageRow>
             caption={`Tokens and cost per class and model, ${range.from} to ${range.to}`}
-            columns={usageColumns(["model"], null, { costPerClass: true })}
+            columns={usageColumns(["model"], null, { costPerClass: true, rows: byModel.data.rows })}
             rows={byModel.data.rows}
             csvName={`token-classes-${range.from}-${range.to}.csv`}
           />

@@ -322,7 +322,7 @@ export function OverviewPage() {
         {monthUsage.data && (
           <DataTable
             caption={`Spend by ${dim.replace("_", " ")}, ${from} to ${to}`}
-            columns={usageColumns([dim], null, { costPerClass: false })}
+            columns={usageColumns([dim], null, { costPerClass: false, rows: monthUsage.data.rows })}
             rows={groups}
             rowKey={(r) => groupKey(r, dim)}
             footer={[{ ...combine(monthUsage.data.rows), [dim === "api_key" ? "api_key_name" : dim === "workspace" ? "workspace_name" : dim]: "Total" } as UsageRow]}
