@@ -174,7 +174,9 @@ function AccountCard(props: { account: Account; canWrite: boolean; timeZone: str
           </button>
         </div>
       )}
-      {sync.isSuccess && <p role="status">Sync requested.</p>}
+      {sync.isSuccess && (
+        <p role="status">{(sync.data as { detail?: string } | undefined)?.detail ?? "Sync requested."}</p>
+      )}
       {rotating && (
         <form
           className="inline-form"
