@@ -80,7 +80,8 @@ resource "google_storage_bucket" "site" {
     enabled = true
   }
 
-  # A replaced build's files stay a week (a browser on the old index.html can still load its chunks).
+  # A replaced or removed file is kept a week as a noncurrent version, to roll a bad build back by hand
+  # (noncurrent versions are not served: a page left open across a deploy reloads to the new build).
   lifecycle_rule {
     condition {
       days_since_noncurrent_time = 7
