@@ -81,7 +81,8 @@ resource "google_storage_bucket" "site" {
   }
 
   # A replaced or removed file is kept a week as a noncurrent version, to roll a bad build back by hand
-  # (noncurrent versions are not served: a page left open across a deploy reloads to the new build).
+  # (noncurrent versions are not served: a tab left open across a deploy needs a reload for pages it
+  # had not opened yet).
   lifecycle_rule {
     condition {
       days_since_noncurrent_time = 7
