@@ -7,6 +7,7 @@ PROJECT_ID ?= tokenmeter-local
 API_PORT ?= 8080
 SIMULATOR_PORT ?= 8790
 OPENAI_SIMULATOR_PORT ?= 8791
+WEB_PORT ?= 8081
 FIRESTORE_PORT ?=
 PUBSUB_PORT ?=
 SCHEDULER_INTERVAL_SECONDS ?= 3600
@@ -23,11 +24,12 @@ ENV ?= dev
 PYTEST_ARGS ?=
 
 export GOOGLE_CLOUD_PROJECT := $(PROJECT_ID)
-export API_PORT SIMULATOR_PORT OPENAI_SIMULATOR_PORT FIRESTORE_PORT PUBSUB_PORT SCHEDULER_INTERVAL_SECONDS TM_LOCAL_DIR
-export ANTHROPIC_API_BASE_URL OPENAI_API_BASE_URL DEMO_ANTHROPIC_ADMIN_KEY DEMO_OPENAI_ADMIN_KEY DEMO_TENANT
+export API_PORT WEB_PORT SIMULATOR_PORT OPENAI_SIMULATOR_PORT FIRESTORE_PORT PUBSUB_PORT SCHEDULER_INTERVAL_SECONDS
+export TM_LOCAL_DIR ANTHROPIC_API_BASE_URL OPENAI_API_BASE_URL DEMO_ANTHROPIC_ADMIN_KEY DEMO_OPENAI_ADMIN_KEY DEMO_TENANT
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck token bench plan deploy infra-check clean rotate-sealing-key missing-models
+.PHONY: help install run test lint typecheck token bench plan deploy infra-check clean rotate-sealing-key missing-models \
+	web web-client browser
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,13 +41,33 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed ## Create the virtualenv and install the pinned dependencies
 
-run: install ## Start the whole local stack with a demo tenant; Ctrl-C stops it
+# The dashboard (web/): npm ci from the lockfile when it changes, a Vite build when a source changes.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ and npm are needed to build the dashboard (web/)"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+web: web/dist/index.html ## Build the dashboard (web/dist) from the lockfile
+
+web-client: install web/node_modules/.installed ## Regenerate the dashboard's typed API client from build_openapi()
+	$(PY) -m local.web_client
+
+browser: ## Install Debian's chromium for the browser tests when it is missing (needs root, as CI is)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+run: install web ## Start the whole local stack and the dashboard with a demo tenant; Ctrl-C stops it
 	$(PY) -m local.stack
 
-test: install ## Lint, type-check and run every test (starts and stops the emulators itself)
+test: install web browser ## Lint, type-check and run every test, the browser's too (starts and stops the emulators itself)
 	$(VENV)/bin/ruff check shared functions local tests bench infra
 	$(VENV)/bin/ruff format --check shared functions local tests bench infra
 	$(VENV)/bin/mypy
+	cd web && npm test --silent
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install ## Ruff lint and format check
@@ -63,9 +85,10 @@ DAY ?=
 missing-models: install ## Models seen in usage with no price: make missing-models MODELS=<file of "provider model" lines> [DAY=YYYY-MM-DD] (or pipe them in); fails when any
 	@$(PY) -m shared.pricing.catalogue missing-models $(if $(DAY),--day $(DAY)) $(MODELS)
 
-bench: install ## Run the benchmarks in bench/ (they print figures)
+bench: install web browser ## Run the benchmarks in bench/ (they print figures)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.dashboard
+	$(PY) -m bench.dashboard_browser
 	$(PY) -m bench.cold_start
 	$(PY) -m bench.costing
 
@@ -88,4 +111,4 @@ rotate-sealing-key: install ## Add a sealing-key version and re-seal every store
 	$(PY) -m shared.ops rotate-sealing-key
 
 clean: ## Remove the virtualenv and local state
-	rm -rf $(VENV) .venv-checkov .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .local .pytest_cache .mypy_cache .ruff_cache .artifacts web/node_modules web/dist

@@ -101,11 +101,24 @@ class SchedulerLoop(threading.Thread):
             self.stopped.wait(self.interval)
 
 
+def _start_dashboard(api: str, issuer: Any, port: int, tenant: str, cleanup: list[Any]) -> str:
+    """The dashboard beside the API (`make web` builds it); the line `make run` prints about it."""
+    from local.web_server import WebServer
+
+    try:
+        web = WebServer(api, issuer, port=port, default_tenant=tenant).start()
+    except FileNotFoundError as exc:
+        return f"  Dashboard: not started ({exc})"
+    cleanup.append(web)
+    return f"  Dashboard: {web.url}   (local sign-in: user demo-owner, organization {tenant})"
+
+
 def main() -> int:
     project = os.environ.get("GOOGLE_CLOUD_PROJECT") or "tokenmeter-local"
     local_dir = Path(os.environ.get("TM_LOCAL_DIR") or ROOT / ".local").resolve()
     log_dir = local_dir / "logs"
     api_port = _env_int("API_PORT", 8080)
+    web_port = _env_int("WEB_PORT", 8081)
     tenant = os.environ.get("DEMO_TENANT") or "demo"
     cleanup: list[Any] = []
     stopping = threading.Event()
@@ -167,6 +180,8 @@ def main() -> int:
             "TM_LOCAL_DIR": str(local_dir),
             **{demo.base_url_env: base_urls[demo.name] for demo in DEMOS},
             "TM_SECRET_MANAGER_EMULATOR_HOST": f"127.0.0.1:{sm_port}",
+            # The dashboard (local/web_server.py) calls the API from its own origin.
+            "TM_CORS_ORIGIN": f"http://127.0.0.1:{web_port}",
         }
         from local.alert_receiver import AlertReceiver
 
@@ -191,6 +206,7 @@ def main() -> int:
 
         issuer = LocalTokenIssuer(local_dir, project)
         api = f"http://127.0.0.1:{api_port}"
+        web_text = _start_dashboard(api, issuer, web_port, tenant, cleanup)
         # Sign up as a user would: create the tenant, which makes the caller its owner.
         signup = {"Authorization": f"Bearer {issuer.issue(None, user_id='demo-owner')}"}
         created = httpx.post(f"{api}/v1/tenants", headers=signup, json={"id": tenant, "name": "Demo"}, timeout=30)
@@ -258,9 +274,9 @@ def main() -> int:
             f"""
 TokenMeter is running.
   API:       {api}   (OpenAPI: {api}/v1/openapi.json)
+{web_text}
   Tenant:    {tenant}; {accounts_text}
-{skipped_text}
-  Spend by model, last 30 days:
+{skipped_text}  Spend by model, last 30 days:
     TOKEN={token}
     curl -s -H "Authorization: Bearer $TOKEN" \\
       "{api}/v1/usage?from=$(date -u -d '29 days ago' +%F)&to=$(date -u +%F)&group_by=provider,model"

@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Annotated, Any, Literal
-from zoneinfo import available_timezones
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from shared.api.http import ACCOUNT_ID
 from shared.api.models import Body, CoverageOut, Note, Query, Tokens, Trimmed, text
 from shared.domain.accounts import ProviderName
+from shared.domain.settings import TIME_ZONES
 from shared.services.explain import FILTER_FIELDS as EXPLAIN_FILTERS
-
-TIME_ZONES = tuple(sorted(available_timezones()))
 
 
 def _iso_date(value: Any) -> Any:

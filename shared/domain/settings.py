@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.rate_cards import RateCard, check_no_overlap
 
 UTC_NAME = "UTC"
+
+TIME_ZONES: tuple[str, ...] = tuple(
+    sorted(set(resources.files("tzdata").joinpath("zones").read_text().split()) - {"Factory"})
+)
+"""The IANA zone names we accept: those of the pinned tzdata package, so the API and its schema are the same on
+every machine and deploy (the host's own zone files differ, and hold names such as "localtime")."""
 
 
 def time_zone(name: str) -> ZoneInfo:
@@ -18,6 +25,8 @@ def time_zone(name: str) -> ZoneInfo:
     """
     if not isinstance(name, str) or not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
         raise ValueError(f"not an IANA time zone name: {str(name)[:64]!r}")
+    if name not in TIME_ZONES:
+        raise ValueError(f"unknown time zone {name[:64]!r}; use an IANA name such as Europe/Paris or UTC")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):

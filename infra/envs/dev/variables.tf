@@ -25,9 +25,18 @@ variable "firestore_location" {
   default     = "europe-west1"
 }
 
-variable "cors_origin" {
+variable "web_domain" {
   type        = string
-  description = "Origin of the hosted frontend (https://app.example.com), the only origin browsers may call the API from."
+  description = "Host name of the dashboard (app.example.com): served there over HTTPS, and https://<web_domain> is the only origin browsers may call the API from."
+}
+
+variable "firebase_web" {
+  type = object({
+    api_key     = string
+    auth_domain = string
+    tenant_id   = optional(string)
+  })
+  description = "The dashboard's sign-in: Firebase Authentication / Identity Platform web configuration (browser API key, auth domain, optional auth tenant)."
 }
 
 variable "anthropic_api_base_url" {

@@ -47,3 +47,13 @@ output "function_source_bucket" {
   description = "Bucket holding the function source archives."
   value       = module.tokenmeter.function_source_bucket
 }
+
+output "web_origin" {
+  description = "Where the dashboard is served (and the API's CORS origin)."
+  value       = module.web_hosting.origin
+}
+
+output "web_ip_address" {
+  description = "Point web_domain's DNS A record at this address; the managed certificate is issued once it resolves."
+  value       = module.web_hosting.ip_address
+}
