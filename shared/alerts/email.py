@@ -7,12 +7,16 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+# The local part is a dot-atom (RFC 5322): no leading, trailing or doubled dot. Those need quoting, and
+# unquoted they break the standard library's address-list parser when the alert email is built. (No
+# look-ahead for the local part's 64 characters: JSON Schema patterns have none; the whole is at most 254.)
 EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 MAX_RECIPIENTS = 10
 
@@ -43,7 +47,11 @@ def alert_email(event: dict[str, Any], sender: str, recipients: Sequence[str]) -
     message = EmailMessage()
     message["Subject"] = f"[TokenMeter] {event['title']}"[:250]
     message["From"] = sender
-    message["To"] = ", ".join(recipients)
+    # Address objects, not one joined string: the header parser chokes on some local parts the address rule
+    # allows (a TypeError deep in the standard library); built from parts, they are quoted where needed.
+    message["To"] = tuple(
+        Address(username=local, domain=domain) for local, _, domain in (r.rpartition("@") for r in recipients)
+    )
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(idstring=event["id"], domain="tokenmeter")
     message["X-TokenMeter-Alert-Id"] = event["id"]

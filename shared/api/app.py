@@ -53,6 +53,12 @@ def _default_routes() -> tuple[Route, ...]:
     return ROUTES
 
 
+def _transient(exc: BaseException) -> bool:
+    from google.api_core import exceptions as gexc
+
+    return isinstance(exc, gexc.Aborted | gexc.ServiceUnavailable | gexc.DeadlineExceeded)
+
+
 @dataclass
 class ApiApp:
     verifier: TokenVerifier
@@ -75,7 +81,18 @@ class ApiApp:
             response = error_response(exc)
         except HTTPException as exc:
             response = http_error_response(exc)
-        except Exception:
+        except Exception as exc:
+            if _transient(exc):
+                # Contention or a busy store (Firestore's Aborted, Unavailable, DeadlineExceeded): nothing was
+                # half-done (each write is one transaction or one document), so the client may simply retry.
+                log.warning("store busy", extra={"path": request.path, "method": request.method})
+                return self._cors(
+                    json_response(
+                        503,
+                        {"error": {"code": "busy", "message": "the store is busy; try again shortly", "field": None}},
+                        {"Retry-After": "2"},
+                    )
+                )
             log.exception("unhandled error", extra={"path": request.path, "method": request.method})
             response = json_response(500, {"error": {"code": "internal", "message": "internal error", "field": None}})
         return self._cors(response)

@@ -272,7 +272,7 @@ ERROR_DESCRIPTIONS: Mapping[int, str] = MappingProxyType(
         409: "Conflicts with the current state (the error says which).",
         413: "Body too large.",
         422: "Invalid input; the error names the field.",
-        503: "A provider could not be reached; nothing was changed. Try again.",
+        503: "A provider could not be reached, or the store was busy (Retry-After); nothing was changed. Try again.",
     }
 )
 

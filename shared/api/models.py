@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -22,11 +22,15 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from shared.alerts.email import EMAIL
+from shared.api.http import ACCOUNT_ID
 from shared.domain.accounts import ProviderName
+from shared.domain.settings import TIME_ZONES
 from shared.domain.tenancy import PLANS
 from shared.domain.usage import COST_CLASSES, QUANTITY_FIELDS
 from shared.providers import PROVIDERS
 from shared.security.auth import TENANT_ID
+from shared.services.usage_query import FILTER_FIELDS as USAGE_FILTER_FIELDS
+from shared.services.usage_query import GROUP_FIELDS
 
 # -- text ---------------------------------------------------------------------------------------------
 
@@ -111,6 +115,30 @@ QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 """A query-string boolean: exactly true or false."""
 QueryInt = Annotated[int, BeforeValidator(_query_int)]
 """A query-string integer: digits only (bounds go on the field)."""
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are YYYY-MM-DD strings: a number (0 would be 1970-01-01) or a timestamp is refused."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a real date as YYYY-MM-DD") from None
+
+
+def _time_zone(value: Any) -> Any:
+    if value not in TIME_ZONES:
+        raise ValueError("must be an IANA time zone name such as Europe/Paris or UTC")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+TimeZone = Annotated[
+    str,
+    BeforeValidator(_time_zone),
+    Field(json_schema_extra={"enum": list(TIME_ZONES)}, description="An IANA time zone name."),
+]
 
 
 def _without_null(schema: JsonSchemaValue, keep: frozenset[str] = frozenset()) -> JsonSchemaValue:
@@ -320,6 +348,68 @@ class ProvisionalOut(_Strict):
     cost: str = Field(description="USD, decimal string, of the provisional part of total_cost.")
     tokens: int
     unpriced_tokens: int
+
+
+def _comma_list(value: Any) -> Any:
+    """A repeatable query parameter of names: each value may also hold several, comma-separated (``a,b``)."""
+    if isinstance(value, list):
+        return [part.strip() for v in value for part in (v.split(",") if isinstance(v, str) else [v])]
+    return value
+
+
+def _group_field(value: str) -> str:
+    if value not in GROUP_FIELDS:
+        raise ValueError(f"must be one of {', '.join(GROUP_FIELDS)}")
+    return value
+
+
+UsageGroup = Annotated[str, AfterValidator(_group_field), Field(json_schema_extra={"enum": list(GROUP_FIELDS)})]
+UsageFilter = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^,]+(,[^,]+)*$")]],
+    AfterValidator(lambda values: [part for value in values for part in value.split(",")]),
+]
+"""A repeatable filter; one value may list several, comma-separated (``model=a,b``), none empty."""
+
+
+class UsageParams(Query):
+    """The query of ``GET /v1/usage`` and its exports."""
+
+    from_: IsoDate = Field(alias="from", description="First day (in time_zone), inclusive.")
+    to: IsoDate = Field(description="Last day (in time_zone), inclusive (on or after from, else 400).")
+    group_by: Annotated[list[UsageGroup], BeforeValidator(_comma_list), Distinct] = Field(
+        default_factory=list, description="Repeat or comma-separate. hour covers at most 31 days."
+    )
+    account_id: Annotated[str, Field(pattern=ACCOUNT_ID.pattern)] | None = Field(None, description="Only this account.")
+    time_zone: TimeZone | None = Field(
+        None,
+        description="IANA zone the days and weeks are cut in (default: the tenant's setting). UTC matches the invoice.",
+    )
+    provider: Annotated[list[ProviderName], BeforeValidator(_comma_list)] | None = Field(
+        None, description="Only these providers."
+    )
+    model: UsageFilter | None = Field(None, description="Only these models.")
+    api_key: UsageFilter | None = Field(
+        None, description="Only these API key ids; null for Console/Workbench usage (no key)."
+    )
+    workspace: UsageFilter | None = Field(
+        None, description="Only these workspaces (OpenAI: projects); null for the default one."
+    )
+    service_tier: UsageFilter | None = Field(
+        None, description="Only these service tiers (standard, batch, flex, priority, ...)."
+    )
+
+    def filters(self) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+        """The filters given, in the service's order; ``null`` selects the keyless and default-workspace rows."""
+        out: list[tuple[str, tuple[str | None, ...]]] = []
+        for name in USAGE_FILTER_FIELDS:
+            values: list[str] | None = getattr(self, name)
+            if values is not None:
+                nullable = name in ("api_key", "workspace")
+                out.append((name, tuple(None if nullable and v == "null" else v for v in values)))
+        return tuple(out)
+
+
+assert set(UsageParams.model_fields) == {"from_", "to", "group_by", "account_id", "time_zone", *USAGE_FILTER_FIELDS}
 
 
 class UsageResponse(_Strict):

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.api.http import ACCOUNT_ID
-from shared.api.models import Body, CoverageOut, Note, Query, Tokens, Trimmed, text
+from shared.api.models import Body, CoverageOut, IsoDate, Note, Query, TimeZone, Tokens, Trimmed, text
 from shared.domain.accounts import ProviderName
-from shared.domain.settings import TIME_ZONES
 from shared.services.explain import FILTER_FIELDS as EXPLAIN_FILTERS
-
-
-def _iso_date(value: Any) -> Any:
-    """Dates are YYYY-MM-DD strings: a number (0 would be 1970-01-01) or a timestamp is refused."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("must be a date as YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("must be a real date as YYYY-MM-DD") from None
-
-
-def _time_zone(value: Any) -> Any:
-    if value not in TIME_ZONES:
-        raise ValueError("must be an IANA time zone name such as Europe/Paris or UTC")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-TimeZone = Annotated[
-    str,
-    BeforeValidator(_time_zone),
-    Field(json_schema_extra={"enum": list(TIME_ZONES)}, description="An IANA time zone name."),
-]
 
 Money = str
 """USD as an exact decimal string."""

@@ -36,7 +36,8 @@ def _ref(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
 
 def _statuses(route: Route) -> dict[int, str]:
     """The error statuses a route can answer, with why."""
-    out: dict[int, str] = {404: ERROR_DESCRIPTIONS[404]}
+    # Every route may meet a busy store (503 with Retry-After: contention on the same document).
+    out: dict[int, str] = {404: ERROR_DESCRIPTIONS[404], 503: ERROR_DESCRIPTIONS[503]}
     if route.auth:
         out[401] = ERROR_DESCRIPTIONS[401]
     if route.tenant_scoped:

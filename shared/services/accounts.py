@@ -262,8 +262,10 @@ class AccountService:
                 "detail": f"a sync is running; {progress['percent']}% of the history window is imported",
                 "progress": progress,
             }
-        # A person asked: automatic retries resume (they stop after repeated failures).
-        self.accounts.update(tenant_id, account_id, {"next_sync_at": now, "consecutive_failures": 0})
+        # A person asked: automatic retries resume (they stop after repeated failures). Written only when
+        # something changes: a burst of requests for an account already due writes nothing (no contention).
+        if account.next_sync_at is None or account.next_sync_at > now or account.consecutive_failures:
+            self.accounts.update(tenant_id, account_id, {"next_sync_at": now, "consecutive_failures": 0})
         self._request_collect(account, "manual")
         return {
             "account_id": account.id,

@@ -152,6 +152,7 @@ class ExportService:
 
     def csv(self, tenant_id: str, q: UsageQuery) -> Export:
         """One row per group and day, as ``GET /v1/usage`` groups and filters (the day always added)."""
+        q.validate()  # as asked, before the day is added (an hourly grouping keeps its 31-day limit)
         groups = tuple(g for g in (q.group_by or DEFAULT_GROUPS) if g not in TIME_FIELDS)
         body = self.usage.query(tenant_id, replace(q, group_by=("day", *groups)))
 
@@ -180,6 +181,7 @@ class ExportService:
 
     def focus(self, tenant_id: str, q: UsageQuery) -> Export:
         """FOCUS 1.2 rows (see the module docstring); days are UTC days, as FOCUS requires."""
+        q.validate()  # the usage view's limits: from <= to, at most MAX_RANGE_DAYS
         self.usage.check_plan_window(tenant_id, q.start)
         accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
         by_id = {a.id: a for a in accounts}

@@ -1,6 +1,6 @@
 """The API against its own OpenAPI document, on the live local stack, with schemathesis (issue 10).
 
-The whole stack runs (emulators, local Secret Manager, the simulated Anthropic Admin API, every function
+The whole stack runs (emulators, local Secret Manager, the simulated Anthropic and OpenAI Admin APIs, every function
 under functions-framework wired by push subscriptions, an SMTP server so email channels work). A tenant
 connects a demo account; schemathesis then reads /v1/openapi.json and runs every check (`--checks all`)
 with that tenant's owner token: a fixed seed, a bounded number of examples per operation and a time
@@ -28,6 +28,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from local import openai_sim
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
 from local.procs import free_port
 from local.secret_manager_server import LocalSecretManager
@@ -76,6 +77,17 @@ def live(project_id: str, tmp_path: Path) -> Iterator[Live]:
         )
     )
     sim.start()
+    # Every provider is simulated: a generated OpenAI connection reaches this, never the internet.
+    openai = openai_sim.OpenAISimulator()
+    openai.add_organization(
+        openai_sim.SimOrganization(
+            "org-contract",
+            "Contract OpenAI Org",
+            admin_keys=["sk-admin-" + "C" * 40 + "cont"],
+            profile=openai_sim.UsageProfile(seed=6, projects=1, api_keys=1, combos_per_hour=1),
+        )
+    )
+    openai.start()
     secrets = LocalSecretManager()
     secrets.start()
     smtp = Controller(Mailbox(), hostname="127.0.0.1", port=free_port())
@@ -85,6 +97,7 @@ def live(project_id: str, tmp_path: Path) -> Iterator[Live]:
         "TM_MODE": "local",
         "TM_LOCAL_DIR": str(tmp_path / "local"),
         "ANTHROPIC_API_BASE_URL": sim.base_url,
+        "OPENAI_API_BASE_URL": openai.base_url,
         "TM_SECRET_MANAGER_EMULATOR_HOST": secrets.host,
         "TM_HISTORY_DAYS": "3",
         "TM_SMTP_HOST": "127.0.0.1",
@@ -101,6 +114,7 @@ def live(project_id: str, tmp_path: Path) -> Iterator[Live]:
         smtp.stop()
         secrets.stop()
         sim.stop()
+        openai.stop()
         for log in sorted((tmp_path / "logs").glob("*.log")):
             text = log.read_text(errors="replace")
             # A failed webhook delivery raises on purpose (Pub/Sub retries it): no other traceback is allowed.

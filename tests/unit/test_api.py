@@ -195,23 +195,30 @@ def test_sync_now_says_what_will_really_happen(world: World) -> None:
     r = world.client.post(f"/v1/accounts/{account['id']}/sync", headers=world.token())
     assert r.status_code == 202 and r.get_json()["status"] == "queued"
     assert [m["reason"] for m in world.publisher.on("collect")] == ["connect", "manual"]
+    # Asked again while already due: queued again, and nothing written (a burst of clicks makes no contention).
+    updates: list[dict] = []
+    store_update = world.accounts.update
+    world.accounts.update = lambda t, a, changes: (updates.append(changes), store_update(t, a, changes))[1]  # type: ignore[method-assign,func-returns-value]
+    r = world.client.post(f"/v1/accounts/{account['id']}/sync", headers=world.token())
+    assert r.get_json()["status"] == "queued" and updates == []
+    world.accounts.update = store_update  # type: ignore[method-assign]
     # A sync holds the lease: the answer says it is running, with its progress, and queues nothing more.
     now = world.clock.now
     world.accounts.update("t1", account["id"], {"lease_until": now + timedelta(seconds=30), "lease_id": "run"})
     r = world.client.post(f"/v1/accounts/{account['id']}/sync", headers=world.token())
     body = r.get_json()
     assert r.status_code == 202 and body["status"] == "running" and body["progress"]["percent"] == 0.0
-    assert len(world.publisher.on("collect")) == 2
+    assert len(world.publisher.on("collect")) == 3
     # Its lease ran out (the sync died): the next request is queued and will take over.
     world.clock.advance(minutes=2)
     r = world.client.post(f"/v1/accounts/{account['id']}/sync", headers=world.token())
-    assert r.get_json()["status"] == "queued" and len(world.publisher.on("collect")) == 3
+    assert r.get_json()["status"] == "queued" and len(world.publisher.on("collect")) == 4
 
 
 @pytest.mark.parametrize(
     ("query", "status", "field"),
     [
-        ("from=2026-11-01&to=2026-11-02&group_by=colour", 422, "group_by"),
+        ("from=2026-11-01&to=2026-11-02&group_by=colour", 422, "group_by.0"),
         ("from=2026-11-05&to=2026-11-02", 400, "from"),
         ("from=2026-11-1&to=2026-11-02", 422, "from"),
         ("from=2026-13-01&to=2026-11-02", 422, "from"),
@@ -222,12 +229,30 @@ def test_sync_now_says_what_will_really_happen(world: World) -> None:
         ("from=2024-01-01&to=2026-11-02", 400, "to"),
         ("from=2026-11-01&to=2026-11-02&account_id=../../x", 422, "account_id"),
         ("from=2026-11-01&to=2026-11-02&group_by=model,model", 422, "group_by"),
+        ("from=5269-03-08&to=6397-08-23", 400, "to"),  # far past the range limit: refused before reading
+        ("from=2026-11-01&to=2026-11-02&model=a,,b", 422, "model.0"),
+        ("from=2026-11-01&to=2026-11-02&model=", 422, "model.0"),
+        ("from=2026-11-01&to=2026-11-02&provider=bedrock", 422, "provider.0"),
+        ("from=2026-11-01&to=2026-11-02&time_zone=localtime", 422, "time_zone"),
     ],
 )
-def test_usage_bad_queries_name_the_field(world: World, query: str, status: int, field: str) -> None:
-    r = world.client.get(f"/v1/usage?{query}", headers=world.token())
+@pytest.mark.parametrize("path", ["/v1/usage", "/v1/usage/export.csv", "/v1/usage/export.focus.csv"])
+def test_usage_bad_queries_name_the_field(world: World, path: str, query: str, status: int, field: str) -> None:
+    r = world.client.get(f"{path}?{query}", headers=world.token())
     assert r.status_code == status, r.get_data(as_text=True)
     assert r.get_json()["error"]["field"] == field
+
+
+def test_a_busy_store_is_a_503_to_retry_not_a_500(world: World) -> None:
+    from google.api_core.exceptions import Aborted
+
+    def contended(*a: object, **k: object) -> None:
+        raise Aborted("Transaction lock timeout.")
+
+    world.account_service.list = contended  # type: ignore[method-assign]
+    r = world.client.get("/v1/accounts", headers=world.token())
+    assert r.status_code == 503 and r.headers["Retry-After"] == "2"
+    assert r.get_json()["error"]["code"] == "busy"
 
 
 def test_unknown_paths_and_methods(world: World) -> None:
