@@ -93,13 +93,22 @@ class ReconciliationResponse(_Strict):
 
 
 class SettingsBody(_Strict):
-    time_zone: str = Field(
-        min_length=1, max_length=64, description="IANA time zone name (Europe/Paris, UTC) daily views are cut in."
+    time_zone: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="IANA time zone name (Europe/Paris, UTC) daily views are cut in.",
+    )
+    advice_alert_usd: str | None = Field(
+        default=None,
+        pattern=r"^\d{1,10}(\.\d{1,6})?$",
+        description="USD a month, as a decimal string: new savings advice worth at least this raises an alert, once.",
     )
 
 
 class SettingsOut(_Strict):
     time_zone: str
+    advice_alert_usd: Money = Field(description="The savings advice alert threshold, USD a month.")
 
 
 # -- explain -----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from shared.domain.money import usd
 from shared.domain.priced import month_of
 from shared.domain.settings import TenantSettings, time_zone
 from shared.domain.usage import DIMENSIONS, PRICING_DIMENSIONS, day_start
-from shared.errors import BadRequest, NotFound
+from shared.errors import BadRequest, InvalidInput, NotFound
 from shared.insights.model import Advice
 from shared.insights.rules import advise
 from shared.insights.suggestions import suggest
@@ -83,6 +83,10 @@ class InsightsService:
     def whatif(self, tenant_id: str, q: UsageQuery, target_model: str) -> dict[str, Any]:
         """Per source model and in total: tokens, actual cost and the cost on ``target_model`` (low, expected,
         high), day by day at the target's price that day."""
+        q.validate()
+        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)  # another tenant's id: 404 first
+        if not target_model or len(target_model) > 200:
+            raise InvalidInput("target_model is required: a catalogue model id such as gpt-5", field="target_model")
         catalogue = self.catalogue_factory()
         try:
             target = resolve_target(catalogue, target_model, self.clock().astimezone(UTC).date())
@@ -90,7 +94,7 @@ class InsightsService:
             raise NotFound(str(exc), field="target_model") from None
         except AmbiguousTarget as exc:
             raise BadRequest(str(exc), field="target_model") from None
-        answer, reading, accounts, provider_of = self._read_days(tenant_id, q)
+        answer, reading, accounts, provider_of = self._read_days(tenant_id, q, accounts)
         pieces = [(p.account_id, p.when, p.row) for p in reading.pieces]
         result = what_if(Repricer(catalogue, target), pieces, provider_of)
         models = [m.render(target) for m in result.models]
@@ -131,12 +135,13 @@ class InsightsService:
         }
 
     def _read_days(
-        self, tenant_id: str, q: UsageQuery
+        self, tenant_id: str, q: UsageQuery, accounts: list[Account] | None = None
     ) -> tuple[dict[str, Any], Reading, list[Account], dict[str, str]]:
         q.validate()
         if self.plan_window is not None:
             self.plan_window(tenant_id, q.start)
-        accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
+        if accounts is None:
+            accounts = accounts_in_scope(self.accounts, tenant_id, q.account_id)
         provider_of = {a.id: a.provider for a in accounts}
         settings = self._settings(tenant_id)
         zone_name = q.time_zone or settings.time_zone

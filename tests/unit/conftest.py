@@ -18,6 +18,8 @@ from shared.providers.anthropic import Organization
 from shared.security.auth import LocalTokenIssuer, MembershipCache
 from shared.services.accounts import AccountService
 from shared.services.explain import ExplainService
+from shared.services.export import ExportService
+from shared.services.insights import InsightsService
 from shared.services.reconciliation import ReconciliationService
 from shared.services.settings import SettingsService
 from shared.services.tenancy import TenancyService
@@ -79,18 +81,31 @@ class World:
         )
         self.memberships = MembershipCache(lambda t, u: m.role if (m := self.tenants.get_member(t, u)) else None, ttl=0)
         self.tenancy = TenancyService(self.tenants, self.audit, self.memberships, clock=self.clock)
+
+        def usage() -> UsageQueryService:
+            return UsageQueryService(
+                self.accounts, self.ledger, self.tenants, today=lambda: self.clock.now.date(), clock=self.clock
+            )
+
         self.app = ApiApp(
             verifier=self.issuer.verifier(),
             memberships=self.memberships,
             services=Services(
                 accounts=lambda: self.account_service,
-                usage=lambda: UsageQueryService(
-                    self.accounts, self.ledger, self.tenants, today=lambda: self.clock.now.date(), clock=self.clock
-                ),
+                usage=usage,
                 tenancy=lambda: self.tenancy,
                 reconciliation=lambda: ReconciliationService(self.accounts, self.ledger, self.billed, self.clock),
                 explain=lambda: ExplainService(self.accounts, self.ledger, default_catalogue, self.clock),
                 settings=lambda: SettingsService(self.settings),
+                insights=lambda: InsightsService(
+                    self.accounts,
+                    self.ledger,
+                    default_catalogue,
+                    settings=self.settings,
+                    plan_window=usage().check_plan_window,
+                    clock=self.clock,
+                ),
+                export=lambda: ExportService(self.accounts, self.ledger, usage(), clock=self.clock),
             ),
             openapi=build_openapi,
             max_body_bytes=4096,
