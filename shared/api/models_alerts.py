@@ -16,7 +16,9 @@ Money = Annotated[
 ]
 Percent = Annotated[int, Field(ge=1, le=1000, strict=True)]
 Scope = Literal["tenant", "account", "workspace", "api_key", "model"]
-Kind = Literal["budget", "budget_forecast", "spike", "connection", "stale_data", "rotation_due", "unpriced_model"]
+Kind = Literal[
+    "budget", "budget_forecast", "spike", "connection", "stale_data", "rotation_due", "unpriced_model", "advice"
+]
 ChannelId = Annotated[str, Field(pattern=r"^chn_[0-9a-f]{16}$")]
 
 SCOPE_ID = (
