@@ -42,17 +42,19 @@ class InsightsWorld:
         provider: str = "anthropic",
         keys: dict[str, str] | None = None,
         workspaces: dict[str, str] | None = None,
+        history_days: int = 200,
     ) -> str:
+        start = (self.clock.now - timedelta(days=history_days)).replace(hour=0, minute=0, second=0, microsecond=0)
         account = Account(
             tenant_id=T,
             id=f"acc_{n:016x}",
             provider=provider,
             name=f"Account {n}",
             status=STATUS_CONNECTED,
-            created_at=self.clock.now - timedelta(days=200),
-            history_start=self.clock.now - timedelta(days=200),
-            history_days=200,
-            coverage=((self.clock.now - timedelta(days=200), utc_hour(self.clock.now)),),
+            created_at=start,
+            history_start=start,
+            history_days=history_days,
+            coverage=((start, utc_hour(self.clock.now)),),
         )
         self.accounts.create(account)
         self.accounts.save_names(T, account.id, Names(dict(keys or {}), dict(workspaces or {})))

@@ -120,7 +120,9 @@ class _Draft:
     monthly_override: Decimal | None = None
 
     def build(self, data: AdviceData) -> Advice | None:
-        monthly = self.monthly_override if self.monthly_override is not None else data.monthly(self.period_savings)
+        monthly = self.monthly_override
+        if monthly is None:
+            monthly = data.monthly(self.period_savings, self.scope.account_id)
         if not self.always and monthly < MIN_MONTHLY_SAVINGS:
             return None
         return Advice(
@@ -416,7 +418,6 @@ def batch_candidates(data: AdviceData, prices: Prices) -> list[_Draft]:
     """Keys whose standard-tier usage runs off-hours, or at the same few hours every day: work that can wait
     for the Batch API's 50% discount."""
     out: list[_Draft] = []
-    period = data.period_days
     patterns = _usage_pattern(data, lambda p: p.row.dims.service_tier in STANDARD_TIERS)
     by_key: dict[tuple[str, str | None], list[tuple[date, CostRow]]] = defaultdict(list)
     for account_id, day, row in data.day_rows():
@@ -425,6 +426,7 @@ def batch_candidates(data: AdviceData, prices: Prices) -> list[_Draft]:
     for (account_id, key_id), pattern in patterns.items():
         if key_id is None or not pattern.total:
             continue
+        period = data.observed_days(account_id)
         days = len(pattern.by_day)
         off = pattern.off_hours_share()
         top = pattern.top_hours_share(BATCH_TOP_HOURS)
@@ -534,7 +536,7 @@ def long_context(data: AdviceData, prices: Prices) -> list[_Draft]:
             _Draft(
                 kind=KIND_LONG_CONTEXT,
                 title=f"{_key_label(scope)} pays the long-context premium on {key.model}: "
-                f"{_dollars(data.monthly(premium))} a month over base rates",
+                f"{_dollars(data.monthly(premium, key.account_id))} a month over base rates",
                 scope=scope,
                 evidence={
                     "long_context_tokens": tokens,
@@ -613,7 +615,7 @@ def right_sizing(data: AdviceData, prices: Prices) -> list[_Draft]:
             _Draft(
                 kind=KIND_RIGHT_SIZING,
                 title=f"Try {target.label} instead of {key.model} on {_key_label(scope)} (small outputs): "
-                f"{_dollars(data.monthly(saved))} a month less",
+                f"{_dollars(data.monthly(saved, key.account_id))} a month less",
                 scope=scope,
                 evidence={
                     "output_share": _ratio_out(share),
@@ -687,8 +689,8 @@ def priority_tiers(data: AdviceData, prices: Prices) -> list[_Draft]:
         out.append(
             _Draft(
                 kind=KIND_PRIORITY_TIER,
-                title=f"{_key_label(scope)} pays {_dollars(data.monthly(premium))} a month for {what} on "
-                f"{key.model}: use the standard tier where latency does not matter",
+                title=f"{_key_label(scope)} pays {_dollars(data.monthly(premium, key.account_id))} a month for "
+                f"{what} on {key.model}: use the standard tier where latency does not matter",
                 scope=scope,
                 evidence={
                     "premium_cost": usd(actual),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -98,9 +98,15 @@ class AdviceData:
     def period_days(self) -> int:
         return (self.last - self.first).days + 1
 
-    def monthly(self, amount: Decimal) -> Decimal:
-        """An amount of the period scaled to 30 days (exact)."""
-        return EXACT.divide(EXACT.multiply(amount, THIRTY), Decimal(self.period_days))
+    def observed_days(self, account_id: str) -> int:
+        """The days of the period the account's history covers (an account connected in the middle of the
+        period has no usage to show before its history starts: those days are not days without usage)."""
+        start = max(self.first, self.accounts[account_id].history_start.astimezone(UTC).date())
+        return max(1, (self.last - start).days + 1)
+
+    def monthly(self, amount: Decimal, account_id: str) -> Decimal:
+        """An amount of the account's observed days scaled to 30 days (exact)."""
+        return EXACT.divide(EXACT.multiply(amount, THIRTY), Decimal(self.observed_days(account_id)))
 
     def provider(self, account_id: str) -> str:
         return self.accounts[account_id].provider

@@ -51,6 +51,16 @@ def test_prompt_caching_on_anthropic_at_the_models_rates() -> None:
     assert "cache_control" in advice["actions"][0]
 
 
+def test_an_account_connected_during_the_period_is_scaled_by_the_days_it_covers() -> None:
+    w = InsightsWorld()
+    acc = w.account(history_days=10)  # history from 2026-11-10: 10 days of the period
+    w.use(acc, at("2026-11-10", 10), "claude-sonnet-4-5-20250929", uncached_input=10_000_000, output=100_000)
+    w.price()
+    advice = one(w.advice(), "prompt_caching")
+    # 11.775 x 30 / 10 = 35.325, shown to the cent with banker's rounding
+    assert advice["period_savings"] == "11.775" and advice["monthly_savings"] == "35.32"
+
+
 def test_prompt_caching_on_openai_has_no_write_charge() -> None:
     w = InsightsWorld()
     acc = w.account(provider="openai")
