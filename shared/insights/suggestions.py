@@ -104,3 +104,14 @@ def suggest(
 def _cheapest(alternative: dict[str, Any]) -> tuple[bool, Decimal, str]:
     """Comparable alternatives first, then the largest expected saving."""
     return (not alternative["comparable"], -Decimal(alternative["savings"]["expected"]), alternative["model"])
+
+
+def suggestions_method(catalogue_version: str) -> str:
+    return (
+        "Each top model's usage (by priced spend) re-priced on every peer equivalents.json lists for it, as the "
+        f"what-if does: each UTC day at the peer's list price that day ({catalogue_version}), usage classes mapped "
+        "between providers (Anthropic cache writes become OpenAI input; cache reads stay cached input), tokens "
+        "scaled by the reviewed tokenizer ratio (low/expected/high), usage with no price on either side left out. "
+        "Alternatives are sorted by expected savings; the peer's basis, evidence, caveats and sources say why it is "
+        "credible. A model the map lists no peer for is 'unassessed', not 'without alternative'."
+    )

@@ -23,7 +23,7 @@ from shared.domain.usage import DIMENSIONS, PRICING_DIMENSIONS, day_start
 from shared.errors import BadRequest, InvalidInput, NotFound
 from shared.insights.model import Advice
 from shared.insights.rules import advise
-from shared.insights.suggestions import suggest
+from shared.insights.suggestions import suggest, suggestions_method
 from shared.insights.usage import AdviceData, Prices
 from shared.insights.whatif import (
     AmbiguousTarget,
@@ -125,11 +125,7 @@ class InsightsService:
         return {
             **answer,
             **found,
-            "method": "Each top model's usage (by priced spend) re-priced on every peer equivalents.json lists "
-            "for it, with the what-if's method: "
-            + method_text_generic(catalogue.version)
-            + " Alternatives are sorted by expected savings; the peer's basis, evidence, caveats and sources say "
-            "why it is credible. A model the map lists no peer for is 'unassessed', not 'without alternative'.",
+            "method": suggestions_method(catalogue.version),
             "catalogue_version": catalogue.version,
             **self._reading_out(reading, accounts, q, answer["time_zone"]),
         }
@@ -256,7 +252,7 @@ class InsightsService:
             months,
         )
         found = advise(data, Prices(self.catalogue_factory())) if reading.pieces or names else []
-        reading.documents_read = before.documents_read
+        reading.documents_read = ledger.documents_read  # the period's days and the months before it
         return first, last, found, reading, accounts, settings
 
     def _settings(self, tenant_id: str) -> TenantSettings:
@@ -269,14 +265,6 @@ def _months_before(day: date, count: int) -> list[date]:
     for _ in range(count):
         months.insert(0, month_of(months[0] - timedelta(days=1)))
     return months[:-1]
-
-
-def method_text_generic(catalogue_version: str) -> str:
-    return (
-        f"each UTC day at the peer's list price that day ({catalogue_version}), usage classes mapped between "
-        "providers (Anthropic cache writes become OpenAI input; cache reads stay cached input), tokens scaled by "
-        "the reviewed tokenizer ratio (low/expected/high), usage with no price on either side left out."
-    )
 
 
 __all__ = ["AdviceQuery", "InsightsService"]
