@@ -114,7 +114,9 @@ class AlternativeOut(_Strict):
     compared_actual_cost: Money
     target_cost: Band
     savings: Band = Field(description="compared_actual_cost - target_cost (low: at the target's high cost).")
-    monthly_savings_expected: Money = Field(description="Expected savings scaled from the period to 30 days.")
+    monthly_savings_expected: Money = Field(
+        description="Expected savings scaled from the period to 30 days, rounded to the cent."
+    )
     similarity: Literal["same_model", "similar"]
     basis: Literal["provider", "benchmark"]
     evidence: str

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.money import EXACT, ZERO, usd
+from shared.domain.money import EXACT, ZERO, to_cents, usd
 from shared.domain.priced import CostRow
 from shared.insights.whatif import Repricer, Target, WhatIfCatalogue, equivalence_map, noon, what_if
 
@@ -77,7 +77,7 @@ def suggest(
                         "expected": usd(EXACT.subtract(compared, expected)),
                         "high": usd(EXACT.subtract(compared, low)),
                     },
-                    "monthly_savings_expected": usd(monthly(EXACT.subtract(compared, expected))),
+                    "monthly_savings_expected": usd(to_cents(monthly(EXACT.subtract(compared, expected)))),
                     "similarity": entry.similarity,
                     "basis": entry.basis,
                     "evidence": entry.evidence,

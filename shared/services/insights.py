@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.domain.accounts import Account
-from shared.domain.money import usd
+from shared.domain.money import EXACT, usd
 from shared.domain.priced import month_of
 from shared.domain.settings import TenantSettings, time_zone
 from shared.domain.usage import DIMENSIONS, PRICING_DIMENSIONS, day_start
@@ -120,7 +120,7 @@ class InsightsService:
             catalogue,
             [(p.account_id, p.when, p.row) for p in reading.pieces],
             provider_of,
-            lambda amount: amount * 30 / days,
+            lambda amount: EXACT.divide(EXACT.multiply(amount, Decimal(30)), days),
         )
         return {
             **answer,

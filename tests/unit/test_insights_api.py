@@ -62,6 +62,7 @@ def test_suggestions_and_advice_answer_the_documented_shape(world: World, role: 
     (opus,) = body.models
     assert opus.model == "claude-opus-4-6" and opus.alternatives[0].model == "claude-sonnet-4-6"
     assert opus.alternatives[0].sources and opus.alternatives[0].savings.expected == "31.5"  # 78.75 - 3 x (15 + 0.75)
+    assert opus.alternatives[0].monthly_savings_expected == "945"  # one day's saving, scaled to 30 days
     assert [u.model for u in body.unassessed] == ["claude-3-haiku"]  # no peer listed: not assessed
     r = world.client.get("/v1/advice", headers=world.token(role=role))
     assert r.status_code == 200, r.get_data(as_text=True)
