@@ -34,8 +34,8 @@ from shared.insights.whatif import (
     resolve_target,
     what_if,
 )
-from shared.ledger import Ledger, Query, Reading
-from shared.ledger.coverage import coverage_out, missing_days
+from shared.ledger import Ledger, Query, Reading, local_window
+from shared.ledger.coverage import coverage_out, missing_days, provisional_out
 from shared.ports import AccountStore, LedgerStore, TenantSettingsStore
 from shared.services.scope import accounts_in_scope
 from shared.services.usage_query import UsageQuery, row_filter
@@ -108,7 +108,7 @@ class InsightsService:
             "totals": result.totals(),
             "method": method_text(target, catalogue.version, sorted(set(provider_of.values()))),
             "catalogue_version": catalogue.version,
-            **self._reading_out(reading, accounts, q, answer["time_zone"]),
+            **self._reading_out(reading, accounts, q.start, q.end, answer["time_zone"]),
         }
 
     def suggestions(self, tenant_id: str, q: UsageQuery) -> dict[str, Any]:
@@ -127,7 +127,7 @@ class InsightsService:
             **found,
             "method": suggestions_method(catalogue.version),
             "catalogue_version": catalogue.version,
-            **self._reading_out(reading, accounts, q, answer["time_zone"]),
+            **self._reading_out(reading, accounts, q.start, q.end, answer["time_zone"]),
         }
 
     def _read_days(
@@ -163,19 +163,14 @@ class InsightsService:
         return answer, reading, accounts, provider_of
 
     def _reading_out(
-        self, reading: Reading, accounts: Sequence[Account], q: UsageQuery, zone_name: str
+        self, reading: Reading, accounts: Sequence[Account], first: date, last: date, zone_name: str
     ) -> dict[str, Any]:
+        """What every answer says of its reading: the provisional share, the coverage, the documents read."""
         zone = time_zone(zone_name)
-        start = datetime.combine(q.start, datetime.min.time(), zone).astimezone(UTC)
-        end = datetime.combine(q.end + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
+        start, end = local_window(first, last, zone)
         missing = missing_days(accounts, start, end, zone, self.clock(), reading.missing_days)
         return {
-            "provisional": {
-                "since": reading.provisional.since.isoformat(),
-                "cost": usd(reading.provisional.cost.total),
-                "tokens": reading.provisional.tokens,
-                "unpriced_tokens": reading.provisional.unpriced_tokens,
-            },
+            "provisional": provisional_out(reading.provisional),
             "coverage": coverage_out(missing),
             "documents_read": reading.documents_read,
         }
@@ -185,14 +180,6 @@ class InsightsService:
     def advice(self, tenant_id: str, q: AdviceQuery) -> dict[str, Any]:
         """Savings recommendations for the period, by monthly savings."""
         first, last, found, reading, accounts, settings = self._advise(tenant_id, q)
-        missing = missing_days(
-            accounts,
-            day_start(first),
-            day_start(last) + timedelta(days=1),
-            time_zone("UTC"),
-            self.clock(),
-            reading.missing_days,
-        )
         return {
             "from": first.isoformat(),
             "to": last.isoformat(),
@@ -203,14 +190,7 @@ class InsightsService:
             "advice": [a.to_dict() for a in found],
             "counts": {kind: sum(1 for a in found if a.kind == kind) for kind in sorted({a.kind for a in found})},
             "alert_threshold_usd": usd(settings.advice_alert_usd),
-            "provisional": {
-                "since": reading.provisional.since.isoformat(),
-                "cost": usd(reading.provisional.cost.total),
-                "tokens": reading.provisional.tokens,
-                "unpriced_tokens": reading.provisional.unpriced_tokens,
-            },
-            "coverage": coverage_out(missing),
-            "documents_read": reading.documents_read,
+            **self._reading_out(reading, accounts, first, last, "UTC"),
         }
 
     def alerting_advice(self, tenant_id: str) -> tuple[list[Advice], Decimal]:
