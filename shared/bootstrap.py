@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the types only: each builder imports what it builds, when i
     from shared.services.dispatcher import DispatcherService
     from shared.services.explain import ExplainService
     from shared.services.export import ExportService
+    from shared.services.insights import InsightsService
     from shared.services.reconciliation import ReconciliationService
     from shared.services.repricing import RepricingService
     from shared.services.settings import SettingsService
@@ -240,6 +241,22 @@ def alert_evaluator() -> AlertEvaluator:
         topic_evaluations=cfg.topic_usage_priced,
         time_zone_of=_tenant_time_zone,
         stale_after=max(timedelta(hours=6), 3 * timedelta(minutes=cfg.sync_interval_minutes)),
+        advice=lambda tenant_id: insights_service().alerting_advice(tenant_id),
+    )
+
+
+@functools.cache
+def insights_service() -> InsightsService:
+    """What-if and savings advice (the API's and the alert evaluator's)."""
+    from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
+    from shared.pricing import default_catalogue
+    from shared.services.insights import InsightsService
+
+    return InsightsService(
+        account_store(),
+        ledger_store(),
+        default_catalogue,
+        settings=FirestoreTenantSettingsStore(firestore_client()),
     )
 
 
@@ -396,6 +413,12 @@ def api_app() -> ApiApp:
             email_configured=_smtp_settings(cfg).configured,
         )
 
+    @functools.cache
+    def insights() -> InsightsService:
+        from dataclasses import replace
+
+        return replace(insights_service(), plan_window=usage().check_plan_window)
+
     from shared.security.auth import MembershipCache
 
     def member_role(tenant_id: str, user_id: str) -> str | None:
@@ -416,6 +439,7 @@ def api_app() -> ApiApp:
             settings=settings,
             alerts=alerts,
             export=export,
+            insights=insights,
         ),
         openapi=functools.cache(build_openapi),
         max_body_bytes=cfg.max_body_bytes,

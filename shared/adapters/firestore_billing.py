@@ -13,7 +13,7 @@ from shared.adapters.codec import utc_timestamp
 from shared.domain.billed import LINE_FIELDS, BilledCost, BilledDay
 from shared.domain.money import parse_usd, usd
 from shared.domain.rate_cards import RateCard
-from shared.domain.settings import UTC_NAME, TenantSettings
+from shared.domain.settings import DEFAULT_ADVICE_ALERT_USD, UTC_NAME, TenantSettings
 
 BATCH_LIMIT = 500
 
@@ -78,11 +78,14 @@ class FirestoreTenantSettingsStore:
         snap = paths.tenant(self.db, tenant_id).get()
         data = (snap.to_dict() or {}) if snap.exists else {}
         cards = tuple(_card_from_map(m) for m in data.get("rate_cards") or [])
+        threshold = parse_usd(data["advice_alert_usd"]) if data.get("advice_alert_usd") else DEFAULT_ADVICE_ALERT_USD
         try:
-            return TenantSettings(time_zone=data.get("time_zone") or UTC_NAME, rate_cards=cards)
+            return TenantSettings(
+                time_zone=data.get("time_zone") or UTC_NAME, rate_cards=cards, advice_alert_usd=threshold
+            )
         except ValueError:
             # A zone this runtime's tz database no longer knows: answer in UTC rather than fail every view.
-            return TenantSettings(rate_cards=cards)
+            return TenantSettings(rate_cards=cards, advice_alert_usd=threshold)
 
     def save_settings(self, tenant_id: str, settings: TenantSettings) -> None:
         paths.tenant(self.db, tenant_id).set(
@@ -90,6 +93,7 @@ class FirestoreTenantSettingsStore:
                 "id": tenant_id,
                 "time_zone": settings.time_zone,
                 "rate_cards": [_card_to_map(c) for c in settings.rate_cards],
+                "advice_alert_usd": usd(settings.advice_alert_usd),
             },
             merge=True,
         )

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from shared.alerts import rules
 from shared.alerts.model import (
     CONSOLE_KEY_SCOPE_ID,
+    KIND_ADVICE,
     KIND_BUDGET,
     KIND_CONNECTION,
     KIND_FORECAST,
@@ -39,6 +40,7 @@ from shared.domain.accounts import ROTATION_DAYS, STATUS_ERROR, Account, Names
 from shared.domain.money import ZERO, to_cents
 from shared.domain.priced import SETTLING_TIME, provisional_since
 from shared.domain.usage import utc_hour
+from shared.insights.model import KIND_UNUSUAL_KEY, Advice
 from shared.messages import AlertEvent, UsagePriced
 from shared.ports import AccountStore, LedgerStore, Publisher
 from shared.providers import PROVIDERS
@@ -98,6 +100,9 @@ class AlertEvaluator:
     spike_lookback: timedelta = SETTLING_TIME
     hourly: rules.SpikePolicy = rules.HOURLY
     daily: rules.SpikePolicy = rules.DAILY
+    advice: Callable[[str], tuple[Sequence[Advice], Decimal]] | None = None
+    """A tenant's savings advice worth an alert, and the tenant's threshold (InsightsService.alerting_advice).
+    Asked on the periodic sweep only: it reads a month of usage at the hour."""
 
     # -- entry points -----------------------------------------------------------------------------
 
@@ -123,6 +128,8 @@ class AlertEvaluator:
             candidates += self._spike_alerts(tenant_id, spend, channels, labels, now)
             candidates += self._unpriced_alerts(tenant_id, spend, channels, now, month)
             report.documents_read = spend.documents_read
+        if reason == "sweep" and self.advice is not None:
+            candidates += self._advice_alerts(tenant_id, channels, now)
         report.considered = len(candidates)
         for alert in candidates:
             if self.raise_alert(alert):
@@ -457,6 +464,40 @@ class AlertEvaluator:
                     "for tiers with no public price).",
                     created_at=now,
                     details={"model": model, "tokens": tokens, "month": month.key, "reasons": reasons},
+                    channel_ids=routed,
+                )
+            )
+        return out
+
+    def _advice_alerts(self, tenant_id: str, channels: Sequence[Channel], now: datetime) -> list[Alert]:
+        """New savings advice worth the tenant's threshold a month: one alert per recommendation, ever (its id
+        is the period; a recommendation that comes back, or grows, raises nothing new)."""
+        assert self.advice is not None
+        try:
+            found, threshold = self.advice(tenant_id)
+        except Exception:
+            # Advice is a recommendation: its failure must not hold back budget and spike alerts.
+            log.exception("savings advice could not be evaluated", extra={"tenant_id": tenant_id})
+            return []
+        routed = route(KIND_ADVICE, channels)
+        out: list[Alert] = []
+        for advice in found:
+            rule_id = f"advice:{advice.id}"
+            savings = money(advice.monthly_savings)
+            out.append(
+                Alert(
+                    tenant_id=tenant_id,
+                    id=alert_id(tenant_id, rule_id, "once", KIND_ADVICE),
+                    kind=KIND_ADVICE,
+                    rule_id=rule_id,
+                    period="once",
+                    threshold=money(threshold),
+                    severity="warning" if advice.kind == KIND_UNUSUAL_KEY else "info",
+                    title=f"{advice.title} (about ${savings} a month)",
+                    message=f"{advice.title}. Estimated ${savings} a month ({advice.confidence.level} confidence: "
+                    f"{advice.confidence.why}) {advice.method} See GET /v1/advice.",
+                    created_at=now,
+                    details={**advice.to_dict(), "threshold_usd": money(threshold)},
                     channel_ids=routed,
                 )
             )

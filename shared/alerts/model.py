@@ -28,8 +28,18 @@ KIND_CONNECTION = "connection"
 KIND_STALE = "stale_data"
 KIND_ROTATION = "rotation_due"
 KIND_UNPRICED = "unpriced_model"
+KIND_ADVICE = "advice"
 KIND_TEST = "test"
-ALERT_KINDS = (KIND_BUDGET, KIND_FORECAST, KIND_SPIKE, KIND_CONNECTION, KIND_STALE, KIND_ROTATION, KIND_UNPRICED)
+ALERT_KINDS = (
+    KIND_BUDGET,
+    KIND_FORECAST,
+    KIND_SPIKE,
+    KIND_CONNECTION,
+    KIND_STALE,
+    KIND_ROTATION,
+    KIND_UNPRICED,
+    KIND_ADVICE,
+)
 """What a channel can subscribe to (a test alert goes only to the channel being tested)."""
 
 SEVERITIES = ("info", "warning", "critical")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # types only: the api function imports a service when a reque
     from shared.services.accounts import AccountService
     from shared.services.explain import ExplainService
     from shared.services.export import ExportService
+    from shared.services.insights import InsightsService
     from shared.services.reconciliation import ReconciliationService
     from shared.services.settings import SettingsService
     from shared.services.tenancy import TenancyService
@@ -57,6 +58,7 @@ class Services:
     settings: Callable[[], SettingsService] = field(default_factory=lambda: _not_wired("settings"))
     alerts: Callable[[], AlertAdmin] = field(default_factory=lambda: _not_wired("alerts"))
     export: Callable[[], ExportService] = field(default_factory=lambda: _not_wired("export"))
+    insights: Callable[[], InsightsService] = field(default_factory=lambda: _not_wired("insights"))
 
 
 WRITE_ROLES = ("owner", "admin")

@@ -371,19 +371,21 @@ UsageFilter = Annotated[
 """A repeatable filter; one value may list several, comma-separated (``model=a,b``), none empty."""
 
 
-class UsageParams(Query):
-    """The query of ``GET /v1/usage`` and its exports."""
+class PeriodParams(Query):
+    """A period of days and the accounts it covers: the base of the usage view's and the insights' queries."""
 
     from_: IsoDate = Field(alias="from", description="First day (in time_zone), inclusive.")
     to: IsoDate = Field(description="Last day (in time_zone), inclusive (on or after from, else 400).")
-    group_by: Annotated[list[UsageGroup], BeforeValidator(_comma_list), Distinct] = Field(
-        default_factory=list, description="Repeat or comma-separate. hour covers at most 31 days."
-    )
     account_id: Annotated[str, Field(pattern=ACCOUNT_ID.pattern)] | None = Field(None, description="Only this account.")
     time_zone: TimeZone | None = Field(
         None,
         description="IANA zone the days and weeks are cut in (default: the tenant's setting). UTC matches the invoice.",
     )
+
+
+class SelectionParams(PeriodParams):
+    """A period and the rows of it to count (repeatable filters; a row matches any of a filter's values)."""
+
     provider: Annotated[list[ProviderName], BeforeValidator(_comma_list)] | None = Field(
         None, description="Only these providers."
     )
@@ -394,19 +396,27 @@ class UsageParams(Query):
     workspace: UsageFilter | None = Field(
         None, description="Only these workspaces (OpenAI: projects); null for the default one."
     )
-    service_tier: UsageFilter | None = Field(
-        None, description="Only these service tiers (standard, batch, flex, priority, ...)."
-    )
 
     def filters(self) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
         """The filters given, in the service's order; ``null`` selects the keyless and default-workspace rows."""
         out: list[tuple[str, tuple[str | None, ...]]] = []
         for name in USAGE_FILTER_FIELDS:
-            values: list[str] | None = getattr(self, name)
+            values: list[str] | None = getattr(self, name, None)
             if values is not None:
                 nullable = name in ("api_key", "workspace")
                 out.append((name, tuple(None if nullable and v == "null" else v for v in values)))
         return tuple(out)
+
+
+class UsageParams(SelectionParams):
+    """The query of ``GET /v1/usage`` and its exports."""
+
+    group_by: Annotated[list[UsageGroup], BeforeValidator(_comma_list), Distinct] = Field(
+        default_factory=list, description="Repeat or comma-separate. hour covers at most 31 days."
+    )
+    service_tier: UsageFilter | None = Field(
+        None, description="Only these service tiers (standard, batch, flex, priority, ...)."
+    )
 
 
 assert set(UsageParams.model_fields) == {"from_", "to", "group_by", "account_id", "time_zone", *USAGE_FILTER_FIELDS}

@@ -22,7 +22,9 @@ Money = Annotated[
 ]
 Percent = Annotated[Annotated[int, Field(ge=1, le=1000)], JsonInteger]
 Scope = Literal["tenant", "provider", "account", "workspace", "api_key", "model"]
-Kind = Literal["budget", "budget_forecast", "spike", "connection", "stale_data", "rotation_due", "unpriced_model"]
+Kind = Literal[
+    "budget", "budget_forecast", "spike", "connection", "stale_data", "rotation_due", "unpriced_model", "advice"
+]
 ChannelId = Annotated[str, Field(pattern=CHANNEL_ID.pattern)]
 ScopeId = Annotated[str, text(200), Trimmed]
 Thresholds = Annotated[list[Percent], Distinct]

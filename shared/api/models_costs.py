@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.api.http import ACCOUNT_ID
-from shared.api.models import Body, CoverageOut, IsoDate, Note, Query, TimeZone, Tokens, Trimmed, text
+from shared.api.models import Body, CoverageOut, IsoDate, Note, Patch, Query, TimeZone, Tokens, Trimmed, text
 from shared.domain.accounts import ProviderName
 from shared.services.explain import FILTER_FIELDS as EXPLAIN_FILTERS
 
@@ -105,12 +105,22 @@ class ReconciliationResponse(_Strict):
 # -- settings ----------------------------------------------------------------------------------------
 
 
-class SettingsBody(Body):
-    time_zone: TimeZone = Field(description="IANA time zone name (Europe/Paris, UTC) daily views are cut in.")
+class SettingsBody(Patch):
+    """Change some settings: a field left out keeps its value (at least one is given)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+    time_zone: TimeZone | None = Field(
+        None, description="IANA time zone name (Europe/Paris, UTC) daily views are cut in."
+    )
+    advice_alert_usd: Annotated[str, Field(pattern=r"^\d{1,10}(\.\d{1,6})?$")] | None = Field(
+        None,
+        description="USD a month, as a decimal string: new savings advice worth at least this raises an alert, once.",
+    )
 
 
 class SettingsOut(_Strict):
     time_zone: str
+    advice_alert_usd: Money = Field(description="The savings advice alert threshold, USD a month.")
 
 
 # -- explain -----------------------------------------------------------------------------------------

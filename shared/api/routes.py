@@ -6,6 +6,7 @@ from shared.api import (
     routes_accounts,
     routes_alerts,
     routes_explain,
+    routes_insights,
     routes_reconciliation,
     routes_settings,
     routes_tenancy,
@@ -21,4 +22,5 @@ ROUTES: tuple[Route, ...] = (
     *routes_explain.ROUTES,
     *routes_settings.ROUTES,
     *routes_alerts.ROUTES,
+    *routes_insights.ROUTES,
 )

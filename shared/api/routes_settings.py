@@ -21,8 +21,11 @@ def get_settings(ctx: Ctx) -> Response:
 def put_settings(ctx: Ctx) -> Response:
     ctx.only_params()
     body = ctx.body(models_costs.SettingsBody)
+    if body.time_zone is None and body.advice_alert_usd is None:
+        raise InvalidInput("give time_zone or advice_alert_usd", field="body")
+    threshold = None if body.advice_alert_usd is None else Decimal(body.advice_alert_usd)
     service = ctx.services.settings()
-    return json_response(200, service.update(ctx.tenant_id, body.time_zone))
+    return json_response(200, service.update(ctx.tenant_id, body.time_zone, threshold))
 
 
 def get_rate_cards(ctx: Ctx) -> Response:
@@ -58,7 +61,8 @@ ROUTES: tuple[Route, ...] = (
         "PUT",
         "/v1/settings",
         put_settings,
-        "Change the tenant's settings: time_zone is an IANA name; daily views are cut in it.",
+        "Change the tenant's settings (each field optional): time_zone is an IANA name daily views are cut in; "
+        "advice_alert_usd: new savings advice worth at least this much a month raises an alert, once.",
         write=True,
         response=models_costs.SettingsOut,
         body=models_costs.SettingsBody,

@@ -10,13 +10,13 @@ from shared.services.export import CSV_COLUMNS, FOCUS_COLUMNS, Export
 from shared.services.usage_query import UsageQuery
 
 
-def usage_query(ctx: Ctx) -> UsageQuery:
-    """The usage query of the request's parameters (shared by the usage view and its exports)."""
-    q = ctx.query(models.UsageParams)
+def usage_query(ctx: Ctx, params: type[models.SelectionParams] = models.UsageParams) -> UsageQuery:
+    """The usage query of the request's parameters (the usage view, its exports, and the insights' periods)."""
+    q = ctx.query(params)
     return UsageQuery(
         start=q.from_,
         end=q.to,
-        group_by=tuple(q.group_by),
+        group_by=tuple(q.group_by) if isinstance(q, models.UsageParams) else (),
         account_id=q.account_id,
         time_zone=q.time_zone,
         filters=q.filters(),

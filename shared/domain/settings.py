@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.rate_cards import RateCard, check_no_overlap
 
 UTC_NAME = "UTC"
+DEFAULT_ADVICE_ALERT_USD = Decimal(100)
 
 TIME_ZONES: tuple[str, ...] = tuple(
     sorted(set(resources.files("tzdata").joinpath("zones").read_text().split()) - {"Factory"})
@@ -38,7 +40,11 @@ class TenantSettings:
     time_zone: str = UTC_NAME
     rate_cards: tuple[RateCard, ...] = ()
     """Negotiated discounts off list price (see shared.domain.rate_cards)."""
+    advice_alert_usd: Decimal = DEFAULT_ADVICE_ALERT_USD
+    """New savings advice worth at least this much a month (USD) raises an alert, once."""
 
     def __post_init__(self) -> None:
         time_zone(self.time_zone)  # refuse what zoneinfo cannot load
         check_no_overlap(self.rate_cards)
+        if not self.advice_alert_usd.is_finite() or self.advice_alert_usd < 0:
+            raise ValueError(f"the advice alert threshold must be a non-negative amount, got {self.advice_alert_usd}")

@@ -9,7 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.domain.accounts import Account, missing_ranges
+from shared.domain.money import usd
 from shared.domain.usage import day_start, hours_between, utc_hour
+from shared.ledger.reader import Provisional
 
 
 def missing_days(
@@ -43,4 +45,14 @@ def coverage_out(missing: Sequence[date]) -> dict[str, Any]:
     return {"complete": not missing, "missing_days": [d.isoformat() for d in missing]}
 
 
-__all__ = ["UTC", "coverage_out", "missing_days"]
+def provisional_out(provisional: Provisional) -> dict[str, Any]:
+    """The ``provisional`` field of an answer: how much of what was read may still be restated."""
+    return {
+        "since": provisional.since.isoformat(),
+        "cost": usd(provisional.cost.total),
+        "tokens": provisional.tokens,
+        "unpriced_tokens": provisional.unpriced_tokens,
+    }
+
+
+__all__ = ["UTC", "coverage_out", "missing_days", "provisional_out"]

@@ -981,6 +981,13 @@ class GenaiPricesCatalogue:
                 missing.append(MissingModel(provider, model, str(why)))
         return missing
 
+    def context_window(self, provider: str, model: str, day: date) -> int | None:
+        """The model's context window in tokens, when the catalogue knows it (None: unknown, or no price)."""
+        try:
+            return self._standard(provider, model, day).context_window if provider in PROVIDERS else None
+        except _Unpriced:
+            return None
+
     # -- checks ---------------------------------------------------------------------------------------
 
     def _check_model_names(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from shared.domain.money import usd
@@ -29,16 +30,24 @@ class SettingsService:
         self.store = store
 
     def get(self, tenant_id: str) -> dict[str, Any]:
-        return {"time_zone": self.store.get_settings(tenant_id).time_zone}
+        return _settings_out(self.store.get_settings(tenant_id))
 
-    def update(self, tenant_id: str, time_zone: str) -> dict[str, Any]:
+    def update(self, tenant_id: str, time_zone: str | None, advice_alert_usd: Decimal | None = None) -> dict[str, Any]:
+        """Change what is given (None: keep it)."""
         current = self.store.get_settings(tenant_id)
+        settings = current
         try:
-            settings = replace(current, time_zone=time_zone)
+            if time_zone is not None:
+                settings = replace(settings, time_zone=time_zone)
         except ValueError as exc:
             raise InvalidInput(str(exc), field="time_zone") from None
+        try:
+            if advice_alert_usd is not None:
+                settings = replace(settings, advice_alert_usd=advice_alert_usd)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="advice_alert_usd") from None
         self.store.save_settings(tenant_id, settings)
-        return {"time_zone": settings.time_zone}
+        return _settings_out(settings)
 
     def rate_cards(self, tenant_id: str) -> dict[str, Any]:
         return {"rate_cards": [card_out(c) for c in self.store.get_settings(tenant_id).rate_cards]}
@@ -46,8 +55,12 @@ class SettingsService:
     def replace_rate_cards(self, tenant_id: str, cards: Sequence[RateCard]) -> dict[str, Any]:
         current = self.store.get_settings(tenant_id)
         try:
-            settings = TenantSettings(time_zone=current.time_zone, rate_cards=tuple(cards))
+            settings = replace(current, rate_cards=tuple(cards))
         except ValueError as exc:
             raise InvalidInput(str(exc), field="rate_cards") from None
         self.store.save_settings(tenant_id, settings)
         return self.rate_cards(tenant_id)
+
+
+def _settings_out(settings: TenantSettings) -> dict[str, Any]:
+    return {"time_zone": settings.time_zone, "advice_alert_usd": usd(settings.advice_alert_usd)}

@@ -25,7 +25,7 @@ from shared.domain.usage import (
 )
 from shared.errors import BadRequest, InvalidInput
 from shared.ledger import Grain, Ledger, Query
-from shared.ledger.coverage import coverage_out, missing_days
+from shared.ledger.coverage import coverage_out, missing_days, provisional_out
 from shared.ports import AccountStore, LedgerStore, TenantSettingsStore, TenantStore
 from shared.providers import PROVIDERS
 from shared.providers.anthropic import ANTHROPIC
@@ -268,12 +268,7 @@ class UsageQueryService:
             "rows": rows,
             "totals": total.render(),
             "rate_cards_applied": sorted(discount.applied),
-            "provisional": {
-                "since": reading.provisional.since.isoformat(),
-                "cost": usd(reading.provisional.cost.total),
-                "tokens": reading.provisional.tokens,
-                "unpriced_tokens": reading.provisional.unpriced_tokens,
-            },
+            "provisional": provisional_out(reading.provisional),
             "coverage": coverage_out(missing),
             "documents_read": reading.documents_read,
         }

@@ -19,6 +19,7 @@ from shared.security.auth import LocalTokenIssuer, MembershipCache
 from shared.services.accounts import AccountService
 from shared.services.explain import ExplainService
 from shared.services.export import ExportService
+from shared.services.insights import InsightsService
 from shared.services.reconciliation import ReconciliationService
 from shared.services.settings import SettingsService
 from shared.services.tenancy import TenancyService
@@ -80,6 +81,12 @@ class World:
         )
         self.memberships = MembershipCache(lambda t, u: m.role if (m := self.tenants.get_member(t, u)) else None, ttl=0)
         self.tenancy = TenancyService(self.tenants, self.audit, self.memberships, clock=self.clock)
+
+        def usage() -> UsageQueryService:
+            return UsageQueryService(
+                self.accounts, self.ledger, self.tenants, today=lambda: self.clock.now.date(), clock=self.clock
+            )
+
         self.app = ApiApp(
             verifier=self.issuer.verifier(),
             memberships=self.memberships,
@@ -92,6 +99,14 @@ class World:
                 settings=lambda: SettingsService(self.settings),
                 export=lambda: ExportService(
                     self.accounts, self.ledger, self.usage_service(), self.settings, clock=lambda: self.clock.now
+                ),
+                insights=lambda: InsightsService(
+                    self.accounts,
+                    self.ledger,
+                    default_catalogue,
+                    settings=self.settings,
+                    plan_window=self.usage_service().check_plan_window,
+                    clock=self.clock,
                 ),
             ),
             openapi=build_openapi,

@@ -156,11 +156,13 @@ def test_explain_filters_null_workspace(world: World) -> None:
 def test_settings_time_zone_round_trip_and_validation(world: World) -> None:
     store = FakeSettingsStore()
     world.app.services = replace(world.app.services, settings=lambda: SettingsService(store))
-    assert world.client.get("/v1/settings", headers=world.token()).get_json() == {"time_zone": "UTC"}
+    default = {"time_zone": "UTC", "advice_alert_usd": "100"}
+    assert world.client.get("/v1/settings", headers=world.token()).get_json() == default
     r = world.client.put("/v1/settings", headers=world.token(), json={"time_zone": "Europe/Paris"})
-    assert r.status_code == 200 and r.get_json() == {"time_zone": "Europe/Paris"}
-    assert world.client.get("/v1/settings", headers=world.token()).get_json() == {"time_zone": "Europe/Paris"}
-    assert world.client.get("/v1/settings", headers=world.token("t2")).get_json() == {"time_zone": "UTC"}
+    paris = {"time_zone": "Europe/Paris", "advice_alert_usd": "100"}
+    assert r.status_code == 200 and r.get_json() == paris
+    assert world.client.get("/v1/settings", headers=world.token()).get_json() == paris
+    assert world.client.get("/v1/settings", headers=world.token("t2")).get_json() == default
     for bad in ("Mars/Olympus", "../etc/passwd", "", "Europe/Paris\x00"):
         r = world.client.put("/v1/settings", headers=world.token(), json={"time_zone": bad})
         assert r.status_code == 422 and r.get_json()["error"]["field"] == "time_zone", bad

@@ -299,8 +299,9 @@ def test_another_tenants_ids_get_404_on_every_account_endpoint(world: World) -> 
         checked += 1
     for route in ROUTES:
         if route.method == "GET" and any(p["name"] == "account_id" for p in route.query):
+            extra = "&target_model=gpt-5" if any(p["name"] == "target_model" for p in route.query) else ""
             r = world.client.get(
-                f"{route.pattern}?from=2026-11-01&to=2026-11-02&account_id={victim['id']}", headers=attacker
+                f"{route.pattern}?from=2026-11-01&to=2026-11-02&account_id={victim['id']}{extra}", headers=attacker
             )
             assert r.status_code == 404, (route.pattern, r.status_code, r.get_data(as_text=True))
             checked += 1
