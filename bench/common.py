@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -123,9 +124,11 @@ class FirestoreOps:
 
 @dataclass
 class FirestoreMeter:
-    """Counts the operations of every client it instruments (see `instrument`)."""
+    """Counts the operations of every client it instruments (see `instrument`); ``detail`` counts them by
+    (operation, collection id of the document): ("read", "priced_days"), ("missing", "usage_days"), ..."""
 
     ops: FirestoreOps = field(default_factory=FirestoreOps)
+    detail: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def snapshot(self) -> FirestoreOps:
         return self.ops.copy()
@@ -137,16 +140,20 @@ class FirestoreMeter:
         if getattr(api, "_bench_metered", False):
             return client
         ops = self.ops
+        detail = self.detail
 
         def commit(original: Callable[..., Any]) -> Callable[..., Any]:
             def wrapped(*args: Any, **kwargs: Any) -> Any:
                 request = kwargs.get("request") or (args[0] if args else None)
                 writes = list(getattr(request, "writes", None) or (request or {}).get("writes", ()))
                 for w in writes:
-                    if getattr(w, "_pb", w).WhichOneof("operation") == "delete":
+                    pb = getattr(w, "_pb", w)
+                    if pb.WhichOneof("operation") == "delete":
                         ops.deletes += 1
+                        detail["delete", _collection(pb.delete)] += 1
                     else:
                         ops.writes += 1
+                        detail["write", _collection(pb.update.name)] += 1
                 ops.rpcs += 1
                 ops.commits += 1
                 return original(*args, **kwargs)
@@ -160,9 +167,11 @@ class FirestoreMeter:
                     which = response._pb.WhichOneof("result")
                     if which == "found":
                         ops.reads += 1
+                        detail["read", _collection(response._pb.found.name)] += 1
                     elif which == "missing":
                         ops.reads += 1
                         ops.missing += 1
+                        detail["missing", _collection(response._pb.missing)] += 1
                     yield response
 
             return wrapped
@@ -176,11 +185,13 @@ class FirestoreMeter:
                         if response._pb.HasField("document"):
                             documents += 1
                             ops.reads += 1
+                            detail["query", _collection(response._pb.document.name)] += 1
                         yield response
                 finally:
                     if documents == 0:
                         ops.reads += 1
                         ops.query_min += 1
+                        detail["query", "(empty)"] += 1
 
             return wrapped
 
@@ -204,6 +215,12 @@ class FirestoreMeter:
                 setattr(api, unmetered, _refuse(unmetered))
         api._bench_metered = True
         return client
+
+
+def _collection(document_name: str) -> str:
+    """The collection id of a document's full name (…/documents/a/x/b/y -> b)."""
+    parts = document_name.split("/")
+    return parts[-2] if len(parts) >= 2 else document_name
 
 
 def _refuse(name: str) -> Callable[..., Any]:
