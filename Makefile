@@ -17,13 +17,15 @@ ROLE ?= owner
 USER_ID ?=
 ENV ?= dev
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 export GOOGLE_CLOUD_PROJECT := $(PROJECT_ID)
 export API_PORT SIMULATOR_PORT FIRESTORE_PORT PUBSUB_PORT SCHEDULER_INTERVAL_SECONDS TM_LOCAL_DIR
 export ANTHROPIC_API_BASE_URL OPENAI_API_BASE_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck token bench plan deploy infra-check clean rotate-sealing-key
+.PHONY: help install run test lint typecheck token bench bench-costing bench-cold-start bench-ingest bench-dashboard \
+	bench-cost bench-dispatcher plan deploy infra-check clean rotate-sealing-key
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,11 +56,25 @@ typecheck: install ## mypy --strict on shared/ and functions/
 token: install ## Print a bearer token for the local stack: make token TENANT=name [ROLE=viewer]
 	@$(PY) -m local.token --tenant "$(TENANT)" --role "$(ROLE)" --user "$(USER_ID)"
 
-bench: install ## Run the benchmarks in bench/ (they print figures)
-	$(PY) -m bench.ingest
-	$(PY) -m bench.dashboard
-	$(PY) -m bench.cold_start
-	$(PY) -m bench.costing
+bench: bench-costing bench-cold-start bench-ingest bench-dashboard bench-cost bench-dispatcher ## Run every benchmark (they print figures; BENCH_ARGS=--small for a smoke run)
+
+bench-costing: install ## Costing CPU beside genai-prices' calc_price (1M rows)
+	$(PY) -m bench.costing $(BENCH_ARGS)
+
+bench-cold-start: install ## Each function's import and first-build time, and the clients it loads
+	$(PY) -m bench.cold_start $(BENCH_ARGS)
+
+bench-ingest: install ## A 180-day import through collector and costing beside the emulator's raw write rate
+	$(PY) -m bench.ingest $(BENCH_ARGS)
+
+bench-dashboard: install ## 30/180/365-day usage summaries: latency and documents read, in process and over HTTP
+	$(PY) -m bench.dashboard $(BENCH_ARGS)
+
+bench-cost: install ## Cloud cost of one account per hourly sync and month, and of its history import
+	$(PY) -m bench.cost_per_account $(BENCH_ARGS)
+
+bench-dispatcher: install ## One tick over 10,000 and 100,000 due accounts (minutes; BENCH_ARGS="--accounts N")
+	$(PY) -m bench.dispatcher $(BENCH_ARGS)
 
 STATE_BUCKET ?=
 TF = terraform -chdir=infra/envs/$(ENV)
