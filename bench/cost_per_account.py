@@ -273,6 +273,8 @@ class Invocation:
     published: list[tuple[str, bytes]]
     provider_requests: int
     detail: Counter[tuple[str, str]] = field(default_factory=Counter)
+    label: str = ""
+    """The function, and for the evaluator why it runs: ``alert_evaluator (priced)`` or ``(sweep)``."""
 
     def modeled_seconds(self) -> float:
         """Billed instance time: CPU at the function's share of a vCPU plus the remote calls' latency,
@@ -337,6 +339,9 @@ class Pipeline:
             for name in self.routes.get(topic, ()):
                 event = cloud_event(self.project, topic, data)
                 inv = self.measure(name, lambda entry=self.entries[name], event=event: entry(event))
+                inv.label = name
+                if name == "alert_evaluator":
+                    inv.label += f" ({json.loads(data).get('reason', 'priced')})"
                 queue.extend(inv.published)
 
 
@@ -469,7 +474,7 @@ def lines_for(invs: list[Invocation], scale: float, deliveries: dict[str, int], 
             fs.reads * scale,
             us["read"],
             nam5["read"],
-            f"{fs.missing * scale:g} of them missing documents, {fs.query_min * scale:g} empty-query minimums",
+            f"{fs.missing * scale:.0f} of them missing documents, {fs.query_min * scale:.0f} empty-query minimums",
         ),
         Line("Firestore document writes", fs.writes * scale, us["write"], nam5["write"]),
         Line("Firestore document deletes", fs.deletes * scale, us["delete"], nam5["delete"]),
@@ -713,15 +718,15 @@ def report(
         print(f"  {label:26} {min(values):8.1f} {statistics.median(values):8.1f} {max(values):8.1f}")
     by_fn: dict[str, list[Invocation]] = defaultdict(list)
     for inv in steady:
-        by_fn[inv.function].append(inv)
+        by_fn[inv.label or inv.function].append(inv)
     print(
-        f"  {'function':22} {'inv/sync':>8} {'reads':>7} {'writes':>7} {'msgs':>6} {'CPU ms':>7} {'billed ms':>9}"
+        f"  {'function':26} {'inv/sync':>8} {'reads':>7} {'writes':>7} {'msgs':>6} {'CPU ms':>7} {'billed ms':>9}"
         "  (per sync)"
     )
     for name, group in sorted(by_fn.items()):
         fs = sum((i.firestore for i in group), FirestoreOps())
         print(
-            f"  {name:22} {len(group) / n:8.2f} {fs.reads / n:7.1f} {fs.writes / n:7.1f} "
+            f"  {name:26} {len(group) / n:8.2f} {fs.reads / n:7.1f} {fs.writes / n:7.1f} "
             f"{sum(len(i.published) for i in group) / n:6.2f} {1000 * sum(i.cpu for i in group) / n:7.1f} "
             f"{1000 * sum(i.modeled_seconds() for i in group) / n:9.0f}"
         )
