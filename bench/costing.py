@@ -287,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.small:
         args.rows = 20_000
+    print(f"== costing: {args.rows:,} usage rows, {args.rows_per_hour} a busy hour")
     run(args.rows, args.rows_per_hour, args.seed)
     return 0
 
