@@ -7,9 +7,10 @@ real ``FirestoreAccountStore`` (its collection-group query, paged by a cursor) a
 ``PubSubPublisher`` against the Pub/Sub emulator, and every message that arrives on a pull subscription of
 the collect-requests topic is counted and checked: every due account exactly once, nothing else.
 
-Each size runs two ticks: one measuring the process's peak resident set (VmHWM, reset before the tick),
-one under tracemalloc (which inflates RSS, so the two are not measured together). Printed: wall time,
-messages/s, peak memory, and the check.
+Each size runs two ticks, each in a child process that does nothing but dispatch (as a function instance
+would): one measuring its peak resident set (VmHWM, reset before the tick), one under tracemalloc (which
+inflates RSS, so the two are not measured together). Printed: wall time (and how much of it went waiting
+for the due query's pages), messages/s, peak memory, and the check.
 
 Run: ``python -m bench.dispatcher`` (10,000 and 100,000; a few minutes), ``--accounts 20000`` (one size,
 repeatable), or ``--small`` (1,000).
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -30,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import emulator_env, load_average, proc_status_kib, reset_peak_rss
+from bench.common import ROOT, emulator_env, load_average, proc_status_kib, reset_peak_rss
 
 NOW = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
 PER_TENANT = 50
@@ -145,6 +148,7 @@ def drain(subscriber: Any, subscription: str, expect: int) -> tuple[Counter[tupl
 class Tick:
     dispatched: int
     seconds: float
+    query_seconds: float = 0.0
     rss_baseline_mib: float = 0.0
     rss_peak_mib: float = 0.0
     tracemalloc_peak_mib: float = 0.0
@@ -155,31 +159,77 @@ class Tick:
     drain_seconds: float = 0.0
 
 
-def tick(service: Any, mode: str) -> Tick:
-    if mode == "tracemalloc":
+def _tick_child(spec: dict[str, Any]) -> dict[str, Any]:
+    """One tick in a process that is nothing but a dispatcher instance (as a function instance would be), so
+    its resident set is the dispatcher's own. The time spent waiting for the due query's pages is taken
+    apart from the rest (building and publishing the requests)."""
+    from google.cloud import firestore
+
+    from shared import topology
+    from shared.adapters.firestore import FirestoreAccountStore
+    from shared.adapters.pubsub import PubSubPublisher
+    from shared.services.dispatcher import DispatcherService
+
+    store = FirestoreAccountStore(firestore.Client(project=spec["project"]))
+    query_seconds = [0.0]
+    due_for_sync = store.due_for_sync
+
+    def timed_due(now: datetime) -> Any:
+        pages = due_for_sync(now)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(pages)
+            except StopIteration:
+                query_seconds[0] += time.perf_counter() - started
+                return
+            query_seconds[0] += time.perf_counter() - started
+            yield item
+
+    store.due_for_sync = timed_due  # type: ignore[method-assign]
+    service = DispatcherService(
+        store, PubSubPublisher(spec["project"]), topology.TOPIC_COLLECT_REQUESTS, clock=lambda: NOW
+    )
+    if spec["mode"] == "tracemalloc":
         tracemalloc.start()
     else:
         reset_peak_rss()
     baseline = proc_status_kib("VmRSS")
     started = time.perf_counter()
     count = service.dispatch()
-    out = Tick(count, time.perf_counter() - started)
-    if mode == "tracemalloc":
-        out.tracemalloc_peak_mib = tracemalloc.get_traced_memory()[1] / 2**20
+    out: dict[str, Any] = {
+        "dispatched": count,
+        "seconds": time.perf_counter() - started,
+        "query_seconds": query_seconds[0],
+    }
+    if spec["mode"] == "tracemalloc":
+        out["tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     else:
-        out.rss_baseline_mib = baseline / 1024
-        out.rss_peak_mib = proc_status_kib("VmHWM") / 1024
+        out["rss_baseline_mib"] = baseline / 1024
+        out["rss_peak_mib"] = proc_status_kib("VmHWM") / 1024
     return out
+
+
+def tick(project: str, mode: str) -> Tick:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.dispatcher", "--tick-child", json.dumps({"project": project, "mode": mode})],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"tick child failed:\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return Tick(**result)
 
 
 def run_size(accounts: int) -> None:
     from google.cloud import firestore, pubsub_v1
 
     from shared import topology
-    from shared.adapters.firestore import DUE_PAGE, FirestoreAccountStore
-    from shared.adapters.pubsub import PubSubPublisher
-    from shared.services.dispatcher import DispatcherService
+    from shared.adapters.firestore import DUE_PAGE
 
     project = "tm-bench-disp-" + uuid.uuid4().hex[:8]
     db = firestore.Client(project=project)
@@ -197,11 +247,8 @@ def run_size(accounts: int) -> None:
         f"(not due yet, disconnected, or holding a live lease)",
         flush=True,
     )
-    service = DispatcherService(
-        FirestoreAccountStore(db), PubSubPublisher(project), topology.TOPIC_COLLECT_REQUESTS, clock=lambda: NOW
-    )
     for mode in ("rss", "tracemalloc"):
-        t = tick(service, mode)
+        t = tick(project, mode)
         got, t.drain_seconds = drain(subscriber, subscription, accounts)
         t.received = sum(got.values())
         t.distinct_due = len(set(got) & seeded.due)
@@ -210,14 +257,14 @@ def run_size(accounts: int) -> None:
         ok = t.dispatched == accounts and t.distinct_due == accounts and not t.duplicates and not t.unexpected
         memory = (
             f"peak RSS {t.rss_peak_mib:.0f} MiB ({t.rss_peak_mib - t.rss_baseline_mib:+.1f} MiB over "
-            f"{t.rss_baseline_mib:.0f} before the tick)"
+            f"{t.rss_baseline_mib:.0f} before the tick, in a process that only dispatches)"
             if mode == "rss"
             else f"tracemalloc peak {t.tracemalloc_peak_mib:.1f} MiB (this tick runs slower under tracemalloc)"
         )
         print(
             f"tick ({mode:11}) {t.seconds:6.1f} s: {t.dispatched} collect requests, {t.dispatched / t.seconds:,.0f} "
             f"messages/s, {seeded.matching} documents read in {seeded.matching // DUE_PAGE + 1} query pages of "
-            f"{DUE_PAGE}; {memory}",
+            f"{DUE_PAGE} ({t.query_seconds:.1f} s waiting for pages); {memory}",
             flush=True,
         )
         print(
@@ -236,7 +283,11 @@ def main(argv: list[str] | None = None) -> int:
         "--accounts", type=int, action="append", help="due accounts (repeatable; default 10,000 and 100,000)"
     )
     parser.add_argument("--small", action="store_true", help="smoke run: 1,000 accounts")
+    parser.add_argument("--tick-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.tick_child:
+        print(json.dumps(_tick_child(json.loads(args.tick_child))))
+        return 0
     sizes = [1000] if args.small else (args.accounts or [10_000, 100_000])
     print(
         f"== dispatcher: one tick over {', '.join(f'{n:,}' for n in sizes)} due accounts "
