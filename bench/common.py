@@ -3,7 +3,10 @@ count of Firestore operations taken at the client's RPC layer, percentiles and m
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -80,6 +83,18 @@ class BenchSecrets:
 
     def delete(self, tenant_id: str, account_id: str, ref: str) -> None:
         pass
+
+
+def run_child(module: str, flag: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Run ``python -m <module> <flag> <spec as JSON>`` in a fresh process (one that does nothing but the
+    measured work, as a function instance would) and return the JSON object it prints last."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, flag, json.dumps(spec)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} {flag} failed:\n{proc.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -33,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, emulator_env, load_average, proc_status_kib, reset_peak_rss
+from bench.common import emulator_env, load_average, proc_status_kib, reset_peak_rss, run_child
 
 NOW = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
 PER_TENANT = 50
@@ -212,17 +210,7 @@ def _tick_child(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def tick(project: str, mode: str) -> Tick:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.dispatcher", "--tick-child", json.dumps({"project": project, "mode": mode})],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"tick child failed:\n{proc.stderr[-3000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    return Tick(**result)
+    return Tick(**run_child("bench.dispatcher", "--tick-child", {"project": project, "mode": mode}))
 
 
 def run_size(accounts: int) -> None:

@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -41,7 +39,6 @@ from typing import Any
 import httpx
 
 from bench.common import (
-    ROOT,
     BenchSecrets,
     CpuMeter,
     QueuedPublisher,
@@ -49,6 +46,7 @@ from bench.common import (
     load_average,
     proc_status_kib,
     reset_peak_rss,
+    run_child,
 )
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
 
@@ -370,17 +368,7 @@ def collector_memory(project: str, base_url: str, days: int, mode: str) -> dict[
         "days": days,
         "mode": mode,
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.ingest", "--memory-child", json.dumps(spec)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"memory child failed:\n{proc.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
+    return run_child("bench.ingest", "--memory-child", spec)
 
 
 # -- main ---------------------------------------------------------------------------------------------------
