@@ -22,13 +22,15 @@ ROLE ?= owner
 USER_ID ?=
 ENV ?= dev
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 export GOOGLE_CLOUD_PROJECT := $(PROJECT_ID)
 export API_PORT WEB_PORT SIMULATOR_PORT OPENAI_SIMULATOR_PORT FIRESTORE_PORT PUBSUB_PORT SCHEDULER_INTERVAL_SECONDS
 export TM_LOCAL_DIR ANTHROPIC_API_BASE_URL OPENAI_API_BASE_URL DEMO_ANTHROPIC_ADMIN_KEY DEMO_OPENAI_ADMIN_KEY DEMO_TENANT
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck token bench plan deploy infra-check clean rotate-sealing-key missing-models \
+.PHONY: help install run test lint typecheck token bench bench-costing bench-cold-start bench-ingest bench-dashboard \
+	bench-dashboard-browser bench-cost bench-dispatcher plan deploy infra-check clean rotate-sealing-key missing-models \
 	web web-client browser
 
 help: ## List the targets
@@ -85,12 +87,28 @@ DAY ?=
 missing-models: install ## Models seen in usage with no price: make missing-models MODELS=<file of "provider model" lines> [DAY=YYYY-MM-DD] (or pipe them in); fails when any
 	@$(PY) -m shared.pricing.catalogue missing-models $(if $(DAY),--day $(DAY)) $(MODELS)
 
-bench: install web browser ## Run the benchmarks in bench/ (they print figures)
-	$(PY) -m bench.ingest
-	$(PY) -m bench.dashboard
-	$(PY) -m bench.dashboard_browser
-	$(PY) -m bench.cold_start
-	$(PY) -m bench.costing
+bench: bench-costing bench-cold-start bench-ingest bench-dashboard bench-dashboard-browser bench-cost bench-dispatcher ## Run every benchmark (they print figures; BENCH_ARGS=--small for a smoke run)
+
+bench-costing: install ## Costing CPU beside genai-prices' calc_price (1M rows)
+	$(PY) -m bench.costing $(BENCH_ARGS)
+
+bench-cold-start: install ## Each function's import and first-build time, and the clients it loads
+	$(PY) -m bench.cold_start $(BENCH_ARGS)
+
+bench-ingest: install ## A 180-day import through collector and costing beside the emulator's raw write rate
+	$(PY) -m bench.ingest $(BENCH_ARGS)
+
+bench-dashboard: install ## 30/180/365-day usage summaries: latency and documents read, in process and over HTTP
+	$(PY) -m bench.dashboard $(BENCH_ARGS)
+
+bench-cost: install ## Cloud cost of one account per hourly sync and month, and of its history import
+	$(PY) -m bench.cost_per_account $(BENCH_ARGS)
+
+bench-dispatcher: install ## One tick over 10,000 and 100,000 due accounts (minutes; BENCH_ARGS="--accounts N")
+	$(PY) -m bench.dispatcher $(BENCH_ARGS)
+
+bench-dashboard-browser: install web browser ## The dashboard in headless chromium: time to interactive and a 180-day explore
+	$(PY) -m bench.dashboard_browser $(BENCH_ARGS)
 
 STATE_BUCKET ?=
 TF = terraform -chdir=infra/envs/$(ENV)

@@ -8,7 +8,7 @@ first build, the median time over several processes and which heavy client modul
 
 Target: no function pays for a client it does not use.
 
-Run: ``python -m bench.cold_start [--repeats 5]``.
+Run: ``python -m bench.cold_start [--repeats 5]`` (``--small``: one process per function).
 """
 
 from __future__ import annotations
@@ -129,14 +129,17 @@ def run_child(name: str, env: dict[str, str]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per function")
+    parser.add_argument("--small", action="store_true", help="smoke run: one process per function")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.small:
+        args.repeats = 1
     if args.child:
         print(json.dumps(child(args.child)))
         return 0
 
     sys.path.insert(0, str(ROOT))
-    from bench.ingest import emulator_env
+    from bench.common import emulator_env
     from local.secret_manager_server import LocalSecretManager
     from shared import topology
 

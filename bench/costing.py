@@ -7,21 +7,23 @@ priority tier (Anthropic: unpriced), long context (``context_window`` 200k-1M), 
 spread over 2026 (so dated prices and the end of the long-context premium are crossed).
 
 Timed:
-- ours: ``shared.pricing.costing.price_day`` for each account-day (what the costing function runs for a day,
-  without Firestore): a quote per row (memoized per pricing dimensions and day), exact Decimal costs per
-  token class, the day's aggregate and its per-hour subtotals.
+- ours: ``shared.pricing.costing.price_day(provider, UsageDay, catalogue)`` for each account-day (what the
+  costing service runs for a day, without Firestore): a quote per row (memoized per pricing dimensions and
+  day), exact Decimal costs per token class, the day's rows summed per grouping with their hours.
 - reference: ``genai_prices.calc_price`` once per row (building its ``Usage`` included), the way a
   tracker prices request by request.
 
 Both sides are timed in CPU seconds of this process (``time.process_time``), so that other work on the
 machine does not tilt the comparison; they run interleaved, one account-day at a time.
 
-Checked: on every row where both are meant to give the same number (standard or a mode genai-prices
-prices itself, no data-residency or fast-mode premium of ours, and a prompt size that does not make the
-per-request tier differ from the row's ``context_window``), the two totals must be identical, exactly.
+Checked: the priced day's total equals the sum of its rows priced hour by hour (``price_bucket``, what the
+day is summed from), exactly; and on every row where both are meant to give the same number (standard or a
+mode genai-prices prices itself, no data-residency or fast-mode premium of ours, and a prompt size that does
+not make the per-request tier differ from the row's ``context_window``), the two totals must be identical,
+exactly.
 
 Run: ``python -m bench.costing`` (1M rows, a few minutes: calc_price is the slow side) or
-``python -m bench.costing --rows 100000``.
+``python -m bench.costing --rows 100000`` (``--small``: 20,000 rows).
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from genai_prices import Usage, calc_price
 
-from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow
+from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageDay, UsageRow
 from shared.pricing import default_catalogue
-from shared.pricing.costing import price_day
+from shared.pricing.costing import price_bucket, price_day
 
 ANTHROPIC = (
     "claude-opus-4-6",
@@ -181,12 +184,20 @@ def run(rows: int, rows_per_hour: int, seed: int) -> None:
     catalogue = default_catalogue()
     ours, reference = Totals(), Totals()
     comparison = Comparison()
+    day_totals_exact = True
     models: set[str] = set()
     modifiers: dict[str, int] = {}
     for provider, day, buckets in days_of_usage(rows, rows_per_hour, seed):
+        usage = UsageDay("acc_bench", day, {b.hour_start.hour: b for b in buckets})
         started = time.process_time()
-        hours, _ = price_day("acc_bench", provider, day, buckets, catalogue)
+        priced_day = price_day(provider, usage, catalogue)
         ours.seconds += time.process_time() - started
+        # The same rows hour by hour (untimed): what the day is summed from, row for row with the reference.
+        quotes: dict[tuple[str | None, ...], Any] = {}
+        priced = [r for bucket in buckets for r in price_bucket(provider, bucket, catalogue, quotes)]
+        day_total = sum((r.cost.total for r in priced_day.rows if r.cost is not None), Decimal(0))
+        hours_total = sum((r.cost.total for r in priced if r.cost is not None), Decimal(0))
+        day_totals_exact = day_totals_exact and day_total == hours_total
 
         started = time.process_time()
         answers = []
@@ -210,7 +221,6 @@ def run(rows: int, rows_per_hour: int, seed: int) -> None:
         reference.seconds += time.process_time() - started
 
         rows_of_day = [row for bucket in buckets for row in bucket.rows]
-        priced = [r for hour in hours for r in hour.rows]
         for row, mine, theirs in zip(rows_of_day, priced, answers, strict=True):
             ours.rows += 1
             reference.rows += 1
@@ -249,11 +259,15 @@ def run(rows: int, rows_per_hour: int, seed: int) -> None:
     print(f"rows:        {ours.rows} usage rows, {len(models)} models, {days} days spread over 2026, two accounts")
     print("modifiers:   " + ", ".join(f"{k} {v}" for k, v in sorted(modifiers.items())))
     print(
-        f"ours:        {ours.seconds:.1f} s, {ours_rate:,.0f} rows/s (price_day: quote, exact costs, day aggregate, "
-        f"hourly subtotals); {ours.unpriced} rows unpriced (never $0)"
+        f"ours:        {ours.seconds:.1f} s, {ours_rate:,.0f} rows/s (price_day: quote, exact costs, the day's rows "
+        f"summed with their hours); {ours.unpriced} rows unpriced (never $0)"
     )
     print(f"calc_price:  {reference.seconds:.1f} s, {ref_rate:,.0f} rows/s (one call per row)")
     speedup = ours_rate / ref_rate
+    print(
+        f"day totals:  every priced day's total equals its rows priced hour by hour, exactly: "
+        f"{'OK' if day_totals_exact else 'MISMATCH'}"
+    )
     print(f"speed-up:    {speedup:.1f}x (target >= 5x): {'OK' if speedup >= 5 else 'MISSED'}")
     print(
         f"identical:   {comparison.identical} of {comparison.eligible} comparable rows have exactly the same total "
@@ -269,7 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rows-per-hour", type=int, default=700)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--small", action="store_true", help="smoke run: 20,000 rows")
     args = parser.parse_args(argv)
+    if args.small:
+        args.rows = 20_000
+    print(f"== costing: {args.rows:,} usage rows, {args.rows_per_hour} a busy hour")
     run(args.rows, args.rows_per_hour, args.seed)
     return 0
 

@@ -120,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=180, help="days of history to build (default 180)")
     parser.add_argument("--combos", type=int, default=DEFAULT_COMBOS, help="simulator combos_per_hour")
     parser.add_argument("--loads", type=int, default=10, help="timed page loads per measurement")
+    parser.add_argument("--small", action="store_true", help="a smoke run: 30 days, 3 loads")
     args = parser.parse_args(argv)
+    if args.small:
+        args.days, args.loads = 30, 3
 
     from google.cloud import firestore
     from playwright.sync_api import sync_playwright
