@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.alerts.evaluator import AccountEventIn, AlertEvaluator
+from shared.alerts.evaluator import DAILY_SWEEP_HOUR, AccountEventIn, AlertEvaluator
 from shared.alerts.model import Budget, Channel
 from shared.domain.accounts import STATUS_CONNECTED, Account, Names
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, utc_hour
@@ -444,6 +444,21 @@ def test_sweep_asks_for_every_alerting_tenant(w: AlertWorld) -> None:
     assert w.evaluator.sweep() == 2
     assert [m["tenant_id"] for m in w.publisher.on("evaluations")] == ["t1", "t2"]
     assert all(m["reason"] == "sweep" for m in w.publisher.on("evaluations"))
+    # The tick of the daily hour asks for the daily evaluation (spend rules again, savings advice).
+    w.evaluator.sweep(datetime(2026, 11, 20, DAILY_SWEEP_HOUR, 0, 2, tzinfo=UTC))
+    assert [m["reason"] for m in w.publisher.on("evaluations")][2:] == ["daily", "daily"]
+
+
+def test_the_hourly_sweep_reads_no_usage_and_the_daily_one_is_a_safety_net(w: AlertWorld) -> None:
+    w.account()
+    budget = w.budget("100")
+    w.spend(datetime(2026, 11, 20, 9, tzinfo=UTC), "90")
+    w.price()
+    hourly = w.evaluator.evaluate(T, "sweep")
+    assert hourly.raised == [] and hourly.documents_read == 0  # only costing changes spend
+    # Costing's own evaluation was lost (say): the daily sweep still raises what holds.
+    daily = w.evaluator.evaluate(T, "daily")
+    assert [(a.rule_id, a.threshold) for a in daily.raised] == [(budget.id, "80")]
 
 
 def test_the_collectors_rotation_event_and_the_evaluators_own_check_raise_one_alert(w: AlertWorld) -> None:
