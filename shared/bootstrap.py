@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the types only: each builder imports what it builds, when i
     from shared.services.insights import InsightsService
     from shared.services.reconciliation import ReconciliationService
     from shared.services.repricing import RepricingService
+    from shared.services.retention import RetentionService
     from shared.services.settings import SettingsService
     from shared.services.tenancy import TenancyService
 
@@ -142,6 +143,17 @@ def clock() -> datetime:
 
 
 @functools.cache
+def retention_service() -> RetentionService:
+    """Deleting history beyond a shrunk window once its grace has passed (shared.services.retention)."""
+    from shared.adapters.firestore_tenancy import FirestoreAuditLog, FirestoreUsagePurger
+    from shared.services.retention import RetentionService
+
+    db = firestore_client()
+    return RetentionService(
+        tenant_store(), account_store(), FirestoreUsagePurger(db), ledger_units(), FirestoreAuditLog(db)
+    )
+
+
 def dispatcher_service() -> DispatcherService:
     from shared.services.dispatcher import DispatcherService
 
@@ -342,6 +354,7 @@ def api_app() -> ApiApp:
             tenants=tenant_store(),
             audit=FirestoreAuditLog(firestore_client()),
             purger=FirestoreUsagePurger(firestore_client()),
+            retention=retention_service(),
         )
 
     @functools.cache
