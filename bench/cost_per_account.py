@@ -388,6 +388,7 @@ def set_up(project: str, tmp: Path, children: Children, now: Callable[[], dateti
     bootstrap.repricing_service().clock = now
     bootstrap.alert_evaluator().clock = now
     bootstrap.dispatcher_service().clock = now
+    bootstrap.retention_service().clock = now
 
     db = bootstrap.firestore_client()
     cfg = bootstrap.config()

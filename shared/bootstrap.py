@@ -154,6 +154,7 @@ def retention_service() -> RetentionService:
     )
 
 
+@functools.cache
 def dispatcher_service() -> DispatcherService:
     from shared.services.dispatcher import DispatcherService
 
