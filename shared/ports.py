@@ -216,7 +216,8 @@ class UsagePurger(Protocol):
         """Delete every usage, cost and billed document of the account; returns how many."""
         ...
 
-    def purge_before(self, tenant_id: str, account_id: str, cutoff: date) -> int:
-        """Delete the account's usage, priced and billed days before ``cutoff`` and the month rollups of the
-        months wholly before it; returns how many. (The cutoff's own month rollup is rebuilt by the caller.)"""
+    def purge_before(self, tenant_id: str, account_id: str, first: date, cutoff: date) -> int:
+        """Delete the account's usage, priced and billed days of ``[first, cutoff)`` and the month rollups of
+        the months wholly before ``cutoff``; returns how many deletes. (The cutoff's own month rollup is
+        rebuilt by the caller.)"""
         ...

@@ -4,15 +4,15 @@ the days before a retention cutoff)."""
 from __future__ import annotations
 
 import secrets as pysecrets
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
-from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.adapters import paths
 from shared.adapters.codec import utc_timestamp
+from shared.domain.priced import month_of
 from shared.domain.tenancy import AuditEntry, Member, Retention, Tenant
 
 
@@ -180,27 +180,25 @@ class FirestoreUsagePurger:
             deleted += int(self.db.recursive_delete(paths.account_collection(self.db, tenant_id, account_id, name)))
         return deleted
 
-    def purge_before(self, tenant_id: str, account_id: str, cutoff: date) -> int:
-        bounds = {
-            paths.USAGE_DAYS: paths.day_id(cutoff),
-            paths.PRICED_DAYS: paths.day_id(cutoff),
-            paths.BILLED_DAYS: paths.day_id(cutoff),
-            paths.PRICED_MONTHS: paths.month_id(cutoff),
-        }
+    def purge_before(self, tenant_id: str, account_id: str, first: date, cutoff: date) -> int:
+        # By id, no query: every day (and month) from the oldest the account can hold up to the cutoff.
+        refs = []
+        day = first
+        while day < cutoff:
+            for name in (paths.USAGE_DAYS, paths.PRICED_DAYS, paths.BILLED_DAYS):
+                refs.append(paths.account_collection(self.db, tenant_id, account_id, name).document(paths.day_id(day)))
+            if day.day == 1 and month_of(day) < month_of(cutoff):
+                months = paths.account_collection(self.db, tenant_id, account_id, paths.PRICED_MONTHS)
+                refs.append(months.document(paths.month_id(day)))
+            day += timedelta(days=1)
+        months = paths.account_collection(self.db, tenant_id, account_id, paths.PRICED_MONTHS)
+        if first.day != 1 and month_of(first) < month_of(cutoff):
+            refs.append(months.document(paths.month_id(first)))
         deleted = 0
-        for name, bound in bounds.items():
-            collection = paths.account_collection(self.db, tenant_id, account_id, name)
-            # Ids are ISO days and months: they sort as the dates do.
-            query = collection.where(filter=FieldFilter(FieldPath.document_id(), "<", collection.document(bound)))
+        for i in range(0, len(refs), 400):
             batch = self.db.batch()
-            pending = 0
-            for snap in query.select([]).stream():
-                batch.delete(snap.reference)
-                pending += 1
-                if pending == 400:
-                    batch.commit()
-                    deleted, pending, batch = deleted + pending, 0, self.db.batch()
-            if pending:
-                batch.commit()
-                deleted += pending
+            for ref in refs[i : i + 400]:
+                batch.delete(ref)
+            batch.commit()
+            deleted += len(refs[i : i + 400])
         return deleted

@@ -88,7 +88,9 @@ class RetentionService:
         for account in accounts:
             if cutoff.day != 1:
                 self._rebuild_month(tenant.id, account.id, cutoff, now.date())
-            deleted += self.purger.purge_before(tenant.id, account.id, cutoff)
+            # The oldest day the account can hold: its history start, or what it imported before that.
+            first = min([account.history_start, *(lo for lo, _ in account.coverage)]).date()
+            deleted += self.purger.purge_before(tenant.id, account.id, first, cutoff)
             self.accounts.update(tenant.id, account.id, _trimmed(account, day_start(cutoff)))
         self.tenants.set_retention(tenant.id, None)
         self.audit.record(

@@ -173,6 +173,9 @@ def test_a_downgrade_deletes_older_history_after_the_grace_and_nothing_inside_th
     assert after is not None and after.retention is None
     (applied,) = [e for e in audit.entries(T, 10) if e.action == "retention_applied"]
     assert applied.detail["deleted_before"] == cutoff.isoformat() and applied.detail["documents_deleted"] > 0
+    # Nothing older than the cutoff is left anywhere under the account.
+    for name in (paths.USAGE_DAYS, paths.PRICED_DAYS, paths.BILLED_DAYS):
+        assert min(days_in(name)) >= cutoff.isoformat(), name
     # Run again: nothing is due, nothing more goes.
     assert retention.enforce_due() == 0
 
@@ -186,9 +189,9 @@ def test_an_upgrade_during_the_grace_keeps_what_its_window_covers(firestore_clie
     deleted_before: list[str] = []
 
     class Recording(FirestoreUsagePurger):
-        def purge_before(self, tenant_id, account_id, cutoff):  # type: ignore[no-untyped-def]
+        def purge_before(self, tenant_id, account_id, first, cutoff):  # type: ignore[no-untyped-def]
             deleted_before.append(cutoff.isoformat())
-            return purger.purge_before(tenant_id, account_id, cutoff)
+            return purger.purge_before(tenant_id, account_id, first, cutoff)
 
     retention = RetentionService(
         tenants,

@@ -67,7 +67,7 @@ class World:
                 world.purged.append((tenant_id, account_id))
                 return 7
 
-            def purge_before(self, tenant_id: str, account_id: str, cutoff: date) -> int:
+            def purge_before(self, tenant_id: str, account_id: str, first: date, cutoff: date) -> int:
                 world.purged.append((tenant_id, account_id))
                 return 3
 

@@ -197,12 +197,15 @@ module "collector" {
   source_bucket            = google_storage_bucket.function_sources.name
   build_service_account_id = local.build.service_account_id
   docker_repository        = local.build.docker_repository
-  memory                   = "512Mi"
-  timeout_seconds          = var.collector_timeout_seconds
-  max_instances            = var.scaling.collector_max_instances
-  ingress_settings         = "ALLOW_INTERNAL_ONLY"
-  invoker_members          = ["serviceAccount:${module.pubsub.push_service_account_email}"]
-  labels                   = local.labels
+  memory                   = "1Gi"
+  # I/O-bound (provider and Firestore calls): one instance serves several at once, billed once.
+  cpu              = "1"
+  max_concurrency  = 4
+  timeout_seconds  = var.collector_timeout_seconds
+  max_instances    = var.scaling.collector_max_instances
+  ingress_settings = "ALLOW_INTERNAL_ONLY"
+  invoker_members  = ["serviceAccount:${module.pubsub.push_service_account_email}"]
+  labels           = local.labels
 
   environment = {
     GOOGLE_CLOUD_PROJECT      = var.project_id
@@ -235,11 +238,14 @@ module "costing" {
   build_service_account_id = local.build.service_account_id
   docker_repository        = local.build.docker_repository
   memory                   = "512Mi"
-  timeout_seconds          = 300
-  max_instances            = var.scaling.costing_max_instances
-  ingress_settings         = "ALLOW_INTERNAL_ONLY"
-  invoker_members          = ["serviceAccount:${module.pubsub.push_service_account_email}"]
-  labels                   = local.labels
+  # I/O-bound (provider and Firestore calls): one instance serves several at once, billed once.
+  cpu              = "1"
+  max_concurrency  = 4
+  timeout_seconds  = 300
+  max_instances    = var.scaling.costing_max_instances
+  ingress_settings = "ALLOW_INTERNAL_ONLY"
+  invoker_members  = ["serviceAccount:${module.pubsub.push_service_account_email}"]
+  labels           = local.labels
 
   environment = {
     GOOGLE_CLOUD_PROJECT  = var.project_id
@@ -308,11 +314,14 @@ module "alert_evaluator" {
   build_service_account_id = local.build.service_account_id
   docker_repository        = local.build.docker_repository
   memory                   = "512Mi"
-  timeout_seconds          = 300
-  max_instances            = var.scaling.alert_max_instances
-  ingress_settings         = "ALLOW_INTERNAL_ONLY"
-  invoker_members          = ["serviceAccount:${module.pubsub.push_service_account_email}"]
-  labels                   = local.labels
+  # I/O-bound (provider and Firestore calls): one instance serves several at once, billed once.
+  cpu              = "1"
+  max_concurrency  = 4
+  timeout_seconds  = 300
+  max_instances    = var.scaling.alert_max_instances
+  ingress_settings = "ALLOW_INTERNAL_ONLY"
+  invoker_members  = ["serviceAccount:${module.pubsub.push_service_account_email}"]
+  labels           = local.labels
 
   environment = {
     GOOGLE_CLOUD_PROJECT     = var.project_id
