@@ -133,7 +133,7 @@ class AlertEvaluator:
             names = self.accounts.get_names(tenant_id, [a.id for a in accounts]) if accounts else {}
             labels = _Labels(accounts, names)
             candidates += self._budget_alerts(tenant_id, spend, channels, accounts, now, tz)
-            candidates += self._spike_alerts(tenant_id, spend, channels, labels, now)
+            candidates += self._spike_alerts(tenant_id, spend, channels, labels, now, with_days=reason == "daily")
             candidates += self._unpriced_alerts(tenant_id, spend, channels, now, month)
             report.documents_read = spend.documents_read
         if reason == "daily" and self.advice is not None:
@@ -369,8 +369,18 @@ class AlertEvaluator:
         return rules.project_month_end(spent, trailing, now, period.end)
 
     def _spike_alerts(
-        self, tenant_id: str, spend: TenantSpend, channels: Sequence[Channel], labels: _Labels, now: datetime
+        self,
+        tenant_id: str,
+        spend: TenantSpend,
+        channels: Sequence[Channel],
+        labels: _Labels,
+        now: datetime,
+        with_days: bool,
     ) -> list[Alert]:
+        """Spiking hours on every evaluation; spiking days (``with_days``) on the daily one only: a day's spike is
+        a judgement on a day (yesterday whole, today so far), and its two weeks of per-key history are the
+        evaluation's largest read, too much to repeat every hour for what an hourly spike already catches
+        sooner."""
         out: list[Alert] = []
         routed = route(KIND_SPIKE, channels)
         # Hours: every hour of the last 48 (the current, partial one included: it only grows) against the
@@ -392,6 +402,8 @@ class AlertEvaluator:
                 period = hours[i].strftime("%Y-%m-%dT%H")
                 when = f"the hour from {hours[i]:%Y-%m-%d %H:00} UTC"
                 out.append(self._spike_alert(tenant_id, key, labels, self.hourly, period, when, spike, routed, now))
+        if not with_days:
+            return out
         # Days: today and yesterday (UTC days, from the daily aggregates) against the two weeks before; a
         # day whose spike is one spiking hour already reported is not reported again.
         today = now.astimezone(UTC).date()

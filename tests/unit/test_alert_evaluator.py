@@ -320,13 +320,34 @@ def test_spike_alert_names_the_key_and_the_jump(w: AlertWorld) -> None:
     assert w.evaluator.evaluate(T).raised == []
 
 
+def test_a_day_spending_well_above_usual_without_a_spiking_hour_is_a_daily_spike_once_a_day(w: AlertWorld) -> None:
+    w.account()
+    w.channel(1, kinds=("spike",))
+    yesterday = (NOW - timedelta(days=1)).replace(hour=0, minute=0)
+    hour = yesterday - timedelta(days=16)
+    while hour < yesterday:  # two weeks and more at $2 an hour, every hour
+        w.spend(hour, "2")
+        hour += timedelta(hours=1)
+    for h in range(24):  # then a whole day at $6 an hour: no hour is a spike ($7 needed), the day is ($120)
+        w.spend(yesterday + timedelta(hours=h), "6")
+    w.price()
+    assert [a for a in w.evaluator.evaluate(T, "priced").raised if a.kind == "spike"] == []
+    daily = [a for a in w.evaluator.evaluate(T, "daily").raised if a.kind == "spike"]
+    assert {(a.details["unit"], a.period, a.details["dimension"]) for a in daily} == {
+        ("day", yesterday.date().isoformat(), "api_key"),
+        ("day", yesterday.date().isoformat(), "model"),
+    }
+    assert all(a.details["spend_usd"] == "144.00" and a.details["baseline_usd"] == "48.00" for a in daily)
+    assert w.evaluator.evaluate(T, "daily").raised == []
+
+
 def test_steady_synthetic_data_raises_no_spike(w: AlertWorld) -> None:
     w.account()
     steady_key(w, 12, NOW)
     w.price()
     for back in range(0, 5 * 24, 24):
         w.clock.now = NOW - timedelta(hours=back)
-        assert [a for a in w.evaluator.evaluate(T).raised if a.kind == "spike"] == []
+        assert [a for a in w.evaluator.evaluate(T, "daily").raised if a.kind == "spike"] == []
 
 
 def load_simulated(w: AlertWorld, profile: UsageProfile, now: datetime, days: int) -> None:
