@@ -132,8 +132,11 @@ class AlertEvaluator:
             spend = TenantSpend(self.ledger, tenant_id, [a.id for a in accounts], self.clock)
             names = self.accounts.get_names(tenant_id, [a.id for a in accounts]) if accounts else {}
             labels = _Labels(accounts, names)
+            # Spikes read their recent days with their hours first: the budgets' forecast then finds the same
+            # days in the evaluation's ledger instead of reading them again.
+            spikes = self._spike_alerts(tenant_id, spend, channels, labels, now, with_days=reason == "daily")
             candidates += self._budget_alerts(tenant_id, spend, channels, accounts, now, tz)
-            candidates += self._spike_alerts(tenant_id, spend, channels, labels, now, with_days=reason == "daily")
+            candidates += spikes
             candidates += self._unpriced_alerts(tenant_id, spend, channels, now, month)
             report.documents_read = spend.documents_read
         if reason == "daily" and self.advice is not None:

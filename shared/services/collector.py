@@ -199,7 +199,8 @@ class CollectorService:
             del api_key
             book = _NameBook(self.accounts, account, client, now)
             ranges = plan_ranges(account, now, self.trailing)
-            for lo, hi in chunks(ranges):
+            planned = list(chunks(ranges))
+            for index, (lo, hi) in enumerate(planned):
                 # Keep a fifth of the budget back: a chunk takes one provider request and one write.
                 if deadline - self.monotonic() < self.budget_seconds * 0.2:
                     return self._continue_later(
@@ -228,14 +229,17 @@ class CollectorService:
                     if b.hour_start >= trailing_start:
                         hashes[hour_id(b.hour_start)] = b.content_hash()
                 hashes = {h: v for h, v in hashes.items() if h >= hour_id(trailing_start)}
-                if not self.accounts.checkpoint(
+                newest = max(hi, newest or hi)
+                # The last chunk's progress goes with the sync's final write (an hourly sync is one chunk:
+                # one account write instead of two); the others are checkpointed as they finish.
+                if index < len(planned) - 1 and not self.accounts.checkpoint(
                     account.tenant_id,
                     account.id,
                     lease_id,
                     {
                         "coverage": coverage,
                         "hour_hashes": hashes,
-                        "synced_through": (newest := max(hi, newest or hi)),
+                        "synced_through": newest,
                         "lease_until": self.clock() + self.lease,
                     },
                 ):
@@ -297,7 +301,11 @@ class CollectorService:
             "lease_id": "",
             "billed": billed,
             **book.changes(),
+            "coverage": coverage,
+            "hour_hashes": hashes,
         }
+        if newest is not None:
+            changes["synced_through"] = newest
         due = account.rotation_due(now) and account.rotation_reminded_key != account.key_fingerprint
         if due:
             changes["rotation_reminded_key"] = account.key_fingerprint
