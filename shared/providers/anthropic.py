@@ -238,35 +238,19 @@ class AnthropicAdminClient(HttpJsonClient):
             ("limit", str(min(MAX_HOURLY_BUCKETS_PER_PAGE, hours))),
         ]
         params += [("group_by[]", g) for g in GROUP_BY]
-        page: str | None = None
         seen: dict[datetime, list[UsageRow]] = {}
-        while True:
-            query = params + ([("page", page)] if page else [])
-            body = self._get("/v1/organizations/usage_report/messages", query)
+        for page in self._report_pages("/v1/organizations/usage_report/messages", params, "usage report"):
             try:
-                data = body["data"]
-                if not isinstance(data, list):
-                    raise TypeError("data is not a list")
-                for bucket in data:
+                for bucket, results in page:
                     hour = utc_hour(_parse_time(bucket["starting_at"]))
-                    results = bucket.get("results") or []
-                    if not isinstance(results, list):
-                        raise TypeError("results is not a list")
-                    rows = seen.setdefault(hour, [])
-                    rows.extend(parse_usage_result(hour, r) for r in results)
-                has_more = bool(body.get("has_more"))
-                next_page = body.get("next_page")
+                    seen.setdefault(hour, []).extend(parse_usage_result(hour, r) for r in results)
             except (KeyError, TypeError, ValueError) as exc:
                 raise MalformedResponse(f"usage report page is not the documented shape: {exc}") from exc
             # Yield the hours that are complete (every hour before the newest seen); a page may end mid-hour
             # only in theory, so the newest hour is held until the next page or the end.
-            if has_more and next_page:
-                newest = max(seen) if seen else None
-                for hour in sorted(h for h in seen if newest is not None and h < newest):
-                    yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
-                page = str(next_page)
-                continue
-            break
+            newest = max(seen) if seen else None
+            for hour in sorted(h for h in seen if newest is not None and h < newest):
+                yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
         for hour in sorted(seen):
             yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
 
@@ -288,48 +272,26 @@ class AnthropicAdminClient(HttpJsonClient):
             ("group_by[]", "description"),
         ]
         out: dict[date, list[BilledCost]] = {}
-        page: str | None = None
-        while True:
-            body = self._get("/v1/organizations/cost_report", params + ([("page", page)] if page else []))
+        for page in self._report_pages("/v1/organizations/cost_report", params, "cost report"):
             try:
-                data = body["data"]
-                if not isinstance(data, list):
-                    raise TypeError("data is not a list")
-                for bucket in data:
+                for bucket, results in page:
                     day = _parse_time(bucket["starting_at"]).date()
-                    results = bucket.get("results") or []
-                    if not isinstance(results, list):
-                        raise TypeError("results is not a list")
                     out.setdefault(day, []).extend(parse_cost_result(day, r) for r in results)
-                has_more = bool(body.get("has_more"))
-                next_page = body.get("next_page")
             except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
                 raise MalformedResponse(f"cost report page is not the documented shape: {exc}") from exc
-            if not (has_more and next_page):
-                break
-            page = str(next_page)
         return {day: tuple(lines) for day, lines in sorted(out.items()) if start <= day < end}
-
-    def _list(self, path: str, extra: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-        after: str | None = None
-        while True:
-            params = [("limit", "1000"), *extra] + ([("after_id", after)] if after else [])
-            body = self._get(path, params)
-            data = body.get("data")
-            if not isinstance(data, list):
-                raise MalformedResponse(f"{path} answered without a data list")
-            yield from (d for d in data if isinstance(d, dict))
-            last = body.get("last_id")
-            if not body.get("has_more") or not last:
-                return
-            after = str(last)
 
     def names(self) -> Names:
         """Every API key's and workspace's name (archived ones too: they still have history)."""
-        keys = {str(k["id"]): str(k.get("name") or k["id"]) for k in self._list("/v1/organizations/api_keys", [])}
+        keys = {
+            str(k["id"]): str(k.get("name") or k["id"])
+            for k in self._list("/v1/organizations/api_keys", [], limit=1000, cursor="after_id")
+        }
         workspaces = {
             str(w["id"]): str(w.get("name") or w["id"])
-            for w in self._list("/v1/organizations/workspaces", [("include_archived", "true")])
+            for w in self._list(
+                "/v1/organizations/workspaces", [("include_archived", "true")], limit=1000, cursor="after_id"
+            )
         }
         return Names(keys, workspaces)
 

@@ -13,7 +13,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -168,6 +168,52 @@ class HttpJsonClient:
                 extra={"provider": label, "path": path, "status": error.status, "attempt": attempt, "wait": wait},
             )
             self._sleep(wait)
+
+    def _report_pages(
+        self, path: str, params: list[tuple[str, str]], what: str
+    ) -> Iterator[list[tuple[dict[str, Any], list[Any]]]]:
+        """The pages of a bucketed report (``data``: buckets, each with its ``results``), following
+        ``next_page`` while ``has_more``: each page as (bucket, results) pairs. Both providers' usage and
+        cost reports paginate this way. Raises MalformedResponse naming ``what`` on another shape."""
+        page: str | None = None
+        while True:
+            body = self._get(path, params + ([("page", page)] if page else []))
+            try:
+                data = body["data"]
+                if not isinstance(data, list):
+                    raise TypeError("data is not a list")
+                buckets: list[tuple[dict[str, Any], list[Any]]] = []
+                for bucket in data:
+                    if not isinstance(bucket, dict):
+                        raise TypeError("a bucket is not an object")
+                    results = bucket.get("results") or []
+                    if not isinstance(results, list):
+                        raise TypeError("results is not a list")
+                    buckets.append((bucket, results))
+                has_more = bool(body.get("has_more"))
+                next_page = body.get("next_page")
+            except (KeyError, TypeError) as exc:
+                raise MalformedResponse(f"{what} page is not the documented shape: {exc}") from exc
+            yield buckets
+            if not (has_more and next_page):
+                return
+            page = str(next_page)
+
+    def _list(
+        self, path: str, extra: Sequence[tuple[str, str]], *, limit: int, cursor: str
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a listing (``data``), following ``last_id`` through the ``cursor`` parameter."""
+        after: str | None = None
+        while True:
+            body = self._get(path, [("limit", str(limit)), *extra, *([(cursor, after)] if after else [])])
+            data = body.get("data")
+            if not isinstance(data, list):
+                raise MalformedResponse(f"{path} answered without a data list")
+            yield from (d for d in data if isinstance(d, dict))
+            last = body.get("last_id")
+            if not body.get("has_more") or not last:
+                return
+            after = str(last)
 
     @staticmethod
     def _backoff(attempt: int, error: ProviderError) -> float:

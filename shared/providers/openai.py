@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -372,33 +372,19 @@ class OpenAIAdminClient(HttpJsonClient):
             ("limit", str(min(MAX_HOURLY_BUCKETS_PER_PAGE, hours))),
         ]
         params += [("group_by", g) for g in group_by]
-        page: str | None = None
-        path = f"/v1/organization/usage/{endpoint}"
-        while True:
-            body = self._get(path, params + ([("page", page)] if page else []))
+        for page in self._report_pages(f"/v1/organization/usage/{endpoint}", params, f"{endpoint} usage"):
             try:
-                data = body["data"]
-                if not isinstance(data, list):
-                    raise TypeError("data is not a list")
-                for bucket in data:
+                for bucket, results in page:
                     hour = utc_hour(datetime.fromtimestamp(int(bucket["start_time"]), UTC))
                     width = max(1, (int(bucket["end_time"]) - int(bucket["start_time"])) // 3600)
-                    results = bucket.get("results") or []
-                    if not isinstance(results, list):
-                        raise TypeError("results is not a list")
                     for r in results:
                         if not isinstance(r, dict):
                             raise TypeError("a result is not an object")
                         row = parse_usage_result(endpoint, hour, r, width)
                         if row.tokens:
                             yield hour, row
-                has_more = bool(body.get("has_more"))
-                next_page = body.get("next_page")
             except (KeyError, TypeError, ValueError, OverflowError) as exc:
                 raise MalformedResponse(f"{endpoint} usage page is not the documented shape: {exc}") from exc
-            if not (has_more and next_page):
-                return
-            page = str(next_page)
 
     def billed_days(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]:
         """The Costs ledger for the UTC days of ``[start, end)``, by project and line item."""
@@ -415,48 +401,24 @@ class OpenAIAdminClient(HttpJsonClient):
             ("group_by", "line_item"),
         ]
         out: dict[date, list[BilledCost]] = {}
-        page: str | None = None
-        while True:
-            body = self._get("/v1/organization/costs", params + ([("page", page)] if page else []))
+        for page in self._report_pages("/v1/organization/costs", params, "costs"):
             try:
-                data = body["data"]
-                if not isinstance(data, list):
-                    raise TypeError("data is not a list")
-                for bucket in data:
+                for bucket, results in page:
                     day = datetime.fromtimestamp(int(bucket["start_time"]), UTC).date()
-                    results = bucket.get("results") or []
-                    if not isinstance(results, list):
-                        raise TypeError("results is not a list")
                     out.setdefault(day, []).extend(parse_cost_result(day, r) for r in results)
-                has_more = bool(body.get("has_more"))
-                next_page = body.get("next_page")
             except (KeyError, TypeError, ValueError, ArithmeticError, OverflowError) as exc:
                 raise MalformedResponse(f"costs page is not the documented shape: {exc}") from exc
-            if not (has_more and next_page):
-                break
-            page = str(next_page)
         return {day: tuple(lines) for day, lines in sorted(out.items()) if start <= day < end}
-
-    def _list(self, path: str, extra: Sequence[tuple[str, str]] = ()) -> Iterator[dict[str, Any]]:
-        after: str | None = None
-        while True:
-            body = self._get(path, [("limit", "100"), *extra, *([("after", after)] if after else [])])
-            data = body.get("data")
-            if not isinstance(data, list):
-                raise MalformedResponse(f"{path} answered without a data list")
-            yield from (d for d in data if isinstance(d, dict))
-            last = body.get("last_id")
-            if not body.get("has_more") or not last:
-                return
-            after = str(last)
 
     def names(self) -> Names:
         """Project names, and the names of every project's API keys (archived projects too: they have history)."""
-        projects = list(self._list("/v1/organization/projects", [("include_archived", "true")]))
+        projects = list(
+            self._list("/v1/organization/projects", [("include_archived", "true")], limit=100, cursor="after")
+        )
         workspaces = {str(p["id"]): str(p.get("name") or p["id"]) for p in projects}
         keys: dict[str, str] = {}
         for project in projects:
-            for key in self._list(f"/v1/organization/projects/{project['id']}/api_keys"):
+            for key in self._list(f"/v1/organization/projects/{project['id']}/api_keys", [], limit=100, cursor="after"):
                 keys[str(key["id"])] = str(key.get("name") or key.get("redacted_value") or key["id"])
         return Names(keys, workspaces)
 
