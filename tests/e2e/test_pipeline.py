@@ -24,7 +24,7 @@ pytestmark = pytest.mark.emulators
 
 
 def settled_usage(stack: Stack, start: str, end: str, group_by: str = "day,model,api_key,workspace") -> dict:
-    """Poll until two consecutive answers agree (the pipeline has gone quiet)."""
+    """Poll until every day is priced and two consecutive answers agree (the pipeline has gone quiet)."""
     previous: dict | None = None
 
     def check() -> dict | None:
@@ -32,7 +32,8 @@ def settled_usage(stack: Stack, start: str, end: str, group_by: str = "day,model
         r = stack.get(f"/v1/usage?from={start}&to={end}&group_by={group_by}")
         assert r.status_code == 200, r.text
         body = r.json()
-        stable = body if previous == body and body["rows"] else None
+        # Quiet: every day priced (costing may still be behind the collector) and two answers alike.
+        stable = body if previous == body and body["rows"] and body["coverage"]["complete"] else None
         previous = body
         if stable is None:
             time.sleep(1.5)
