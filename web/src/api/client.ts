@@ -19,6 +19,29 @@ export type Tenant = Schemas["TenantOut"];
 export type RateCard = Schemas["RateCardIn"];
 export type AuditEntry = Schemas["AuditEntryOut"];
 export type GroupField = NonNullable<NonNullable<paths["/v1/usage"]["get"]["parameters"]["query"]>["group_by"]>[number];
+export type Provider = Schemas["TargetOut"]["provider"];
+export type Settings = Schemas["SettingsOut"];
+export type Me = Schemas["MeOut"];
+export type Role = Schemas["MyTenant"]["role"];
+export type WhatIfResponse = Schemas["WhatIfResponse"];
+export type ModelWhatIf = Schemas["ModelWhatIfOut"];
+export type NotComparableLine = Schemas["NotComparableLine"];
+export type SuggestionsResponse = Schemas["SuggestionsResponse"];
+export type SuggestedModel = Schemas["SuggestedModel"];
+export type Alternative = Schemas["AlternativeOut"];
+export type AdviceResponse = Schemas["AdviceResponse"];
+export type Advice = Schemas["AdviceOut"];
+export type AdviceKind = Advice["kind"];
+export type AdviceScope = Schemas["AdviceScopeOut"];
+export type BudgetScope = NonNullable<BudgetIn["scope"]>;
+export type AlertKind = NonNullable<ChannelIn["kinds"]>[number];
+
+/** The providers the API knows, in the order pages list them. */
+export const PROVIDERS: readonly { value: Provider; label: string }[] = [
+  { value: "anthropic", label: "Anthropic" },
+  { value: "openai", label: "OpenAI" },
+];
+
 
 /** An error answer of the API, with its message as the API wrote it. */
 export class ApiError extends Error {
