@@ -42,7 +42,6 @@ export const PROVIDERS: readonly { value: Provider; label: string }[] = [
   { value: "openai", label: "OpenAI" },
 ];
 
-
 /** An error answer of the API, with its message as the API wrote it. */
 export class ApiError extends Error {
   constructor(
@@ -55,9 +54,6 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 
-  get notAvailable(): boolean {
-    return this.status === 404 && this.code === "not_found" && this.message.startsWith("no such endpoint");
-  }
 }
 
 export type Credentials = {
@@ -93,22 +89,6 @@ export function toApiError(status: number, body: unknown): ApiError {
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.response.ok) return result.data as T;
   throw toApiError(result.response.status, result.error);
-}
-
-/**
- * Endpoints the backend has announced but not yet published in its OpenAPI document (see proposed.ts):
- * called with the same credentials, typed by hand until `make web-client` brings their generated types.
- */
-export async function callProposed<T>(
-  baseUrl: string,
-  credentials: Credentials,
-  path: string,
-  params: Record<string, string | string[] | undefined> = {},
-): Promise<T> {
-  const response = await fetchWithAuth(baseUrl, credentials, path, params);
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) throw toApiError(response.status, body);
-  return body as T;
 }
 
 export function queryString(params: Record<string, string | string[] | undefined>): string {
