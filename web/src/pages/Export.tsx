@@ -90,9 +90,9 @@ export function ExportPage() {
             </label>
           ))}
         </fieldset>
-        <label className="inline">
-          Account{" "}
-          <select value={accountId} onChange={(e) => setAccountId(e.target.value)}>
+        <div className="inline-form">
+          <label htmlFor="export-account">Account</label>
+          <select id="export-account" value={accountId} onChange={(e) => setAccountId(e.target.value)}>
             <option value="">All accounts</option>
             {(accounts.data ?? []).map((a) => (
               <option key={a.id} value={a.id}>
@@ -100,10 +100,8 @@ export function ExportPage() {
               </option>
             ))}
           </select>
-        </label>{" "}
-        <label className="inline">
-          Provider{" "}
-          <select value={provider} onChange={(e) => setProvider(e.target.value as Provider | "")}>
+          <label htmlFor="export-provider">Provider</label>
+          <select id="export-provider" value={provider} onChange={(e) => setProvider(e.target.value as Provider | "")}>
             <option value="">All providers</option>
             {PROVIDERS.map((p) => (
               <option key={p.value} value={p.value}>
@@ -111,7 +109,7 @@ export function ExportPage() {
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <div className="actions">
           {EXPORTS.map((e) => (
             <button key={e.path} type="button" onClick={() => download(e)} disabled={busy !== null}>

@@ -66,7 +66,7 @@ export function WhatIfPage() {
         />
         <form
           className="inline-form"
-          aria-label="Target model"
+          aria-label="Compare with another model"
           onSubmit={(e) => {
             e.preventDefault();
             update({ target: typed.trim() || null });
@@ -385,7 +385,7 @@ function Suggestions(props: { query: { data?: SuggestionsResponse; error: Error 
       {data && (
         <>
           <p className="hint">
-            Your top models of {data.from} to {data.to}, each re-priced on the peers the curated equivalence map lists for it: comparable ones first,
+            Your top models of <span data-testid="suggestions-from">{data.from}</span> to <span data-testid="suggestions-to">{data.to}</span>, each re-priced on the peers the curated equivalence map lists for it: comparable ones first,
             largest expected savings first.
           </p>
           <Coverage answer={data} />
