@@ -36,11 +36,13 @@ export type AdviceScope = Schemas["AdviceScopeOut"];
 export type BudgetScope = NonNullable<BudgetIn["scope"]>;
 export type AlertKind = NonNullable<ChannelIn["kinds"]>[number];
 
-/** The providers the API knows, in the order pages list them. */
-export const PROVIDERS: readonly { value: Provider; label: string }[] = [
-  { value: "anthropic", label: "Anthropic" },
-  { value: "openai", label: "OpenAI" },
-];
+/** Every provider the API knows (a Record over its union: one added to the API fails the build until named). */
+const PROVIDER_LABELS: Record<Provider, string> = { anthropic: "Anthropic", openai: "OpenAI" };
+/** The providers, in the order pages list them. */
+export const PROVIDERS: readonly { value: Provider; label: string }[] = (Object.keys(PROVIDER_LABELS) as Provider[]).map((value) => ({
+  value,
+  label: PROVIDER_LABELS[value],
+}));
 
 /** An error answer of the API, with its message as the API wrote it. */
 export class ApiError extends Error {

@@ -1,7 +1,7 @@
 // Savings advice for reading: kinds in words, what a recommendation is about, and its evidence (the figures it
 // rests on, a JSON object whose keys differ by kind) as label/value pairs. Amounts stay exact decimal strings
 // until they are shown.
-import type { AdviceKind, AdviceScope } from "../api/client";
+import { PROVIDERS, type AdviceKind, type AdviceScope } from "../api/client";
 import type { Band } from "./band";
 import { formatInt, isMoney } from "./money";
 import { formatShare } from "./band";
@@ -46,7 +46,7 @@ export function scopeParts(scope: AdviceScope): ScopePart[] {
 }
 
 function providerLabel(provider: string): string {
-  return provider === "openai" ? "OpenAI" : provider === "anthropic" ? "Anthropic" : provider;
+  return PROVIDERS.find((p) => p.value === provider)?.label ?? provider;
 }
 
 export type EvidenceValue =
