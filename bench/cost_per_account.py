@@ -1,7 +1,7 @@
 """Cost per account: what one connected account costs on Google Cloud, per hourly sync and per month.
 
 The real functions run in this process against the emulators, wired by ``shared.bootstrap`` (the local
-Secret Manager server holds the sealed key; the simulated Anthropic Admin API serves the organization),
+Secret Manager server holds the sealing keyring; the simulated Anthropic Admin API serves the organization),
 each invoked the way its Pub/Sub trigger would: ``functions/<name>/main.py`` loaded as functions-framework
 loads it and called with a CloudEvent carrying the message. Messages are published for real (Pub/Sub
 emulator) and recorded on the way, and the benchmark delivers each to the function(s) its topic triggers:
@@ -42,6 +42,7 @@ import json
 import logging
 import math
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -70,16 +71,37 @@ START = datetime(2026, 11, 27, 0, 5, tzinfo=UTC)
 HOURS_PER_MONTH = 730
 """Hourly syncs in an average month (8,760 hours a year / 12)."""
 
-MEMORY_MIB = {
-    "api": 512,
-    "dispatcher": 256,
-    "collector": 512,
-    "costing": 512,
-    "alert_evaluator": 512,
-    "alert_account_events": 256,
-    "alert_sweep": 256,
-}
-"""Each function's memory as infra/modules/tokenmeter/main.tf sets it (cpu left to the platform)."""
+
+@dataclass(frozen=True)
+class Size:
+    memory_mib: int
+    vcpu: float
+    concurrency: int
+
+
+def function_sizes() -> dict[str, Size]:
+    """Each function's memory, vCPU and concurrency as infra/modules/tokenmeter/main.tf sets them (a vCPU
+    left to the platform is the one it derives from memory)."""
+    text = (ROOT / "infra" / "modules" / "tokenmeter" / "main.tf").read_text()
+    out: dict[str, Size] = {}
+    for name, body in re.findall(r'module "(\w+)" \{(.*?)\n\}', text, re.S):
+        memory = re.search(r'\n\s*memory\s*=\s*"(\d+)(Mi|Gi)"', body)
+        if not memory or not re.search(r'source\s*=\s*"\.\./(function|api)"', body):
+            continue
+        mib = int(memory.group(1)) * (1024 if memory.group(2) == "Gi" else 1)
+        cpu = re.search(r'\n\s*cpu\s*=\s*"([\d.]+)"', body)
+        concurrency = re.search(r"\n\s*max_concurrency\s*=\s*(\d+)", body)
+        out[name] = Size(
+            mib,
+            float(cpu.group(1)) if cpu else prices.VCPU_FOR_MEMORY_MIB[mib],
+            int(concurrency.group(1)) if concurrency else 1,
+        )
+    return out
+
+
+SIZES = function_sizes()
+MEMORY_MIB = {name: size.memory_mib for name, size in SIZES.items()}
+"""Each function's memory as infra sets it."""
 
 LATENCY_S = {"firestore": 0.010, "pubsub": 0.015, "secret": 0.015, "provider": 0.400}
 """Assumed production latency per remote call, for the billed-time model: Firestore and Pub/Sub in the same
@@ -179,6 +201,7 @@ class Counters:
     firestore: FirestoreMeter = field(default_factory=FirestoreMeter)
     secret_access: int = 0
     secret_admin: int = 0
+    account_secret_versions: int = 0
     published: list[tuple[str, bytes]] = field(default_factory=list)
     log_bytes: int = 0
 
@@ -212,8 +235,12 @@ def instrument(counters: Counters) -> None:
     for name in ("create_secret", "add_secret_version", "list_secret_versions", "destroy_secret_version"):
         original = getattr(client, name)
 
-        def admin(*a: Any, _o: Callable[..., Any] = original, **k: Any) -> Any:
+        def admin(*a: Any, _o: Callable[..., Any] = original, _n: str = name, **k: Any) -> Any:
             counters.secret_admin += 1
+            request = k.get("request") or (a[0] if a else {})
+            parent = str(request.get("parent", "")) if isinstance(request, dict) else ""
+            if _n == "add_secret_version" and not parent.endswith("/" + bootstrap.config().sealing_key_secret):
+                counters.account_secret_versions += 1  # a secret version of an account's own (billed monthly)
             return _o(*a, **k)
 
         setattr(client, name, admin)
@@ -277,9 +304,12 @@ class Invocation:
     """The function, and for the evaluator why it runs: ``alert_evaluator (priced)`` or ``(sweep)``."""
 
     def modeled_seconds(self) -> float:
-        """Billed instance time: CPU at the function's share of a vCPU plus the remote calls' latency,
-        rounded up to 100 ms."""
-        vcpu = prices.VCPU_FOR_MEMORY_MIB[MEMORY_MIB[self.function]]
+        """Billed instance time: CPU at the function's share of a vCPU plus the remote calls' latency, rounded
+        up to 100 ms; an instance that serves several requests at once (infra's max_concurrency) bills its
+        time once for all of them, so a request's share is that time over the concurrency, but never less
+        than its own CPU time (a busy instance: what the hourly tick's burst of syncs makes)."""
+        size = SIZES[self.function]
+        vcpu = size.vcpu
         seconds = (
             self.cpu / vcpu
             + self.firestore.rpcs * LATENCY_S["firestore"]
@@ -287,6 +317,8 @@ class Invocation:
             + self.secret_access * LATENCY_S["secret"]
             + self.provider_requests * LATENCY_S["provider"]
         )
+        if size.concurrency > 1:
+            return max(self.cpu / vcpu, seconds / size.concurrency)
         return math.ceil(seconds / prices.RUN_ROUNDING_S - 1e-9) * prices.RUN_ROUNDING_S
 
 
@@ -383,6 +415,7 @@ def set_up(project: str, tmp: Path, children: Children, now: Callable[[], dateti
     bootstrap.repricing_service().clock = now
     bootstrap.alert_evaluator().clock = now
     bootstrap.dispatcher_service().clock = now
+    bootstrap.retention_service().clock = now
 
     db = bootstrap.firestore_client()
     cfg = bootstrap.config()
@@ -506,7 +539,7 @@ def lines_for(invs: list[Invocation], scale: float, deliveries: dict[str, int], 
         if per_account_only and name in SHARED_PER_TICK:
             continue
         group = by_fn[name]
-        vcpu = prices.VCPU_FOR_MEMORY_MIB[MEMORY_MIB[name]]
+        vcpu = SIZES[name].vcpu
         billed = sum(i.modeled_seconds() for i in group)
         out.append(Line(f"{name}: invocations", len(group) * scale, prices.RUN_REQUESTS))
         out.append(
@@ -577,10 +610,20 @@ def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
+def index_exemptions() -> set[tuple[str, str]]:
+    """(collection, field) pairs that infra exempts from single-field indexing (the packed tables)."""
+    text = (ROOT / "infra" / "modules" / "tokenmeter" / "main.tf").read_text()
+    pairs = re.findall(r'\{\s*collection\s*=\s*"(\w+)",\s*field\s*=\s*"(\w+)",\s*indexes\s*=\s*\[\]\s*\}', text)
+    return {(c, f) for c, f in pairs}
+
+
 def stored_bytes(db: Any, tenant_id: str, account_id: str) -> tuple[int, int, int]:
     """(documents, their bytes, bytes of their automatic single-field index entries: ascending and descending
-    per field, maps field by field, values past 1,500 bytes cut) of the account's documents."""
+    per field, maps field by field, values past 1,500 bytes cut, fields infra exempts left out) of the
+    account's documents."""
     from shared.adapters import paths
+
+    exempt = index_exemptions()
 
     docs = [paths.account(db, tenant_id, account_id).get()]
     for name in paths.ACCOUNT_DATA:
@@ -593,7 +636,10 @@ def stored_bytes(db: Any, tenant_id: str, account_id: str) -> tuple[int, int, in
         data = snap.to_dict() or {}
         count += 1
         doc_bytes += name_size + _value_size(data) + 32
+        collection = snap.reference.parent.id
         for path, value in _leaves(data):
+            if (collection, path.split(".", 1)[0]) in exempt:
+                continue
             entry = name_size + len(path.encode()) + 1 + min(_value_size(value), 1500) + 32
             index_bytes += 2 * entry
     return count, doc_bytes, index_bytes
@@ -681,7 +727,17 @@ def run(args: argparse.Namespace, project: str, tmp: Path, children: Children, c
     sync_seconds = time.perf_counter() - started
     log_per_sync = (counters.log_bytes - log0) / max(len(syncs), 1)
 
-    report(args, imported, import_seconds, syncs, sync_seconds, deliveries, log_per_sync, account_id)
+    report(
+        args,
+        imported,
+        import_seconds,
+        syncs,
+        sync_seconds,
+        deliveries,
+        log_per_sync,
+        account_id,
+        counters.account_secret_versions,
+    )
 
 
 def report(
@@ -693,6 +749,7 @@ def report(
     deliveries: dict[str, int],
     log_per_sync: float,
     account_id: str,
+    account_secret_versions: int,
 ) -> None:
     from shared import bootstrap
 
@@ -755,14 +812,19 @@ def report(
     docs, doc_bytes, index_bytes = stored_bytes(_unmetered(db), TENANT, account_id)
     gib = (doc_bytes + index_bytes) / 2**30
     fixed = [
-        Line("Secret Manager active secret version", 1, prices.SECRET_VERSION, note="the account's sealed key"),
+        Line(
+            "Secret Manager active secret versions of the account",
+            account_secret_versions,
+            prices.SECRET_VERSION,
+            note="provider keys are sealed on the account document; the keyring is one secret per deployment",
+        ),
         Line(
             "Firestore storage, GiB (documents + index entries)",
             gib,
             prices.FIRESTORE["us-central1"]["storage"],
             prices.FIRESTORE["nam5"]["storage"],
             f"{docs} documents of {args.days} days: {doc_bytes / 2**20:.1f} MiB + ~{index_bytes / 2**20:.1f} MiB of "
-            "automatic index entries (estimate)",
+            "automatic index entries, exempt fields left out (estimate)",
         ),
     ]
     fixed_total, fixed_nam5 = print_table("== fixed per account per month:", fixed, None, False)
@@ -788,7 +850,7 @@ def report(
     per_tick = (
         sum(
             prices.RUN_REQUESTS.cost(1)
-            + (prices.RUN_VCPU.cost(i.modeled_seconds() * prices.VCPU_FOR_MEMORY_MIB[MEMORY_MIB[i.function]]))
+            + (prices.RUN_VCPU.cost(i.modeled_seconds() * SIZES[i.function].vcpu))
             + prices.RUN_MEMORY.cost(i.modeled_seconds() * MEMORY_MIB[i.function] / 1024)
             for i in shared_fns
         )
@@ -801,12 +863,16 @@ def report(
         f"Cloud Scheduler job"
     )
     print(
-        f"assumptions:   functions as infra sets them: collector, costing, alert_evaluator and api 512 MiB -> "
-        f"0.333 vCPU; "
-        f"dispatcher, alert_sweep, alert_account_events 256 MiB -> 0.167 vCPU; concurrency 1; billed time per "
-        f"invocation = CPU here / vCPU + {LATENCY_S['firestore'] * 1000:.0f} ms per Firestore RPC + "
-        f"{LATENCY_S['pubsub'] * 1000:.0f} ms per publish + {LATENCY_S['secret'] * 1000:.0f} ms per secret access + "
-        f"{LATENCY_S['provider'] * 1000:.0f} ms per provider request, rounded up to 100 ms; Pub/Sub: each message "
+        "assumptions:   functions as infra sets them ("
+        + ", ".join(
+            f"{name} {size.memory_mib} MiB, {size.vcpu:g} vCPU, concurrency {size.concurrency}"
+            for name, size in sorted(SIZES.items())
+        )
+        + f"); billed time per invocation = CPU here / vCPU + {LATENCY_S['firestore'] * 1000:.0f} ms per Firestore "
+        f"RPC + {LATENCY_S['pubsub'] * 1000:.0f} ms per publish + {LATENCY_S['secret'] * 1000:.0f} ms per secret "
+        f"access + {LATENCY_S['provider'] * 1000:.0f} ms per provider request, rounded up to 100 ms at concurrency "
+        f"1; at concurrency N that time / N, never less than the request's own CPU time (instances kept busy by "
+        f"the hourly burst of syncs; an idle deployment pays more); Pub/Sub: each message "
         f"billed at >= 1,000 B on publish and on each delivery (push subscriptions as infra has them); Firestore "
         f"Standard edition; a missing document read counts as a read"
     )

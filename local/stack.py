@@ -43,6 +43,8 @@ class DemoProvider:
     keys_env: str
     ready_path: str
     org_id: str
+    patterns: str
+    """The simulator's savings-advice usage patterns in the demo (DEMO_PATTERNS overrides; local.simkit)."""
 
 
 DEMOS = (
@@ -58,6 +60,7 @@ DEMOS = (
         "ANTHROPIC_SIM_ADMIN_KEYS",
         "/v1/organizations/me",
         "org_demo",
+        "nightly_batch,uncached_chat,long_context,cache_rewrite,idle,new_workspace",
     ),
     DemoProvider(
         "openai",
@@ -71,8 +74,19 @@ DEMOS = (
         "OPENAI_SIM_ADMIN_KEYS",
         "/v1/organization/projects",
         "org-demo",
+        "nightly_batch,uncached_chat,cache_rewrite,idle,new_workspace",  # OpenAI's usage has no context window
     ),
 )
+
+
+def _patterns(demo: DemoProvider) -> str:
+    """DEMO_PATTERNS (comma-separated; "none" for none) if set, less what this simulator does not support
+    (its default list is all it supports)."""
+    wanted = os.environ.get("DEMO_PATTERNS")
+    if not wanted:
+        return demo.patterns
+    supported = demo.patterns.split(",")
+    return ",".join(p.strip() for p in wanted.split(",") if p.strip() in supported)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -162,7 +176,18 @@ def main() -> int:
             key = os.environ.get(demo.demo_key_env) or demo.simulated_key
             sim = Proc(
                 f"simulator-{demo.name}",
-                [sys.executable, "-m", demo.simulator, "--port", str(port), "--org-id", demo.org_id],
+                [
+                    sys.executable,
+                    "-m",
+                    demo.simulator,
+                    "--port",
+                    str(port),
+                    "--org-id",
+                    demo.org_id,
+                    # So the demo's advice page has something to say (savings patterns on keys of their own).
+                    "--patterns",
+                    _patterns(demo),
+                ],
                 # The key goes in the environment, never on the command line (ps shows that to everyone).
                 env={**os.environ, "PYTHONPATH": str(ROOT), demo.keys_env: key},
                 log_path=log_dir / f"simulator-{demo.name}.log",

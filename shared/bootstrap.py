@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the types only: each builder imports what it builds, when i
     from shared.ports import UnitOfWorkFactory
     from shared.providers.base import Organization, ProviderClient
     from shared.security.auth import TokenVerifier
-    from shared.security.keyvault import AccountKeyVault
+    from shared.security.keyvault import SealedKeyStore
     from shared.security.sealing import Keyring
     from shared.services.collector import CollectorService
     from shared.services.costing import CostingService
@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the types only: each builder imports what it builds, when i
     from shared.services.insights import InsightsService
     from shared.services.reconciliation import ReconciliationService
     from shared.services.repricing import RepricingService
+    from shared.services.retention import RetentionService
     from shared.services.settings import SettingsService
     from shared.services.tenancy import TenancyService
 
@@ -72,14 +73,13 @@ def secret_backend() -> SecretManagerBackend:
 
 
 @functools.cache
-def secret_store() -> AccountKeyVault:
-    """Account keys sealed with AES-256-GCM by us, stored in Secret Manager (the local gRPC server
-    when TM_SECRET_MANAGER_EMULATOR_HOST is set)."""
-    from shared.security.keyvault import AccountKeyVault, sealing_keyring
+def secret_store() -> SealedKeyStore:
+    """Account keys sealed with AES-256-GCM under the keyring kept in Secret Manager (the local gRPC server
+    when TM_SECRET_MANAGER_EMULATOR_HOST is set); see shared.security.keyvault."""
+    from shared.security.keyvault import SealedKeyStore, sealing_keyring
 
     cfg = config()
-    backend = secret_backend()
-    return AccountKeyVault(backend, sealing_keyring(backend, cfg.sealing_key_secret, create=cfg.is_local))
+    return SealedKeyStore(sealing_keyring(secret_backend(), cfg.sealing_key_secret, create=cfg.is_local))
 
 
 def fingerprint_pepper() -> bytes:
@@ -140,6 +140,18 @@ def account_store() -> FirestoreAccountStore:
 
 def clock() -> datetime:
     return datetime.now(UTC)
+
+
+@functools.cache
+def retention_service() -> RetentionService:
+    """Deleting history beyond a shrunk window once its grace has passed (shared.services.retention)."""
+    from shared.adapters.firestore_tenancy import FirestoreAuditLog, FirestoreUsagePurger
+    from shared.services.retention import RetentionService
+
+    db = firestore_client()
+    return RetentionService(
+        tenant_store(), account_store(), FirestoreUsagePurger(db), ledger_units(), FirestoreAuditLog(db)
+    )
 
 
 @functools.cache
@@ -343,6 +355,7 @@ def api_app() -> ApiApp:
             tenants=tenant_store(),
             audit=FirestoreAuditLog(firestore_client()),
             purger=FirestoreUsagePurger(firestore_client()),
+            retention=retention_service(),
         )
 
     @functools.cache

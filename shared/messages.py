@@ -70,7 +70,9 @@ class UsagePriced(Message):
     tenant_id: str = TENANT_ID
     account_id: str | None = Field(default=None, max_length=128)
     days: list[date] = Field(default_factory=list, max_length=400)
-    reason: Literal["priced", "sweep", "budget_changed"] = "priced"
+    reason: Literal["priced", "sweep", "daily", "budget_changed"] = "priced"
+    """sweep: the hourly check of what needs no new usage (stale data, key age); daily: once a day, also
+    spend rules (a safety net for a lost evaluation) and savings advice."""
     at: AwareDatetime | None = None
 
 

@@ -1,7 +1,7 @@
 """Operator commands. ``python -m shared.ops rotate-sealing-key`` rotates the key-sealing key:
 
 1. adds a new 256-bit version to the sealing-key secret (it becomes the one that seals);
-2. re-seals every stored account key, and its identifier, under it, one account at a time;
+2. re-seals every stored account key under it, one account at a time;
 running functions pick the new version up by themselves when they meet it, so nothing restarts.
 The previous sealing-key version stays enabled; disable it in Secret Manager once the report shows no
 failures (``--disable-old`` does that here).
@@ -15,14 +15,13 @@ import sys
 
 from shared import bootstrap
 from shared.adapters.firestore import FirestoreAccountStore
-from shared.security.keyvault import AccountKeyVault, add_sealing_key_version, reseal_all
+from shared.security.keyvault import add_sealing_key_version, reseal_all
 
 
 def rotate_sealing_key(disable_old: bool) -> int:
     cfg = bootstrap.config()
     backend = bootstrap.secret_backend()
     vault = bootstrap.secret_store()
-    assert isinstance(vault, AccountKeyVault)
     new_version = add_sealing_key_version(backend, cfg.sealing_key_secret)
     store = FirestoreAccountStore(bootstrap.firestore_client())
     accounts = [(a.tenant_id, a.id, a.secret_ref) for a in store.all_accounts() if a.active]

@@ -11,7 +11,7 @@ from shared.domain.accounts import Account, Names
 from shared.domain.billed import BilledDay
 from shared.domain.priced import PricedDay, PricedMonth
 from shared.domain.settings import TenantSettings
-from shared.domain.tenancy import AuditEntry, Member, Tenant
+from shared.domain.tenancy import AuditEntry, Member, Retention, Tenant
 from shared.domain.usage import UsageBucket, UsageDay
 from shared.messages import Message
 
@@ -184,6 +184,14 @@ class TenantStore(Protocol):
 
     def set_plan(self, tenant_id: str, plan: str, history_days_override: int | None) -> None: ...
 
+    def set_retention(self, tenant_id: str, retention: Retention | None) -> None:
+        """Schedule (or, with None, clear) the deletion of history beyond the window."""
+        ...
+
+    def retention_due(self, now: datetime) -> builtins.list[Tenant]:
+        """The tenants whose scheduled deletion is due."""
+        ...
+
     def get_member(self, tenant_id: str, user_id: str) -> Member | None: ...
 
     def list_members(self, tenant_id: str) -> builtins.list[Member]: ...
@@ -206,4 +214,10 @@ class AuditLog(Protocol):
 class UsagePurger(Protocol):
     def purge_account_data(self, tenant_id: str, account_id: str) -> int:
         """Delete every usage, cost and billed document of the account; returns how many."""
+        ...
+
+    def purge_before(self, tenant_id: str, account_id: str, first: date, cutoff: date) -> int:
+        """Delete the account's usage, priced and billed days of ``[first, cutoff)`` and the month rollups of
+        the months wholly before ``cutoff``; returns how many deletes. (The cutoff's own month rollup is
+        rebuilt by the caller.)"""
         ...

@@ -321,6 +321,14 @@ class FakeTenantStore:
         current = self.tenants.get(tenant_id) or Tenant(id=tenant_id)
         self.tenants[tenant_id] = replace(current, plan=plan, history_days_override=history_days_override)
 
+    def set_retention(self, tenant_id: str, retention: Any) -> None:
+        from dataclasses import replace
+
+        self.tenants[tenant_id] = replace(self.tenants[tenant_id], retention=retention)
+
+    def retention_due(self, now: datetime) -> list[Any]:
+        return [t for t in self.tenants.values() if t.retention is not None and t.retention.due_at <= now]
+
     def get_member(self, tenant_id: str, user_id: str) -> Any:
         return self.members.get((tenant_id, user_id))
 

@@ -1,4 +1,5 @@
-"""Hourly tick -> one alert evaluation request per tenant with alerting (stale data, keys due for rotation)."""
+"""Hourly tick -> one alert evaluation request per tenant with alerting (stale data, keys due for rotation;
+once a day also spend rules and savings advice)."""
 
 import functions_framework
 from cloudevents.http import CloudEvent
@@ -11,6 +12,7 @@ logs.configure()
 
 @functions_framework.cloud_event
 def on_scheduler_tick(event: CloudEvent) -> None:
-    if decode_pubsub(event.data, SchedulerTick) is None:
+    tick = decode_pubsub(event.data, SchedulerTick)
+    if tick is None:
         return
-    bootstrap.alert_evaluator().sweep()
+    bootstrap.alert_evaluator().sweep(tick.tick_at)

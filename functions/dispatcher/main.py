@@ -1,4 +1,5 @@
-"""Cloud Scheduler tick -> one collect request per account whose sync is due."""
+"""Cloud Scheduler tick -> one collect request per account whose sync is due; then the history deletions
+whose grace has passed (shared.services.retention)."""
 
 import functions_framework
 from cloudevents.http import CloudEvent
@@ -14,3 +15,4 @@ def on_scheduler_tick(event: CloudEvent) -> None:
     if decode_pubsub(event.data, SchedulerTick) is None:
         return
     bootstrap.dispatcher_service().dispatch()
+    bootstrap.retention_service().enforce_due()

@@ -38,6 +38,7 @@ _ACCOUNT_TIME_FIELDS = {
     "lease_until",
     "disconnected_at",
     "key_created_at",
+    "names_checked_at",
 }
 
 

@@ -1,15 +1,19 @@
-"""Firestore adapters for tenants, members, the audit log and purging an account's data."""
+"""Firestore adapters for tenants, members, the audit log and purging an account's data (all of it, or
+the days before a retention cutoff)."""
 
 from __future__ import annotations
 
 import secrets as pysecrets
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters import paths
 from shared.adapters.codec import utc_timestamp
-from shared.domain.tenancy import AuditEntry, Member, Tenant
+from shared.domain.priced import month_of
+from shared.domain.tenancy import AuditEntry, Member, Retention, Tenant
 
 
 class FirestoreTenantStore:
@@ -24,13 +28,7 @@ class FirestoreTenantStore:
         if not snap.exists:
             return None
         d = snap.to_dict() or {}
-        return Tenant(
-            id=tenant_id,
-            name=d.get("name", ""),
-            plan=d.get("plan") or "free",
-            history_days_override=d.get("history_days_override"),
-            created_at=utc_timestamp(d.get("created_at")),
-        )
+        return _tenant(tenant_id, d)
 
     def create_tenant(self, tenant: Tenant, owner: Member) -> bool:
         ref = self._tenant(tenant.id)
@@ -59,6 +57,20 @@ class FirestoreTenantStore:
 
     def set_plan(self, tenant_id: str, plan: str, history_days_override: int | None) -> None:
         self._tenant(tenant_id).set({"plan": plan, "history_days_override": history_days_override}, merge=True)
+
+    def set_retention(self, tenant_id: str, retention: Retention | None) -> None:
+        value = None
+        if retention is not None:
+            value = {
+                "keep_days": retention.keep_days,
+                "due_at": retention.due_at,
+                "scheduled_at": retention.scheduled_at,
+            }
+        self._tenant(tenant_id).set({"retention": value}, merge=True)
+
+    def retention_due(self, now: datetime) -> list[Tenant]:
+        query = self.db.collection(paths.TENANTS).where(filter=FieldFilter("retention.due_at", "<=", now))
+        return [_tenant(snap.id, snap.to_dict() or {}) for snap in query.stream()]
 
     @staticmethod
     def _member_doc(m: Member) -> dict[str, Any]:
@@ -140,6 +152,24 @@ class FirestoreAuditLog:
         return out
 
 
+def _tenant(tenant_id: str, d: dict[str, Any]) -> Tenant:
+    retention = d.get("retention")
+    return Tenant(
+        id=tenant_id,
+        name=d.get("name", ""),
+        plan=d.get("plan") or "free",
+        history_days_override=d.get("history_days_override"),
+        created_at=utc_timestamp(d.get("created_at")),
+        retention=Retention(
+            keep_days=int(retention["keep_days"]),
+            due_at=utc_timestamp(retention["due_at"]) or datetime.min.replace(tzinfo=UTC),
+            scheduled_at=utc_timestamp(retention["scheduled_at"]) or datetime.min.replace(tzinfo=UTC),
+        )
+        if isinstance(retention, dict)
+        else None,
+    )
+
+
 class FirestoreUsagePurger:
     def __init__(self, client: firestore.Client):
         self.db = client
@@ -148,4 +178,27 @@ class FirestoreUsagePurger:
         deleted = 0
         for name in paths.ACCOUNT_DATA:
             deleted += int(self.db.recursive_delete(paths.account_collection(self.db, tenant_id, account_id, name)))
+        return deleted
+
+    def purge_before(self, tenant_id: str, account_id: str, first: date, cutoff: date) -> int:
+        # By id, no query: every day (and month) from the oldest the account can hold up to the cutoff.
+        refs = []
+        day = first
+        while day < cutoff:
+            for name in (paths.USAGE_DAYS, paths.PRICED_DAYS, paths.BILLED_DAYS):
+                refs.append(paths.account_collection(self.db, tenant_id, account_id, name).document(paths.day_id(day)))
+            if day.day == 1 and month_of(day) < month_of(cutoff):
+                months = paths.account_collection(self.db, tenant_id, account_id, paths.PRICED_MONTHS)
+                refs.append(months.document(paths.month_id(day)))
+            day += timedelta(days=1)
+        months = paths.account_collection(self.db, tenant_id, account_id, paths.PRICED_MONTHS)
+        if first.day != 1 and month_of(first) < month_of(cutoff):
+            refs.append(months.document(paths.month_id(first)))
+        deleted = 0
+        for i in range(0, len(refs), 400):
+            batch = self.db.batch()
+            for ref in refs[i : i + 400]:
+                batch.delete(ref)
+            batch.commit()
+            deleted += len(refs[i : i + 400])
         return deleted

@@ -67,16 +67,8 @@ class SecretManagerBackend:
             raise KeyError(f"secret version unavailable: {exc.message}") from None
         return bytes(response.payload.data)
 
-    def destroy_version(self, version_name: str) -> None:
-        with contextlib.suppress(exceptions.NotFound, exceptions.FailedPrecondition):
-            self._client.destroy_secret_version(request={"name": version_name})
-
     def disable_version(self, version_name: str) -> None:
         self._client.disable_secret_version(request={"name": version_name})
-
-    def delete_secret(self, secret_id: str) -> None:
-        with contextlib.suppress(exceptions.NotFound):
-            self._client.delete_secret(request={"name": self.secret_name(secret_id)})
 
     def enabled_versions(self, secret_id: str) -> dict[int, bytes]:
         """Every enabled version's payload, by version number (for keyrings)."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from shared.alerts import rules
@@ -48,6 +48,10 @@ from shared.providers import PROVIDERS
 SETTLING_HOURS = int(SETTLING_TIME.total_seconds() // 3600)
 
 log = logging.getLogger(__name__)
+
+DAILY_SWEEP_HOUR = 6
+"""The UTC hour whose sweep is the daily one (spend rules again as a safety net, savings advice): early in
+Europe's morning, before the Americas', after Asia's working day."""
 
 
 def money(value: Decimal) -> str:
@@ -102,7 +106,7 @@ class AlertEvaluator:
     daily: rules.SpikePolicy = rules.DAILY
     advice: Callable[[str], tuple[Sequence[Advice], Decimal]] | None = None
     """A tenant's savings advice worth an alert, and the tenant's threshold (InsightsService.alerting_advice).
-    Asked on the periodic sweep only: it reads a month of usage at the hour."""
+    Asked on the daily sweep only: it reads a month of usage."""
 
     # -- entry points -----------------------------------------------------------------------------
 
@@ -120,15 +124,19 @@ class AlertEvaluator:
         if reason == "priced" and days and max(days) < oldest_relevant:
             # History import of old days: they change no current period and no recent hour.
             report.skipped = "only days before the current period changed"
+        elif reason == "sweep":
+            # Only costing changes spend, and it asks for an evaluation when it does: the hourly sweep checks
+            # what time alone makes true (stale data, key age). Spend rules run again on the daily sweep.
+            report.skipped = "hourly sweep: account rules only"
         else:
             spend = TenantSpend(self.ledger, tenant_id, [a.id for a in accounts], self.clock)
             names = self.accounts.get_names(tenant_id, [a.id for a in accounts]) if accounts else {}
             labels = _Labels(accounts, names)
             candidates += self._budget_alerts(tenant_id, spend, channels, accounts, now, tz)
-            candidates += self._spike_alerts(tenant_id, spend, channels, labels, now)
+            candidates += self._spike_alerts(tenant_id, spend, channels, labels, now, with_days=reason == "daily")
             candidates += self._unpriced_alerts(tenant_id, spend, channels, now, month)
             report.documents_read = spend.documents_read
-        if reason == "sweep" and self.advice is not None:
+        if reason == "daily" and self.advice is not None:
             candidates += self._advice_alerts(tenant_id, channels, now)
         report.considered = len(candidates)
         for alert in candidates:
@@ -202,13 +210,16 @@ class AlertEvaluator:
             channel_ids=route(KIND_ROTATION, channels),
         )
 
-    def sweep(self) -> int:
+    def sweep(self, tick_at: datetime | None = None) -> int:
         """Ask for an evaluation of every tenant that set up alerting (stale data and key age need no new
-        usage to become true). Returns how many were asked for."""
+        usage to become true); the tick of DAILY_SWEEP_HOUR (UTC) asks for the daily one (spend rules again,
+        savings advice). Returns how many were asked for."""
         now = self.clock()
+        at = (tick_at or now).astimezone(UTC)
+        reason: Literal["sweep", "daily"] = "daily" if at.hour == DAILY_SWEEP_HOUR else "sweep"
         tenants = self.channels.alerting_tenants()
         return self.publisher.publish_all(
-            self.topic_evaluations, (UsagePriced(tenant_id=t, reason="sweep", at=now) for t in tenants)
+            self.topic_evaluations, (UsagePriced(tenant_id=t, reason=reason, at=now) for t in tenants)
         )
 
     def raise_alert(self, alert: Alert) -> bool:
@@ -256,7 +267,9 @@ class AlertEvaluator:
             def keep(account_id: str, dims: Any, b: Budget = budget) -> bool:
                 return rules.row_in_scope(b.scope, b.scope_id, account_id, provider_of.get(account_id, ""), dims)
 
-            total = spend.total(period.start, min(period.end, utc_hour(now) + timedelta(hours=1)), keep)
+            # The whole period: nothing after this hour is priced yet, and a whole UTC month is then read from
+            # its rollup (one document) rather than day by day.
+            total = spend.total(period.start, period.end, keep)
             base: dict[str, Any] = {
                 "budget_id": budget.id,
                 "budget_name": budget.name,
@@ -356,8 +369,18 @@ class AlertEvaluator:
         return rules.project_month_end(spent, trailing, now, period.end)
 
     def _spike_alerts(
-        self, tenant_id: str, spend: TenantSpend, channels: Sequence[Channel], labels: _Labels, now: datetime
+        self,
+        tenant_id: str,
+        spend: TenantSpend,
+        channels: Sequence[Channel],
+        labels: _Labels,
+        now: datetime,
+        with_days: bool,
     ) -> list[Alert]:
+        """Spiking hours on every evaluation; spiking days (``with_days``) on the daily one only: a day's spike is
+        a judgement on a day (yesterday whole, today so far), and its two weeks of per-key history are the
+        evaluation's largest read, too much to repeat every hour for what an hourly spike already catches
+        sooner."""
         out: list[Alert] = []
         routed = route(KIND_SPIKE, channels)
         # Hours: every hour of the last 48 (the current, partial one included: it only grows) against the
@@ -379,6 +402,8 @@ class AlertEvaluator:
                 period = hours[i].strftime("%Y-%m-%dT%H")
                 when = f"the hour from {hours[i]:%Y-%m-%d %H:00} UTC"
                 out.append(self._spike_alert(tenant_id, key, labels, self.hourly, period, when, spike, routed, now))
+        if not with_days:
+            return out
         # Days: today and yesterday (UTC days, from the daily aggregates) against the two weeks before; a
         # day whose spike is one spiking hour already reported is not reported again.
         today = now.astimezone(UTC).date()

@@ -198,6 +198,10 @@ def detect_spike(value: Decimal, history: Sequence[Decimal | None], policy: Spik
         history: the ``policy.window`` points just before it, oldest first; None where no data was
             collected. Points before the series' first non-zero one are not history (a new key has none).
     """
+    if value <= policy.min_jump:
+        # The threshold is at least median + min_jump, and spend is never negative: no spike, and no need
+        # to sort the baseline (most points of most series end here).
+        return None
     points = list(history[-policy.window :])
     first = next((i for i, v in enumerate(points) if v is not None and v > 0), None)
     if first is None:

@@ -465,11 +465,23 @@ class CreateTenantRequest(Body):
     name: Name
 
 
+class RetentionOut(_Strict):
+    """History beyond the window, scheduled for deletion (a shorter window keeps it for a grace period)."""
+
+    keep_days: int = Field(description="Days kept (or the plan's window then, if longer).")
+    due_at: datetime = Field(description="When the older history is deleted (UTC).")
+    deletes_before: date = Field(description="The first UTC day kept, if the plan is unchanged until then.")
+    scheduled_at: datetime
+
+
 class TenantOut(_Strict):
     id: str
     name: str
     plan: Literal["free", "pro", "enterprise"]
     history_days: int
+    retention: RetentionOut | None = Field(
+        None, description="A scheduled deletion of history beyond the window; null when none is pending."
+    )
 
 
 class MyTenant(_Strict):

@@ -25,7 +25,19 @@ def _tenancy(ctx: Ctx) -> TenancyService:
 
 
 def tenant_out(t: Tenant) -> dict[str, Any]:
-    return models.TenantOut(id=t.id, name=t.name, plan=t.plan, history_days=t.history_days).model_dump()
+    r = t.retention
+    retention = (
+        models.RetentionOut(
+            keep_days=r.keep_days,
+            due_at=r.due_at,
+            deletes_before=r.cutoff(r.due_at, t.history_days),
+            scheduled_at=r.scheduled_at,
+        )
+        if r is not None
+        else None
+    )
+    out = models.TenantOut(id=t.id, name=t.name, plan=t.plan, history_days=t.history_days, retention=retention)
+    return out.model_dump(mode="json")
 
 
 def member_out(m: Member) -> dict[str, Any]:

@@ -114,6 +114,9 @@ class Account:
     """Which sync holds the lease (until ``lease_until``)."""
     names_hash: str = ""
     """A digest of the key and workspace names as last stored (unchanged ones are not rewritten)."""
+    names_checked_at: datetime | None = None
+    """When the provider's key and workspace lists were last read (see CollectorService: daily, or sooner
+    when usage names an id they lack)."""
     billed: LedgerState = field(default_factory=LedgerState)
     """How far the provider's billed ledger has been read."""
     priced_with: str = ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared.errors import Forbidden
@@ -26,6 +26,25 @@ def check_history_days(plan: str, history_days: int | None) -> None:
         )
 
 
+RETENTION_GRACE = timedelta(days=14)
+"""How long history beyond a shrunk window is kept before it is deleted: time to undo a downgrade, or to
+export what is about to go, without losing anything."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """History older than ``keep_days`` (or than the plan's window then, whichever is longer) is deleted at
+    ``due_at``: scheduled when the history window shrinks (a downgrade), enforced by RetentionService."""
+
+    keep_days: int
+    due_at: datetime
+    scheduled_at: datetime
+
+    def cutoff(self, now: datetime, window_days: int) -> date:
+        """The first UTC day kept: the current window always wins (data inside it is never deleted)."""
+        return (now - timedelta(days=max(self.keep_days, window_days))).date()
+
+
 @dataclass(frozen=True, slots=True)
 class Tenant:
     id: str
@@ -33,6 +52,7 @@ class Tenant:
     plan: str = "free"
     history_days_override: int | None = None
     created_at: datetime | None = None
+    retention: Retention | None = None
 
     @property
     def history_days(self) -> int:

@@ -176,7 +176,7 @@ class Ledger:
     def read(self, q: Query) -> Reading:
         now = self._clock()
         since = provisional_since(now)
-        plan = self._plan(q, since)
+        plan = self._plan(q, since, now)
         months, days = self._fetch(plan)
         reading = Reading([], Provisional(since), self.documents_read, {})
         keep = q.keep
@@ -232,7 +232,9 @@ class Ledger:
 
     # -- planning ----------------------------------------------------------------------------------
 
-    def _plan(self, q: Query, since: datetime) -> _Plan:
+    def _plan(self, q: Query, since: datetime, now: datetime) -> _Plan:
+        """Which documents answer ``q``. A day that has not begun yet is never read: it cannot hold data (a
+        budget's month, a window ending in the future)."""
         plan = _Plan()
         if q.end <= q.start or not q.account_ids:
             return plan
@@ -252,14 +254,15 @@ class Ledger:
                     plan.month_parts.add(part)
                     # Its hours younger than the settling time: read those days to measure them.
                     for d in days_between(month, after - timedelta(days=1)):
-                        if day_start(d) + timedelta(days=1) > since:
+                        if day_start(d) + timedelta(days=1) > since and day_start(d) < now:
                             plan.tally_days.add((account_id, d))
                             plan.hour_days.add((account_id, d))
                     day = after
                     continue
-                plan.days.append((account_id, day))
-                if not _simple(q, day, since):
-                    plan.hour_days.add((account_id, day))
+                if day_start(day) < now:
+                    plan.days.append((account_id, day))
+                    if not _simple(q, day, since):
+                        plan.hour_days.add((account_id, day))
                 day += timedelta(days=1)
         return plan
 

@@ -1,44 +1,40 @@
 """Where provider keys live, and what our database may hold of them.
 
-A connected account's Admin key is sealed by us (AES-256-GCM, keyring from Secret Manager) and stored as
-a version of that account's own Secret Manager secret. Firestore holds only the *encrypted key
-identifier*: the Secret Manager version name, itself sealed with the account's ids as associated data.
+A connected account's Admin key is sealed by us with AES-256-GCM under the sealing keyring, which lives in
+Secret Manager (and only there), with the tenant and account ids as associated data: the sealed key opens
+only as that account's key. The account document holds the sealed key and nothing that opens it. So a
+copy of Firestore (an export, a backup, a bug that returned a raw document) holds no usable key; opening
+one needs the keyring too, which only the functions' service account can read.
+
+Why not one Secret Manager secret per account (what this module did first): an active secret version
+costs $0.06 a month, six times the whole per-account budget (bench/cost_per_account.py), and each sync
+paid a Secret Manager access on top. The protection is the same: either way a key opens only with both
+the keyring and the stored ciphertext.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from shared.security.sealing import Keyring, SealingError, associated_data
+from shared.security.sealing import Keyring, associated_data
 
 log = logging.getLogger(__name__)
 
-ACCOUNT_SECRET_PREFIX = "tm-account-"
 SEALING_KEY_SECRET = "tm-sealing-key"
 
 
 class SecretBackend(Protocol):
+    """What the keyring needs of Secret Manager (shared.adapters.secret_manager)."""
+
     def ensure_secret(self, secret_id: str, labels: dict[str, str]) -> str: ...
 
     def add_version(self, secret_id: str, data: bytes) -> str: ...
 
-    def access(self, version_name: str) -> bytes: ...
-
-    def destroy_version(self, version_name: str) -> None: ...
-
-    def delete_secret(self, secret_id: str) -> None: ...
-
     def enabled_versions(self, secret_id: str) -> dict[int, bytes]: ...
-
-
-def account_secret_id(tenant_id: str, account_id: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9_-]", "_", f"{tenant_id}--{account_id}")
-    return (ACCOUNT_SECRET_PREFIX + safe)[:255]
 
 
 def sealing_keyring(backend: SecretBackend, secret_id: str = SEALING_KEY_SECRET, create: bool = False) -> Keyring:
@@ -67,48 +63,28 @@ def add_sealing_key_version(backend: SecretBackend, secret_id: str = SEALING_KEY
 
 
 @dataclass
-class AccountKeyVault:
-    """Implements the SecretStore port: put, get, replace, delete and reseal provider keys."""
+class SealedKeyStore:
+    """Implements the SecretStore port: the reference it returns *is* the sealed key (see the module
+    docstring), so reading a key costs no call to anyone and deleting it is forgetting the reference."""
 
-    backend: SecretBackend
     keyring: Keyring
 
-    def _sealed_ref(self, tenant_id: str, account_id: str, version_name: str) -> str:
-        return self.keyring.seal(version_name, associated_data("secret_ref", tenant_id, account_id))
-
-    def _version_name(self, tenant_id: str, account_id: str, sealed_ref: str) -> str:
-        name = self.keyring.open(sealed_ref, associated_data("secret_ref", tenant_id, account_id))
-        if f"/secrets/{account_secret_id(tenant_id, account_id)}/versions/" not in name:
-            raise SealingError("the key identifier does not belong to this account")
-        return name
-
     def put(self, tenant_id: str, account_id: str, api_key: str) -> str:
-        secret_id = account_secret_id(tenant_id, account_id)
-        self.backend.ensure_secret(secret_id, {"app": "tokenmeter", "kind": "provider-admin-key"})
-        sealed_key = self.keyring.seal(api_key, associated_data("api_key", tenant_id, account_id))
-        version = self.backend.add_version(secret_id, sealed_key.encode())
-        return self._sealed_ref(tenant_id, account_id, version)
+        return self.keyring.seal(api_key, associated_data("api_key", tenant_id, account_id))
 
     def get(self, tenant_id: str, account_id: str, sealed_ref: str) -> str:
-        version = self._version_name(tenant_id, account_id, sealed_ref)
-        sealed_key = self.backend.access(version).decode()
-        return self.keyring.open(sealed_key, associated_data("api_key", tenant_id, account_id))
+        return self.keyring.open(sealed_ref, associated_data("api_key", tenant_id, account_id))
 
     def replace(self, tenant_id: str, account_id: str, sealed_ref: str, api_key: str) -> str:
-        """A new secret version with the new key; the old version is destroyed."""
-        old = self._version_name(tenant_id, account_id, sealed_ref) if sealed_ref else None
-        new_ref = self.put(tenant_id, account_id, api_key)
-        if old is not None:
-            self.backend.destroy_version(old)
-        return new_ref
+        """The new key sealed; the old sealed key is gone once the caller saves the new reference."""
+        return self.put(tenant_id, account_id, api_key)
 
     def reseal(self, tenant_id: str, account_id: str, sealed_ref: str) -> str:
-        """Seal the stored key (and its identifier) again under the current sealing-key version."""
-        return self.replace(tenant_id, account_id, sealed_ref, self.get(tenant_id, account_id, sealed_ref))
+        """The stored key sealed again under the current sealing-key version."""
+        return self.put(tenant_id, account_id, self.get(tenant_id, account_id, sealed_ref))
 
     def delete(self, tenant_id: str, account_id: str, sealed_ref: str) -> None:
-        """Delete the account's secret with all its versions."""
-        self.backend.delete_secret(account_secret_id(tenant_id, account_id))
+        """Nothing is stored elsewhere: the caller clears the reference, and the key is gone."""
 
     def sealed_with(self, sealed_ref: str) -> int:
         return self.keyring.version_of(sealed_ref)
@@ -122,11 +98,11 @@ class ResealReport:
     failed: list[str]
 
 
-def reseal_all(vault: AccountKeyVault, accounts: Iterable[tuple[str, str, str]], save: SaveRef) -> ResealReport:
+def reseal_all(vault: SealedKeyStore, accounts: Iterable[tuple[str, str, str]], save: SaveRef) -> ResealReport:
     """Step two of a rotation: re-seal every stored key under the newest sealing-key version.
 
-    Safe while the service runs: readers that meet a newer version reload the keyring, and an old
-    reference stays readable until its secret version is destroyed right after the new one is saved.
+    Safe while the service runs: readers that meet a newer version reload the keyring, and an old sealed
+    key stays readable (its sealing-key version is still enabled) until it is replaced.
     """
     vault.keyring.reload()
     current = vault.keyring.current_version

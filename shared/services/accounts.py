@@ -31,6 +31,7 @@ from shared.pricing import catalogue_version
 from shared.providers import PROVIDERS, Provider
 from shared.providers.base import KeyShapeError, Organization
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
+from shared.services.retention import RetentionService
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class AccountService:
     tenants: TenantStore | None = None
     audit: AuditLog | None = None
     purger: UsagePurger | None = None
+    retention: RetentionService | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # -- connect --------------------------------------------------------------------------------
@@ -277,13 +279,18 @@ class AccountService:
     # -- plans ----------------------------------------------------------------------------------
 
     def apply_plan(self, tenant_id: str, plan: str, history_days_override: int | None, actor: str) -> int:
-        """Set the plan; accounts whose history window grew import the older history. Returns how many."""
+        """Set the plan; accounts whose history window grew import the older history (returns how many); a
+        window that shrank schedules the deletion of what lies beyond it after a grace period."""
         if plan not in PLANS:
             raise InvalidInput(f"plan must be one of {', '.join(PLANS)}", field="plan")
         if self.tenants is None:
             raise InvalidInput("plans are not available here", field="plan")
+        before = self.tenants.get_tenant(tenant_id)
         self.tenants.set_plan(tenant_id, plan, history_days_override)
         days = history_days_override or PLANS[plan]
+        if before is not None and self.retention is not None:
+            # A shorter window hides older history now and deletes it after a grace (audited there).
+            self.retention.window_changed(before, days, actor)
         now = self.clock()
         start = history_start_for(now, days)
         grown = 0

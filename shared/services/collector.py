@@ -19,7 +19,7 @@ import hashlib
 import logging
 import secrets as pysecrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -73,6 +73,47 @@ class CollectOutcome:
     provider_requests: int = 0
     detail: str = ""
     hours_read: int = 0
+
+
+NAMES_REFRESH = timedelta(hours=24)
+"""How often the provider's key and workspace lists are read again when usage names no unknown id (two
+provider requests, half of an hourly sync's: names are for display, and a new key is noticed at once)."""
+
+
+class _NameBook:
+    """The account's key and workspace names during one sync: read from the provider when due (never read,
+    or older than NAMES_REFRESH) or when a changed hour names an id they lack; stored only when changed."""
+
+    def __init__(self, accounts: AccountStore, account: Account, client: ProviderClient, now: datetime):
+        self._accounts, self._account, self._client, self._now = accounts, account, client, now
+        self.digest = account.names_hash
+        self.checked_at = account.names_checked_at
+        self._known: tuple[set[str], set[str]] | None = None
+        if self.checked_at is None or now - self.checked_at >= NAMES_REFRESH:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        names = self._client.names()
+        digest = names_digest(names)
+        if digest != self.digest:
+            self._accounts.save_names(self._account.tenant_id, self._account.id, names)
+        self.digest, self.checked_at = digest, self._now
+        self._known = (set(names.api_keys), set(names.workspaces))
+
+    def see(self, buckets: Sequence[UsageBucket]) -> None:
+        """Read the lists again if these hours name a key or workspace they do not have."""
+        keys = {r.dims.api_key_id for b in buckets for r in b.rows if r.dims.api_key_id}
+        workspaces = {r.dims.workspace_id for b in buckets for r in b.rows if r.dims.workspace_id}
+        if not keys and not workspaces:
+            return
+        if self._known is None:
+            stored = self._accounts.get_names(self._account.tenant_id, [self._account.id]).get(self._account.id)
+            self._known = (set(stored.api_keys), set(stored.workspaces)) if stored else (set(), set())
+        if keys - self._known[0] or workspaces - self._known[1]:
+            self._refresh()
+
+    def changes(self) -> dict[str, Any]:
+        return {"names_hash": self.digest, "names_checked_at": self.checked_at}
 
 
 def names_digest(names: Names) -> str:
@@ -156,10 +197,7 @@ class CollectorService:
             api_key = self.secrets.get(account.tenant_id, account.id, account.secret_ref)
             client = self.client_factory(account.provider, api_key, deadline)
             del api_key
-            names = client.names()
-            digest = names_digest(names)
-            if digest != account.names_hash:
-                self.accounts.save_names(account.tenant_id, account.id, names)
+            book = _NameBook(self.accounts, account, client, now)
             ranges = plan_ranges(account, now, self.trailing)
             for lo, hi in chunks(ranges):
                 # Keep a fifth of the budget back: a chunk takes one provider request and one write.
@@ -169,7 +207,7 @@ class CollectorService:
                         lease_id,
                         coverage,
                         hashes,
-                        digest,
+                        book,
                         now,
                         hours_written,
                         rows_written,
@@ -180,6 +218,7 @@ class CollectorService:
                 hours_read += len(buckets)
                 known = self._known_hashes(account, hashes, coverage, lo, hi, trailing_start)
                 changed = [b for b in buckets if known.get(hour_id(b.hour_start)) != b.content_hash()]
+                book.see(changed)
                 if changed:
                     run_unit(self.ledger(account.tenant_id, account.id), functools.partial(_store, buckets=changed))
                     hours_written += len(changed)
@@ -257,7 +296,7 @@ class CollectorService:
             "lease_until": None,
             "lease_id": "",
             "billed": billed,
-            "names_hash": digest,
+            **book.changes(),
         }
         due = account.rotation_due(now) and account.rotation_reminded_key != account.key_fingerprint
         if due:
@@ -312,7 +351,7 @@ class CollectorService:
         lease_id: str,
         coverage: tuple[HourRange, ...],
         hashes: dict[str, str],
-        digest: str,
+        book: _NameBook,
         now: datetime,
         hours_written: int,
         rows_written: int,
@@ -329,7 +368,7 @@ class CollectorService:
                 "last_sync_at": now,
                 "coverage": coverage,
                 "hour_hashes": hashes,
-                "names_hash": digest,
+                **book.changes(),
                 "lease_until": None,
                 "lease_id": "",
             },

@@ -55,6 +55,9 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {
     ("GET", "/v1/usage/export.focus.csv"): ((400, r"from|to|group_by"),),
     ("GET", "/v1/usage/explain"): ((400, r"from|to"),),
     ("GET", "/v1/reconciliation"): ((400, r"from|to"),),
+    ("GET", "/v1/whatif"): ((400, r"from|to"),),
+    ("GET", "/v1/whatif/suggestions"): ((400, r"from|to"),),
+    ("GET", "/v1/advice"): ((400, r"from|to"),),
 }
 
 

@@ -25,6 +25,7 @@ from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfil
 from local.secret_manager_server import LocalSecretManager
 from local.wiring import create_topology, start_functions
 from shared import topology
+from shared.alerts.evaluator import DAILY_SWEEP_HOUR
 from tests.e2e.test_alerts import Stack, wait_for, wait_quiet
 
 pytestmark = pytest.mark.emulators
@@ -78,8 +79,10 @@ def stack(project_id: str, tmp_path: Path) -> Iterator[Stack]:
 
 
 def tick(stack: Stack) -> None:
-    """What Cloud Scheduler publishes every hour (the alert sweep asks for an evaluation of every alerting tenant)."""
-    payload = json.dumps({"tick_at": datetime.now(UTC).isoformat()}).encode()
+    """What Cloud Scheduler publishes at the daily sweep's hour (the alert sweep asks every alerting tenant
+    for its daily evaluation, savings advice included)."""
+    at = datetime.now(UTC).replace(hour=DAILY_SWEEP_HOUR, minute=0, second=5)
+    payload = json.dumps({"tick_at": at.isoformat()}).encode()
     topic = stack.publisher.topic_path(stack.project, topology.TOPIC_SCHEDULER_TICKS)
     stack.publisher.publish(topic, payload).result(timeout=10)
 

@@ -32,10 +32,9 @@ LOCAL_ONLY_ENV = {
 SECRET_ENV = {"TM_FINGERPRINT_PEPPER"}
 
 # Which shared.bootstrap builder each function's main.py calls is read from the code; these are the
-# bootstrap names whose use means "talks to Firestore", "reads or writes provider key secrets" and
-# "seals or unseals with the sealing keyring".
+# bootstrap names whose use means "talks to Firestore" and "seals or unseals with the sealing keyring"
+# (provider keys are sealed by it too: shared.security.keyvault).
 FIRESTORE_HELPER = "firestore_client"
-SECRETS_HELPER = "secret_store"
 KEYRING_HELPER = "sealing_keyring"
 
 # Functions whose builder wires the keyring without ever using it, so infra grants them no access.
@@ -213,10 +212,6 @@ def _code_secret_names() -> set[str]:
     return {value for name, (value, _) in m.secret_constants().items() if name.endswith("_SECRET")}
 
 
-def _code_secret_prefixes() -> set[str]:
-    return {value for name, (value, _) in m.secret_constants().items() if name.endswith("SECRET_PREFIX")}
-
-
 def test_secret_material_comes_from_secret_manager() -> None:
     declared = set(m.stack_calls()["secrets"]["secrets"])
     via_environment: set[str] = set()
@@ -233,9 +228,6 @@ def test_secret_material_comes_from_secret_manager() -> None:
     assert not read_by_code - declared, f"secrets the code reads that infra does not create: {read_by_code - declared}"
     unused = declared - via_environment - read_by_code
     assert not unused, f"secrets infra creates that no code reads: {sorted(unused)}"
-    assert not [d for d in declared for p in _code_secret_prefixes() if d.startswith(p)], (
-        "a stack secret must not use the per-account prefix (the functions may administer those)"
-    )
 
 
 def test_secret_name_variables_name_declared_secrets() -> None:
@@ -246,14 +238,13 @@ def test_secret_name_variables_name_declared_secrets() -> None:
                 assert value in declared, f"{fn.name}: {key}={value} is not a secret infra creates"
 
 
-def test_account_secret_prefix_matches_the_code() -> None:
-    prefixes = _code_secret_prefixes()
-    assert len(prefixes) == 1, f"expected one per-account secret prefix in shared/, found {m.secret_constants()}"
-    assert m.stack_locals()["account_secret_prefix"] == prefixes.pop()
-    assert "${local.account_secret_prefix}" in m.locals_of(m.STACK)["account_secrets"]
-    iam = m.resources(m.STACK, "google_project_iam_member")
-    for grant in ("collector_account_secrets", "api_account_secrets"):
-        assert "${local.account_secrets}" in iam[grant]["condition"][0]["expression"], grant
+def test_no_function_administers_secrets() -> None:
+    """Provider keys are sealed under the keyring, not kept as secrets: no function may create, read or
+    delete secrets project-wide (the keyring and the secret variables are granted secret by secret)."""
+    grants = m.resources(m.STACK, "google_project_iam_member")
+    assert not [name for name, body in grants.items() if "secretmanager" in str(body.get("role", ""))]
+    roles = m.resources(m.STACK, "google_project_iam_custom_role")
+    assert not [name for name, body in roles.items() if "secretmanager.secrets." in str(body.get("permissions"))]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -318,18 +309,6 @@ def test_publish_grants_match_the_topics_the_code_publishes_to() -> None:
         if "publisher" not in used:
             publishes = set()
         assert granted.get(fn.name, set()) == publishes, f"{fn.name}: may publish to {granted.get(fn.name)}"
-
-
-def test_account_secret_access_matches_the_code() -> None:
-    iam = m.resources(m.STACK, "google_project_iam_member")
-    holders = {
-        m.module_member_function(body["member"])
-        for body in iam.values()
-        if "${local.account_secrets}" in str(body.get("condition", ""))
-    }
-    for fn in topology.FUNCTIONS:
-        needs = SECRETS_HELPER in _needs(fn)
-        assert (fn.name in holders) == needs, f"{fn.name}: account secret access={fn.name in holders}, needed={needs}"
 
 
 def test_sealing_keyring_access_matches_the_code() -> None:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.domain.accounts import LEASE, STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account
+from shared.domain.accounts import LEASE, STATUS_CONNECTED, STATUS_ERROR, STATUS_SYNCING, Account, Names
 from shared.domain.money import to_cents
 from shared.domain.priced import build_month
 from shared.domain.usage import UsageDay, merge_rows
@@ -25,7 +25,7 @@ from shared.pricing import default_catalogue
 from shared.pricing.costing import price_day
 from shared.providers.anthropic import AnthropicAdminClient, parse_usage_result
 from shared.services.billing import BilledLedgerCollector
-from shared.services.collector import CHUNK_HOURS, CollectorService, LeaseHeld
+from shared.services.collector import CHUNK_HOURS, CollectorService, LeaseHeld, names_digest
 from shared.services.costing import CostingService
 from shared.services.usage_query import UsageQuery, UsageQueryService
 from tests.fakes import (
@@ -190,7 +190,31 @@ def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig
     assert rig.ledger.writes - writes_before == len({restated.date(), NOW.date()})
     (message,) = rig.publisher.on("collected")
     assert message["days"] == sorted({restated.date().isoformat(), NOW.date().isoformat()})
-    assert outcome.provider_requests == 1 + 2 + 1  # usage, names, and the cost report of the last 3 days
+    # Usage and the cost report of the last 3 days: the key and workspace lists were read an hour ago.
+    assert outcome.provider_requests == 1 + 1
+
+
+def test_names_are_read_daily_or_when_usage_names_an_unknown_key(rig: Rig) -> None:
+    rig.collect()
+    names = rig.accounts.names[("t1", rig.account.id)]
+    assert rig.stored().names_checked_at == NOW
+    rig.clock.advance(hours=1)
+    assert rig.collect().provider_requests == 2  # usage and cost report only
+    # A key the stored lists lack shows up in a changed hour: the lists are read again at once.
+    hour = NOW.replace(minute=0) - timedelta(hours=30)
+    bucket = rig.ledger.usage[("t1", rig.account.id, hour.date())][hour.hour]
+    forgotten = next(r.dims.api_key_id for r in bucket.rows if r.dims.api_key_id)
+    older = Names({k: v for k, v in names.api_keys.items() if k != forgotten}, names.workspaces)
+    rig.accounts.save_names("t1", rig.account.id, older)  # as stored before that key was made
+    rig.accounts.update("t1", rig.account.id, {"names_hash": names_digest(older)})
+    rig.sim.restate("org_test", hour, 2)
+    rig.clock.advance(hours=1)
+    assert rig.collect().provider_requests == 2 + 2  # ... and the key and workspace lists
+    assert forgotten in rig.accounts.names[("t1", rig.account.id)].api_keys
+    # A day later they are read again whatever the usage says (renames show within a day).
+    rig.clock.advance(hours=24)
+    assert rig.collect().provider_requests >= 2 + 2
+    assert rig.stored().names_checked_at == rig.clock.now
 
 
 def test_a_sync_that_finds_nothing_new_writes_nothing(rig: Rig) -> None:
@@ -229,7 +253,7 @@ def test_outage_keeps_progress_backs_off_and_stops_after_max_failures(rig: Rig) 
     coverage = rig.stored().coverage
     for attempt in range(1, 6):
         rig.clock.advance(hours=1)
-        rig.sim.inject_faults(500, count=50, path_prefix="/v1/organizations/api_keys")
+        rig.sim.inject_faults(500, count=50, path_prefix="/v1/organizations/usage_report")
         outcome = rig.collect()
         assert outcome.status == "failed"
         account = rig.stored()

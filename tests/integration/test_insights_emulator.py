@@ -227,9 +227,9 @@ def test_simulator_patterns_get_their_advice_end_to_end(firestore_client, sims, 
         clock=clock,
         advice=service.alerting_advice,
     )
-    raised = [a for a in evaluator.evaluate(T, "sweep").raised if a.kind == KIND_ADVICE]
+    raised = [a for a in evaluator.evaluate(T, "daily").raised if a.kind == KIND_ADVICE]
     worth = [a for a in body.advice if Decimal(a.monthly_savings) >= 100]
     assert worth and {a.details["id"] for a in raised} == {a.id for a in worth}
     for _ in range(2):
-        assert [a for a in evaluator.evaluate(T, "sweep").raised if a.kind == KIND_ADVICE] == []
+        assert [a for a in evaluator.evaluate(T, "daily").raised if a.kind == KIND_ADVICE] == []
     assert len([m for _, m in alerts_published.messages if m["kind"] == KIND_ADVICE]) == len(worth)

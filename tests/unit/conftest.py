@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from shared.services.explain import ExplainService
 from shared.services.export import ExportService
 from shared.services.insights import InsightsService
 from shared.services.reconciliation import ReconciliationService
+from shared.services.retention import RetentionService
 from shared.services.settings import SettingsService
 from shared.services.tenancy import TenancyService
 from shared.services.usage_query import UsageQueryService
@@ -66,6 +67,10 @@ class World:
                 world.purged.append((tenant_id, account_id))
                 return 7
 
+            def purge_before(self, tenant_id: str, account_id: str, first: date, cutoff: date) -> int:
+                world.purged.append((tenant_id, account_id))
+                return 3
+
         self.account_service = AccountService(
             accounts=self.accounts,
             secrets=self.secrets,
@@ -78,6 +83,7 @@ class World:
             tenants=self.tenants,
             audit=self.audit,
             purger=Purger(),
+            retention=RetentionService(self.tenants, self.accounts, Purger(), self.ledger, self.audit, self.clock),
         )
         self.memberships = MembershipCache(lambda t, u: m.role if (m := self.tenants.get_member(t, u)) else None, ttl=0)
         self.tenancy = TenancyService(self.tenants, self.audit, self.memberships, clock=self.clock)

@@ -76,14 +76,14 @@ def test_advice_over_the_threshold_is_alerted_once_on_the_sweep() -> None:
     assert rig.evaluate("priced") == []  # costing's evaluations never compute advice
     assert rig.calls == 0
     # the batch advice ($120 a month) passes the default $100; prompt caching ($47.10) does not
-    (alert,) = rig.evaluate("sweep")
+    (alert,) = rig.evaluate("daily")
     assert alert.kind == KIND_ADVICE and alert.period == "once" and alert.threshold == "100.00"
     assert alert.details["kind"] == "batch" and alert.details["monthly_savings"] == "120"
     assert alert.details["scope"]["api_key_name"] == "nightly-etl"
     assert alert.channel_ids == ("chn_0000000000000001",)  # subscribed to advice; the budget-only one is not
     assert "about $120.00 a month" in alert.title and "GET /v1/advice" in alert.message
     # Redelivered, re-run, shuffled: nothing new.
-    for reason in random.Random(3).sample(["sweep", "sweep", "priced", "sweep"], 4):
+    for reason in random.Random(3).sample(["daily", "daily", "priced", "sweep", "daily"], 4):
         assert rig.evaluate(reason) == []
     assert [e.id for e in rig.advice_alerts()] == [alert.id]
 
@@ -92,9 +92,9 @@ def test_a_lower_threshold_alerts_what_passes_it_and_nothing_twice() -> None:
     world = InsightsWorld()
     usage(world)
     rig = Rig(world)
-    first = {a.details["kind"] for a in rig.evaluate("sweep")}
+    first = {a.details["kind"] for a in rig.evaluate("daily")}
     world.settings.settings[T] = TenantSettings(advice_alert_usd=Decimal(10))
-    second = {a.details["kind"] for a in rig.evaluate("sweep")}
+    second = {a.details["kind"] for a in rig.evaluate("daily")}
     assert first == {"batch"} and second == {"prompt_caching"}
 
 
@@ -107,5 +107,5 @@ def test_advice_that_fails_does_not_hold_back_other_alerts() -> None:
 
     rig.evaluator.advice = broken
     usage(world)
-    kinds = {a.kind for a in rig.evaluator.evaluate(T, "sweep").raised}
+    kinds = {a.kind for a in rig.evaluator.evaluate(T, "daily").raised}
     assert KIND_ADVICE not in kinds and "stale_data" in kinds  # the other rules still ran

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
-from shared.alerts.evaluator import AccountEventIn, AlertEvaluator
+from shared.alerts.evaluator import DAILY_SWEEP_HOUR, AccountEventIn, AlertEvaluator
 from shared.alerts.model import Budget, Channel
 from shared.domain.accounts import STATUS_CONNECTED, Account, Names
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, utc_hour
@@ -320,13 +320,34 @@ def test_spike_alert_names_the_key_and_the_jump(w: AlertWorld) -> None:
     assert w.evaluator.evaluate(T).raised == []
 
 
+def test_a_day_spending_well_above_usual_without_a_spiking_hour_is_a_daily_spike_once_a_day(w: AlertWorld) -> None:
+    w.account()
+    w.channel(1, kinds=("spike",))
+    yesterday = (NOW - timedelta(days=1)).replace(hour=0, minute=0)
+    hour = yesterday - timedelta(days=16)
+    while hour < yesterday:  # two weeks and more at $2 an hour, every hour
+        w.spend(hour, "2")
+        hour += timedelta(hours=1)
+    for h in range(24):  # then a whole day at $6 an hour: no hour is a spike ($7 needed), the day is ($120)
+        w.spend(yesterday + timedelta(hours=h), "6")
+    w.price()
+    assert [a for a in w.evaluator.evaluate(T, "priced").raised if a.kind == "spike"] == []
+    daily = [a for a in w.evaluator.evaluate(T, "daily").raised if a.kind == "spike"]
+    assert {(a.details["unit"], a.period, a.details["dimension"]) for a in daily} == {
+        ("day", yesterday.date().isoformat(), "api_key"),
+        ("day", yesterday.date().isoformat(), "model"),
+    }
+    assert all(a.details["spend_usd"] == "144.00" and a.details["baseline_usd"] == "48.00" for a in daily)
+    assert w.evaluator.evaluate(T, "daily").raised == []
+
+
 def test_steady_synthetic_data_raises_no_spike(w: AlertWorld) -> None:
     w.account()
     steady_key(w, 12, NOW)
     w.price()
     for back in range(0, 5 * 24, 24):
         w.clock.now = NOW - timedelta(hours=back)
-        assert [a for a in w.evaluator.evaluate(T).raised if a.kind == "spike"] == []
+        assert [a for a in w.evaluator.evaluate(T, "daily").raised if a.kind == "spike"] == []
 
 
 def load_simulated(w: AlertWorld, profile: UsageProfile, now: datetime, days: int) -> None:
@@ -444,6 +465,21 @@ def test_sweep_asks_for_every_alerting_tenant(w: AlertWorld) -> None:
     assert w.evaluator.sweep() == 2
     assert [m["tenant_id"] for m in w.publisher.on("evaluations")] == ["t1", "t2"]
     assert all(m["reason"] == "sweep" for m in w.publisher.on("evaluations"))
+    # The tick of the daily hour asks for the daily evaluation (spend rules again, savings advice).
+    w.evaluator.sweep(datetime(2026, 11, 20, DAILY_SWEEP_HOUR, 0, 2, tzinfo=UTC))
+    assert [m["reason"] for m in w.publisher.on("evaluations")][2:] == ["daily", "daily"]
+
+
+def test_the_hourly_sweep_reads_no_usage_and_the_daily_one_is_a_safety_net(w: AlertWorld) -> None:
+    w.account()
+    budget = w.budget("100")
+    w.spend(datetime(2026, 11, 20, 9, tzinfo=UTC), "90")
+    w.price()
+    hourly = w.evaluator.evaluate(T, "sweep")
+    assert hourly.raised == [] and hourly.documents_read == 0  # only costing changes spend
+    # Costing's own evaluation was lost (say): the daily sweep still raises what holds.
+    daily = w.evaluator.evaluate(T, "daily")
+    assert [(a.rule_id, a.threshold) for a in daily.raised] == [(budget.id, "80")]
 
 
 def test_the_collectors_rotation_event_and_the_evaluators_own_check_raise_one_alert(w: AlertWorld) -> None:

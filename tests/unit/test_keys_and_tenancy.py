@@ -191,6 +191,27 @@ def test_plan_upgrade_imports_older_history_and_queries_name_the_plan_limit(worl
     assert world.client.put("/v1/tenant/plan", headers=world.token(), json={"plan": "gold"}).status_code == 422
 
 
+def test_a_downgrade_shows_what_will_be_deleted_and_when(world: World) -> None:
+    connect(world)
+    assert world.client.put("/v1/tenant/plan", headers=world.token(), json={"plan": "pro"}).status_code == 200
+    assert world.client.get("/v1/tenant", headers=world.token()).get_json()["retention"] is None
+    r = world.client.put("/v1/tenant/plan", headers=world.token(), json={"plan": "free"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    retention = r.get_json()["tenant"]["retention"]
+    due = world.clock.now + timedelta(days=14)
+    assert retention["keep_days"] == 30 and retention["due_at"] == due.isoformat().replace("+00:00", "Z")
+    assert retention["deletes_before"] == (due - timedelta(days=30)).date().isoformat()
+    assert world.client.get("/v1/tenant", headers=world.token()).get_json()["retention"] == retention
+    (entry,) = [e for e in world.audit.entries("t1", 50) if e.action == "retention_scheduled"]
+    assert entry.detail["previous_days"] == 180 and entry.detail["keep_days"] == 30
+    # Nothing is deleted before the grace has passed; then the tick deletes and clears the schedule.
+    assert world.account_service.retention is not None
+    assert world.account_service.retention.enforce_due() == 0 and world.purged == []
+    world.clock.advance(days=15)
+    assert world.account_service.retention.enforce_due() == 1 and len(world.purged) == 1
+    assert world.client.get("/v1/tenant", headers=world.token()).get_json()["retention"] is None
+
+
 def test_new_accounts_import_the_plans_window(world: World) -> None:
     world.token("t1")
     world.tenants.set_plan("t1", "enterprise", None)

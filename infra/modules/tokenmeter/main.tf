@@ -14,11 +14,6 @@ locals {
     alerts           = "tm-alerts"
   }
 
-  # Per-account provider keys: the API creates one secret per connected account under this prefix
-  # (shared/keyvault.py ACCOUNT_SECRET_PREFIX); IAM conditions below match on it.
-  account_secret_prefix = "tm-account-"
-  account_secrets       = "projects/${data.google_project.this.number}/secrets/${local.account_secret_prefix}"
-
   secrets = {
     fingerprint_pepper = "tm-fingerprint-pepper"
     sealing_key        = "tm-sealing-key"
@@ -202,12 +197,15 @@ module "collector" {
   source_bucket            = google_storage_bucket.function_sources.name
   build_service_account_id = local.build.service_account_id
   docker_repository        = local.build.docker_repository
-  memory                   = "512Mi"
-  timeout_seconds          = var.collector_timeout_seconds
-  max_instances            = var.scaling.collector_max_instances
-  ingress_settings         = "ALLOW_INTERNAL_ONLY"
-  invoker_members          = ["serviceAccount:${module.pubsub.push_service_account_email}"]
-  labels                   = local.labels
+  memory                   = "1Gi"
+  # I/O-bound (provider and Firestore calls): one instance serves several at once, billed once.
+  cpu              = "1"
+  max_concurrency  = 4
+  timeout_seconds  = var.collector_timeout_seconds
+  max_instances    = var.scaling.collector_max_instances
+  ingress_settings = "ALLOW_INTERNAL_ONLY"
+  invoker_members  = ["serviceAccount:${module.pubsub.push_service_account_email}"]
+  labels           = local.labels
 
   environment = {
     GOOGLE_CLOUD_PROJECT      = var.project_id
@@ -240,11 +238,14 @@ module "costing" {
   build_service_account_id = local.build.service_account_id
   docker_repository        = local.build.docker_repository
   memory                   = "512Mi"
-  timeout_seconds          = 300
-  max_instances            = var.scaling.costing_max_instances
-  ingress_settings         = "ALLOW_INTERNAL_ONLY"
-  invoker_members          = ["serviceAccount:${module.pubsub.push_service_account_email}"]
-  labels                   = local.labels
+  # I/O-bound (provider and Firestore calls): one instance serves several at once, billed once.
+  cpu              = "1"
+  max_concurrency  = 4
+  timeout_seconds  = 300
+  max_instances    = var.scaling.costing_max_instances
+  ingress_settings = "ALLOW_INTERNAL_ONLY"
+  invoker_members  = ["serviceAccount:${module.pubsub.push_service_account_email}"]
+  labels           = local.labels
 
   environment = {
     GOOGLE_CLOUD_PROJECT  = var.project_id
@@ -313,11 +314,14 @@ module "alert_evaluator" {
   build_service_account_id = local.build.service_account_id
   docker_repository        = local.build.docker_repository
   memory                   = "512Mi"
-  timeout_seconds          = 300
-  max_instances            = var.scaling.alert_max_instances
-  ingress_settings         = "ALLOW_INTERNAL_ONLY"
-  invoker_members          = ["serviceAccount:${module.pubsub.push_service_account_email}"]
-  labels                   = local.labels
+  # I/O-bound (provider and Firestore calls): one instance serves several at once, billed once.
+  cpu              = "1"
+  max_concurrency  = 4
+  timeout_seconds  = 300
+  max_instances    = var.scaling.alert_max_instances
+  ingress_settings = "ALLOW_INTERNAL_ONLY"
+  invoker_members  = ["serviceAccount:${module.pubsub.push_service_account_email}"]
+  labels           = local.labels
 
   environment = {
     GOOGLE_CLOUD_PROJECT     = var.project_id
@@ -672,41 +676,6 @@ resource "google_pubsub_topic_iam_member" "publisher" {
   member  = each.value.member
 }
 
-# The collector reads provider keys: the per-account secrets only. They are created at run time, so
-# the grant is on the project with a condition on the secret's name, not on each secret.
-resource "google_project_iam_member" "collector_account_secrets" {
-  project = module.project_services.project_id
-  role    = "roles/secretmanager.secretAccessor"
-  member  = module.collector.service_account_member
-
-  condition {
-    title       = "tm-account secrets only"
-    description = "Provider keys of connected accounts, nothing else in Secret Manager."
-    expression  = "resource.name.startsWith(\"${local.account_secrets}\")"
-  }
-}
-
-# The API connects, rotates and disconnects accounts: it creates per-account secrets, adds versions,
-# reads them back and deletes them. A custom role, because secretmanager.admin would also let it
-# change secrets' IAM policies.
-resource "google_project_iam_custom_role" "account_secrets" {
-  project     = module.project_services.project_id
-  role_id     = "tokenmeterAccountSecrets"
-  title       = "TokenMeter account secrets"
-  description = "Create, version, read and delete the per-account provider key secrets."
-  permissions = [
-    "secretmanager.secrets.create",
-    "secretmanager.secrets.delete",
-    "secretmanager.secrets.get",
-    "secretmanager.versions.access",
-    "secretmanager.versions.add",
-    "secretmanager.versions.destroy",
-    "secretmanager.versions.disable",
-    "secretmanager.versions.get",
-    "secretmanager.versions.list",
-  ]
-}
-
 # Functions that seal or unseal (provider keys, webhook signing secrets) read the sealing keyring: every
 # enabled version of tm-sealing-key (listing versions is needed to find them all, not only "latest").
 # alert_email is left out on purpose: the delivery code wires the sealer for both channel types, but an
@@ -736,16 +705,3 @@ resource "google_secret_manager_secret_iam_member" "keyring_reader" {
   member    = each.value
 }
 
-resource "google_project_iam_member" "api_account_secrets" {
-  project = module.project_services.project_id
-  role    = google_project_iam_custom_role.account_secrets.id
-  member  = module.api.service_account_member
-
-  condition {
-    title       = "tm-account secrets only"
-    description = "Create in the project; everything else only on secrets named tm-account-*."
-    # secrets.create is checked against the parent project, every other permission against the secret
-    # or its version, whose names start with projects/<number>/secrets/<secret id>.
-    expression = "resource.type == \"cloudresourcemanager.googleapis.com/Project\" || resource.name.startsWith(\"${local.account_secrets}\")"
-  }
-}
