@@ -1807,6 +1807,34 @@ export interface components {
             /** Difference */
             difference: string;
         };
+        /**
+         * RetentionOut
+         * @description History beyond the window, scheduled for deletion (a shorter window keeps it for a grace period).
+         */
+        RetentionOut: {
+            /**
+             * Deletes Before
+             * Format: date
+             * @description The first UTC day kept, if the plan is unchanged until then.
+             */
+            deletes_before: string;
+            /**
+             * Due At
+             * Format: date-time
+             * @description When the older history is deleted (UTC).
+             */
+            due_at: string;
+            /**
+             * Keep Days
+             * @description Days kept (or the plan's window then, if longer).
+             */
+            keep_days: number;
+            /**
+             * Scheduled At
+             * Format: date-time
+             */
+            scheduled_at: string;
+        };
         /** RotateKeyRequest */
         RotateKeyRequest: {
             /**
@@ -1944,6 +1972,11 @@ export interface components {
              * @enum {string}
              */
             plan: "free" | "pro" | "enterprise";
+            /**
+             * @description A scheduled deletion of history beyond the window; null when none is pending.
+             * @default null
+             */
+            retention?: components["schemas"]["RetentionOut"] | null;
         };
         /** TokenizerOut */
         TokenizerOut: {

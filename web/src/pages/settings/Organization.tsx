@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { unwrap } from "../../api/client";
 import { isTimeZone, TIME_ZONES, type TimeZone } from "../../api/enums";
 import { useApiMutation, useSettings, useTenant } from "../../api/hooks";
+import { formatInstant } from "../../lib/dates";
 import { formatUsd } from "../../lib/money";
 import { Card, Page } from "../../components/Layout";
 import { SettingsNav } from "../../components/SettingsNav";
@@ -46,6 +47,13 @@ export function OrganizationPage() {
             <strong>{tenant.data.name}</strong> ({tenant.data.id}) is on the <strong data-testid="plan">{tenant.data.plan}</strong> plan and keeps{" "}
             {tenant.data.history_days} days of history.
           </p>
+          {tenant.data.retention && (
+            <Notice kind="warn" testId="retention">
+              History before {tenant.data.retention.deletes_before} is scheduled for deletion on{" "}
+              {formatInstant(tenant.data.retention.due_at, "UTC")} (UTC), since the window was shortened to {tenant.data.retention.keep_days} days.
+              Whatever the plan keeps on that day is kept.
+            </Notice>
+          )}
           {access.isOwner ? (
             <form
               className="inline-form"
