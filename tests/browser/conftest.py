@@ -30,6 +30,7 @@ from local.procs import free_port
 from local.secret_manager_server import LocalSecretManager
 from local.web_server import DIST, WebServer
 from local.wiring import ROOT, create_topology, start_functions
+from shared.security.auth import LocalTokenIssuer
 from tests.e2e.conftest import HISTORY_DAYS, KEY, Stack
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
@@ -159,6 +160,9 @@ def running_web_stack(tmp: Path) -> Iterator[WebStack]:
         "TM_HISTORY_DAYS": str(HISTORY_DAYS),
         "TM_CORS_ORIGIN": f"http://127.0.0.1:{web_port}",
     }
+    # The signing key exists before any function starts: a function and this process creating it at the same
+    # moment would each keep its own key, and every token of the session would be refused.
+    LocalTokenIssuer(tmp / "local", project)
     functions = start_functions(env, tmp / "logs")
     web: WebServer | None = None
     try:
