@@ -2,8 +2,7 @@
 // the signed-in user's role in that tenant.
 import { useQuery } from "@tanstack/react-query";
 import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
-import { ApiError, callProposed, createApi, unwrap, type Api, type Credentials } from "./api/client";
-import type { Me, Role } from "./api/proposed";
+import { ApiError, createApi, unwrap, type Api, type Credentials, type Role } from "./api/client";
 import type { Authenticator, SignedIn } from "./auth/session";
 import type { AppConfig } from "./config";
 
@@ -62,21 +61,14 @@ export function useApp(): AppState {
   return state;
 }
 
-/** GET /v1/me, or null while the API does not offer it yet (404). */
+/** GET /v1/me: the signed-in user's organizations and role in each (asked for no tenant in particular). */
 export function useMe() {
   const { config, credentials, user } = useApp();
   return useQuery({
     queryKey: ["me", user?.userId],
     enabled: !!user,
     staleTime: 60_000,
-    queryFn: async (): Promise<Me | null> => {
-      try {
-        return await callProposed<Me>(config.api_base_url, { ...credentials, tenant: () => null }, "/v1/me");
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 404) return null;
-        throw e;
-      }
-    },
+    queryFn: async () => unwrap(await createApi(config.api_base_url, { ...credentials, tenant: () => null }).GET("/v1/me")),
   });
 }
 

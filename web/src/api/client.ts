@@ -19,6 +19,30 @@ export type Tenant = Schemas["TenantOut"];
 export type RateCard = Schemas["RateCardIn"];
 export type AuditEntry = Schemas["AuditEntryOut"];
 export type GroupField = NonNullable<NonNullable<paths["/v1/usage"]["get"]["parameters"]["query"]>["group_by"]>[number];
+export type Provider = Schemas["TargetOut"]["provider"];
+export type Settings = Schemas["SettingsOut"];
+export type Me = Schemas["MeOut"];
+export type Role = Schemas["MyTenant"]["role"];
+export type WhatIfResponse = Schemas["WhatIfResponse"];
+export type ModelWhatIf = Schemas["ModelWhatIfOut"];
+export type NotComparableLine = Schemas["NotComparableLine"];
+export type SuggestionsResponse = Schemas["SuggestionsResponse"];
+export type SuggestedModel = Schemas["SuggestedModel"];
+export type Alternative = Schemas["AlternativeOut"];
+export type AdviceResponse = Schemas["AdviceResponse"];
+export type Advice = Schemas["AdviceOut"];
+export type AdviceKind = Advice["kind"];
+export type AdviceScope = Schemas["AdviceScopeOut"];
+export type BudgetScope = NonNullable<BudgetIn["scope"]>;
+export type AlertKind = NonNullable<ChannelIn["kinds"]>[number];
+
+/** Every provider the API knows (a Record over its union: one added to the API fails the build until named). */
+const PROVIDER_LABELS: Record<Provider, string> = { anthropic: "Anthropic", openai: "OpenAI" };
+/** The providers, in the order pages list them. */
+export const PROVIDERS: readonly { value: Provider; label: string }[] = (Object.keys(PROVIDER_LABELS) as Provider[]).map((value) => ({
+  value,
+  label: PROVIDER_LABELS[value],
+}));
 
 /** An error answer of the API, with its message as the API wrote it. */
 export class ApiError extends Error {
@@ -32,9 +56,6 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 
-  get notAvailable(): boolean {
-    return this.status === 404 && this.code === "not_found" && this.message.startsWith("no such endpoint");
-  }
 }
 
 export type Credentials = {
@@ -70,22 +91,6 @@ export function toApiError(status: number, body: unknown): ApiError {
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.response.ok) return result.data as T;
   throw toApiError(result.response.status, result.error);
-}
-
-/**
- * Endpoints the backend has announced but not yet published in its OpenAPI document (see proposed.ts):
- * called with the same credentials, typed by hand until `make web-client` brings their generated types.
- */
-export async function callProposed<T>(
-  baseUrl: string,
-  credentials: Credentials,
-  path: string,
-  params: Record<string, string | string[] | undefined> = {},
-): Promise<T> {
-  const response = await fetchWithAuth(baseUrl, credentials, path, params);
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) throw toApiError(response.status, body);
-  return body as T;
 }
 
 export function queryString(params: Record<string, string | string[] | undefined>): string {

@@ -1,43 +1,75 @@
 // Data hooks over the typed client (TanStack Query: caching, de-duplication, polling, retries).
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from "@tanstack/react-query";
 import { useApp } from "../state";
-import { ApiError, callProposed, unwrap, type Account, type ReconciliationResponse, type UsageResponse } from "./client";
-import type { AdviceResponse, Coverage, UsageFilter, WhatIfResponse, WhatIfSuggestions } from "./proposed";
+import {
+  unwrap,
+  type Account,
+  type AdviceResponse,
+  type GroupField,
+  type Provider,
+  type ReconciliationResponse,
+  type SuggestionsResponse,
+  type UsageResponse,
+  type WhatIfResponse,
+} from "./client";
+import type { paths } from "./schema";
 
-export type UsageParams = {
+/** The repeatable filters of a selection of usage (usage, its exports, what-if, suggestions). */
+export const SELECTION_FILTERS = ["provider", "model", "api_key", "workspace"] as const;
+export type SelectionFilter = (typeof SELECTION_FILTERS)[number];
+/** The usage view's filters: the selection's and the service tier. */
+export const USAGE_FILTERS = [...SELECTION_FILTERS, "service_tier"] as const;
+export type UsageFilter = (typeof USAGE_FILTERS)[number];
+
+export type Selection = {
   from: string;
   to: string;
-  group_by?: string[];
   account_id?: string;
   time_zone?: string;
   filters?: Partial<Record<UsageFilter, string[]>>;
 };
 
-export type Usage = UsageResponse & { coverage?: Coverage };
+export type UsageParams = Selection & { group_by?: GroupField[] };
 
-/** The query of GET /v1/usage: also what the CSV export endpoints take. */
-export function usageQuery(p: UsageParams): Record<string, string | string[] | undefined> {
-  return {
-    from: p.from,
-    to: p.to,
-    group_by: p.group_by && p.group_by.length ? p.group_by.join(",") : undefined,
-    account_id: p.account_id || undefined,
-    time_zone: p.time_zone || undefined,
-    ...Object.fromEntries(Object.entries(p.filters ?? {}).filter(([, v]) => v && v.length)),
-  };
+type UsageQuery = NonNullable<paths["/v1/usage"]["get"]["parameters"]["query"]>;
+type SelectionQuery = NonNullable<paths["/v1/whatif/suggestions"]["get"]["parameters"]["query"]>;
+
+/**
+ * A selection as the API's query: each filter a list of non-empty values (a comma inside a value would
+ * separate values, so values are split on it here too), lists of distinct values, nothing empty sent.
+ */
+export function selectionQuery(p: Selection, filters: readonly UsageFilter[] = SELECTION_FILTERS): SelectionQuery & { service_tier?: string[] } {
+  const out: SelectionQuery & { service_tier?: string[] } = { from: p.from, to: p.to };
+  if (p.account_id) out.account_id = p.account_id;
+  if (p.time_zone) out.time_zone = p.time_zone as SelectionQuery["time_zone"];
+  for (const name of filters) {
+    const values = distinct((p.filters?.[name] ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean));
+    if (!values.length) continue;
+    if (name === "provider") out.provider = values as Provider[];
+    else out[name] = values;
+  }
+  return out;
 }
 
-export function useUsage(p: UsageParams | null, options: Partial<UseQueryOptions<Usage, Error>> = {}) {
+/** The query of GET /v1/usage: also what the CSV export endpoints take. group_by values are distinct. */
+export function usageQuery(p: UsageParams): UsageQuery {
+  const out: UsageQuery = selectionQuery(p, USAGE_FILTERS);
+  const groups = distinct(p.group_by ?? []);
+  if (groups.length) out.group_by = groups;
+  return out;
+}
+
+function distinct<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+export function useUsage(p: UsageParams | null, options: Partial<UseQueryOptions<UsageResponse, Error>> = {}) {
   const { api, tenant } = useApp();
-  return useQuery<Usage, Error>({
+  return useQuery<UsageResponse, Error>({
     queryKey: ["usage", tenant, p],
     enabled: !!p,
     staleTime: 60_000,
-    queryFn: async () => {
-      // Filters beyond account_id are announced for /v1/usage but not yet in the generated types.
-      const query = usageQuery(p!) as Record<string, string>;
-      return unwrap(await api.GET("/v1/usage", { params: { query: query as never } })) as Usage;
-    },
+    queryFn: async () => unwrap(await api.GET("/v1/usage", { params: { query: usageQuery(p!) } })),
     ...options,
   });
 }
@@ -78,13 +110,17 @@ export function useAccounts(includeDisconnected = false) {
   });
 }
 
-export function useReconciliation(from: string, to: string, accountId?: string) {
+export function useReconciliation(from: string, to: string, accountId?: string, provider?: Provider) {
   const { api, tenant } = useApp();
   return useQuery<ReconciliationResponse, Error>({
-    queryKey: ["reconciliation", tenant, from, to, accountId],
+    queryKey: ["reconciliation", tenant, from, to, accountId, provider],
     staleTime: 60_000,
     queryFn: async () =>
-      unwrap(await api.GET("/v1/reconciliation", { params: { query: { from, to, account_id: accountId } } })),
+      unwrap(
+        await api.GET("/v1/reconciliation", {
+          params: { query: { from, to, account_id: accountId || undefined, provider } },
+        }),
+      ),
   });
 }
 
@@ -138,35 +174,37 @@ export function useAudit(enabled: boolean) {
   });
 }
 
-/** A proposed endpoint: null while the API answers 404 (not available yet). */
-function useProposed<T>(key: unknown[], path: string, params: Record<string, string | undefined>, enabled = true) {
-  const { config, credentials, tenant } = useApp();
-  return useQuery<T | null, Error>({
-    queryKey: [path, tenant, ...key],
-    enabled,
+export function useWhatIf(selection: Selection | null, target: string | null) {
+  const { api, tenant } = useApp();
+  return useQuery<WhatIfResponse, Error>({
+    queryKey: ["whatif", tenant, selection, target],
+    enabled: !!selection && !!target,
     staleTime: 60_000,
-    retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
-    queryFn: async () => {
-      try {
-        return await callProposed<T>(config.api_base_url, credentials, path, params);
-      } catch (e) {
-        if (e instanceof ApiError && e.notAvailable) return null;
-        throw e;
-      }
-    },
+    queryFn: async () =>
+      unwrap(await api.GET("/v1/whatif", { params: { query: { ...selectionQuery(selection!), target_model: target! } } })),
   });
 }
 
-export function useWhatIf(from: string, to: string, target: string | null) {
-  return useProposed<WhatIfResponse>([from, to, target], "/v1/whatif", { from, to, target_model: target ?? undefined }, !!target);
+export function useWhatIfSuggestions(selection: Selection | null) {
+  const { api, tenant } = useApp();
+  return useQuery<SuggestionsResponse, Error>({
+    queryKey: ["whatif-suggestions", tenant, selection],
+    enabled: !!selection,
+    staleTime: 60_000,
+    queryFn: async () => unwrap(await api.GET("/v1/whatif/suggestions", { params: { query: selectionQuery(selection!) } })),
+  });
 }
 
-export function useWhatIfSuggestions(from: string, to: string) {
-  return useProposed<WhatIfSuggestions>([from, to], "/v1/whatif/suggestions", { from, to });
-}
-
-export function useAdvice(from: string, to: string, accountId?: string) {
-  return useProposed<AdviceResponse>([from, to, accountId], "/v1/advice", { from, to, account_id: accountId });
+/** Advice over whole UTC days (from and to), or the API's default period when they are left out. */
+export function useAdvice(period: { from: string; to: string } | null, accountId?: string) {
+  const { api, tenant } = useApp();
+  return useQuery<AdviceResponse, Error>({
+    queryKey: ["advice", tenant, period, accountId],
+    enabled: !!period,
+    staleTime: 60_000,
+    queryFn: async () =>
+      unwrap(await api.GET("/v1/advice", { params: { query: { from: period!.from, to: period!.to, account_id: accountId || undefined } } })),
+  });
 }
 
 /** A mutation whose success refreshes the given queries. */

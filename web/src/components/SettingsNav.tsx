@@ -3,7 +3,7 @@ import { NavLink } from "react-router";
 const ITEMS = [
   { to: "/settings/connections", label: "Connections" },
   { to: "/settings/members", label: "Members" },
-  { to: "/settings/organization", label: "Plan & time zone" },
+  { to: "/settings/organization", label: "Plan, time zone & advice alerts" },
   { to: "/settings/rate-cards", label: "Rate cards" },
 ];
 

@@ -30,16 +30,6 @@ export function ErrorBox(props: { error: unknown; title?: string }) {
   );
 }
 
-export function NotAvailable(props: { what: string; children?: ReactNode }) {
-  return (
-    <div className="not-available" role="note" data-testid="not-available">
-      <strong>{props.what} is not available yet.</strong> The API does not offer it in this version; this page
-      will fill in as soon as it does.
-      {props.children}
-    </div>
-  );
-}
-
 export function Empty(props: { children: ReactNode }) {
   return <p className="empty">{props.children}</p>;
 }

@@ -4,9 +4,9 @@ import type { UsageRow } from "../api/client";
 export type Dimension = "model" | "api_key" | "workspace" | "account" | "service_tier" | "provider";
 export type TimeGrain = "day" | "week" | "hour";
 
-export const DIMENSIONS: { value: Dimension; label: string; announced?: boolean }[] = [
+export const DIMENSIONS: { value: Dimension; label: string }[] = [
   { value: "model", label: "Model" },
-  { value: "provider", label: "Provider", announced: true },
+  { value: "provider", label: "Provider" },
   { value: "api_key", label: "API key" },
   { value: "workspace", label: "Workspace" },
   { value: "account", label: "Account" },
@@ -17,10 +17,8 @@ export function dimensionLabel(d: string): string {
   return DIMENSIONS.find((x) => x.value === d)?.label ?? d;
 }
 
-type RowWithProvider = UsageRow & { provider?: string | null };
-
 /** The name of a row's group along one dimension. */
-export function groupName(row: RowWithProvider, d: Dimension): string {
+export function groupName(row: UsageRow, d: Dimension): string {
   switch (d) {
     case "model":
       return row.model ?? "(unknown model)";
@@ -38,7 +36,7 @@ export function groupName(row: RowWithProvider, d: Dimension): string {
 }
 
 /** A stable key of a row's group along one dimension (ids, not names). */
-export function groupKey(row: RowWithProvider, d: Dimension): string {
+export function groupKey(row: UsageRow, d: Dimension): string {
   switch (d) {
     case "api_key":
       return `${row.account_id ?? ""}/${row.api_key_id ?? "console"}`;

@@ -1,5 +1,5 @@
 // Time ranges by preset, in the tenant's days, clamped to what the plan keeps.
-import { addDays, isIsoDay, maxDay, monthEnd, monthStart, previousMonth, todayIn } from "./dates";
+import { addDays, isIsoDay, maxDay, minDay, monthEnd, monthStart, previousMonth, todayIn } from "./dates";
 
 export const PRESETS = [
   { value: "today", label: "Today" },
@@ -49,4 +49,15 @@ export function clampToPlan(range: Range, earliest: string | null): Range {
 
 export function isPreset(v: string | null): v is Preset {
   return PRESETS.some((p) => p.value === v);
+}
+
+/**
+ * The advice period: the last `days` complete UTC days (advice reads whole UTC days, up to yesterday), from no
+ * earlier than the plan keeps (the API refuses older days).
+ */
+export function adviceWindow(days: number, historyDays: number | undefined, now: Date = new Date()): { from: string; to: string; clamped: boolean } {
+  const to = addDays(todayIn("UTC", now), -1);
+  const from = addDays(to, -(days - 1));
+  const earliest = planEarliest(historyDays, now);
+  return earliest && from < earliest ? { from: minDay(earliest, to), to, clamped: true } : { from, to, clamped: false };
 }

@@ -6,7 +6,7 @@ import { Money } from "../components/Money";
 import { hourLabel } from "./dates";
 import { classLabel, QUANTITY_CLASSES, type Dimension } from "./dims";
 
-type Row = UsageRow & { provider?: string | null };
+type Row = UsageRow;
 
 type Counts = Record<string, number | undefined>;
 type Amounts = Record<string, string | undefined>;

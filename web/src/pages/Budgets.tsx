@@ -1,7 +1,17 @@
 // Budgets and alerts: budgets with thresholds and a forecast alert, where alerts go (signed webhooks,
 // email), a test alert, and the history of alerts with each delivery's outcome.
 import { useState, type FormEvent } from "react";
-import { unwrap, type AlertOut, type Budget, type BudgetIn, type Channel, type ChannelIn } from "../api/client";
+import {
+  PROVIDERS,
+  unwrap,
+  type AlertKind,
+  type AlertOut,
+  type Budget,
+  type BudgetIn,
+  type BudgetScope,
+  type Channel,
+  type ChannelIn,
+} from "../api/client";
 import { useAccounts, useAlerts, useApiMutation, useBudgets, useChannels, useSettings } from "../api/hooks";
 import { DataTable } from "../components/DataTable";
 import { Card, Page } from "../components/Layout";
@@ -10,15 +20,33 @@ import { Empty, ErrorBox, Loading, Notice } from "../components/Status";
 import { formatInstant } from "../lib/dates";
 import { useAccess, useApp } from "../state";
 
-const SCOPES = [
-  { value: "tenant", label: "The whole organization" },
-  { value: "account", label: "An account" },
-  { value: "workspace", label: "A workspace (id, or default)" },
-  { value: "api_key", label: "An API key (id, or console)" },
-  { value: "model", label: "A model" },
-] as const;
+// Records over the API's own unions: a scope or alert kind added to the API fails the build until it has a label.
+const SCOPES: Record<BudgetScope, string> = {
+  tenant: "The whole organization",
+  provider: "A provider",
+  account: "An account",
+  workspace: "A workspace (id, or default)",
+  api_key: "An API key (id, or console)",
+  model: "A model",
+};
 
-const KINDS = ["budget", "budget_forecast", "spike", "connection", "stale_data", "rotation_due", "unpriced_model"] as const;
+const KINDS: Record<AlertKind, string> = {
+  budget: "Budget",
+  budget_forecast: "Budget forecast",
+  spike: "Spend spike",
+  connection: "Connection",
+  stale_data: "Stale data",
+  rotation_due: "Key rotation due",
+  unpriced_model: "Unpriced model",
+  advice: "Savings advice",
+};
+const ALL_KINDS = Object.keys(KINDS) as AlertKind[];
+
+function scopeText(b: Budget): string {
+  if (b.scope === "tenant") return "the whole organization";
+  if (b.scope === "provider") return PROVIDERS.find((p) => p.value === b.scope_id)?.label ?? b.scope_id ?? "";
+  return `${b.scope.replace("_", " ")} ${b.scope_id ?? ""}`;
+}
 
 function BudgetForm(props: { channels: Channel[] }) {
   const { api } = useApp();
@@ -26,7 +54,7 @@ function BudgetForm(props: { channels: Channel[] }) {
   const [name, setName] = useState("");
   const [amount, setAmount] = useState("");
   const [period, setPeriod] = useState<"month" | "day">("month");
-  const [scope, setScope] = useState<BudgetIn["scope"]>("tenant");
+  const [scope, setScope] = useState<BudgetScope>("tenant");
   const [scopeId, setScopeId] = useState("");
   const [thresholds, setThresholds] = useState("50, 80, 100");
   const [forecast, setForecast] = useState(true);
@@ -63,17 +91,33 @@ function BudgetForm(props: { channels: Channel[] }) {
         <option value="day">Day</option>
       </select>
       <label htmlFor="b-scope">Applies to</label>
-      <select id="b-scope" value={scope} onChange={(e) => setScope(e.target.value as BudgetIn["scope"])}>
-        {SCOPES.map((s) => (
-          <option key={s.value} value={s.value}>
-            {s.label}
+      <select
+        id="b-scope"
+        value={scope}
+        onChange={(e) => {
+          setScope(e.target.value as BudgetScope);
+          setScopeId("");
+        }}
+      >
+        {Object.entries(SCOPES).map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
           </option>
         ))}
       </select>
       {scope !== "tenant" && (
         <>
-          <label htmlFor="b-scope-id">{scope === "account" ? "Account" : scope === "model" ? "Model id" : "Id"}</label>
-          {scope === "account" ? (
+          <label htmlFor="b-scope-id">{scope === "account" ? "Account" : scope === "provider" ? "Provider" : scope === "model" ? "Model id" : "Id"}</label>
+          {scope === "provider" ? (
+            <select id="b-scope-id" value={scopeId} onChange={(e) => setScopeId(e.target.value)} required>
+              <option value="">Choose…</option>
+              {PROVIDERS.map((p) => (
+                <option key={p.value} value={p.value}>
+                  {p.label}
+                </option>
+              ))}
+            </select>
+          ) : scope === "account" ? (
             <select id="b-scope-id" value={scopeId} onChange={(e) => setScopeId(e.target.value)} required>
               <option value="">Choose…</option>
               {(accounts.data ?? []).map((a) => (
@@ -128,7 +172,7 @@ function ChannelForm() {
   const [url, setUrl] = useState("");
   const [format, setFormat] = useState<"json" | "slack">("json");
   const [emails, setEmails] = useState("");
-  const [kinds, setKinds] = useState<string[]>([...KINDS]);
+  const [kinds, setKinds] = useState<AlertKind[]>(ALL_KINDS);
   const [secret, setSecret] = useState<string | null>(null);
   const create = useApiMutation(async (c: ChannelIn) => unwrap(await api.POST("/v1/alert-channels", { body: c })), ["channels"]);
 
@@ -137,8 +181,8 @@ function ChannelForm() {
     setSecret(null);
     const body: ChannelIn =
       type === "webhook"
-        ? { name: name.trim(), type, url: url.trim(), format, kinds: kinds as ChannelIn["kinds"] }
-        : { name: name.trim(), type, emails: emails.split(",").map((x) => x.trim()).filter(Boolean), kinds: kinds as ChannelIn["kinds"] };
+        ? { name: name.trim(), type, url: url.trim(), format, kinds }
+        : { name: name.trim(), type, emails: emails.split(",").map((x) => x.trim()).filter(Boolean), kinds };
     create.mutate(body, { onSuccess: (c) => (setSecret(c.secret ?? null), setName(""), setUrl(""), setEmails("")) });
   }
 
@@ -170,10 +214,10 @@ function ChannelForm() {
         )}
         <fieldset className="span-2">
           <legend>Alert kinds</legend>
-          {KINDS.map((k) => (
+          {ALL_KINDS.map((k) => (
             <label key={k} className="chip">
               <input type="checkbox" checked={kinds.includes(k)} onChange={(e) => setKinds(e.target.checked ? [...kinds, k] : kinds.filter((x) => x !== k))} />
-              {k.replace(/_/g, " ")}
+              {KINDS[k]}
             </label>
           ))}
         </fieldset>
@@ -200,7 +244,8 @@ function ChannelRow(props: { channel: Channel; canWrite: boolean }) {
     <li data-testid="channel">
       <strong>{c.name}</strong>{" "}
       <span className="muted">
-        {c.type === "webhook" ? `${c.format} webhook to ${c.url_hint ?? "(hidden)"}` : `email to ${c.emails.join(", ")}`} · secret {c.secret_hint}
+        {c.type === "webhook" ? `${c.format} webhook to ${c.url_hint ?? "(hidden)"}` : `email to ${c.emails.join(", ")}`} · secret {c.secret_hint} ·{" "}
+        {c.kinds.length === ALL_KINDS.length ? "every kind" : c.kinds.map((k) => KINDS[k as AlertKind] ?? k).join(", ")}
         {c.enabled ? "" : " · disabled"}
       </span>
       {props.canWrite && (
@@ -234,8 +279,7 @@ function BudgetRow(props: { budget: Budget; canWrite: boolean; channels: Channel
   const names = b.channel_ids.map((id) => props.channels.find((c) => c.id === id)?.name ?? id);
   return (
     <li data-testid="budget">
-      <strong>{b.name}</strong>: <Money value={b.amount_usd} /> per {b.period} for {b.scope}
-      {b.scope_id ? ` ${b.scope_id}` : ""}; alerts at {b.thresholds.join("%, ")}%{b.forecast && b.period === "month" ? " and on forecast" : ""}
+      <strong>{b.name}</strong>: <Money value={b.amount_usd} /> per {b.period} for {scopeText(b)}; alerts at {b.thresholds.join("%, ")}%{b.forecast && b.period === "month" ? " and on forecast" : ""}
       {names.length ? `, to ${names.join(", ")}` : ""}
       {!b.enabled && <span className="muted"> (paused)</span>}
       {props.canWrite && (
@@ -299,7 +343,7 @@ export function BudgetsPage() {
             columns={[
               { id: "created_at", header: "When", value: (a) => a.created_at, render: (a) => formatInstant(a.created_at, tz) },
               { id: "severity", header: "Severity", value: (a) => a.severity, render: (a) => <span className={`pill pill-${a.severity}`}>{a.severity}</span> },
-              { id: "kind", header: "Kind", value: (a) => (a.test ? "test" : a.kind) },
+              { id: "kind", header: "Kind", value: (a) => (a.test ? "test" : a.kind), render: (a) => (a.test ? "test" : (KINDS[a.kind as AlertKind] ?? a.kind)) },
               { id: "title", header: "Alert", value: (a) => a.title },
               {
                 id: "deliveries",

@@ -2,15 +2,14 @@
 // and under it the table (with its CSV), and token classes per model.
 import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { ApiError, type UsageRow } from "../api/client";
-import { useAccounts, useSettings, useTenant, useUsage, type UsageParams } from "../api/hooks";
-import { USAGE_FILTERS, type UsageFilter } from "../api/proposed";
+import { PROVIDERS, type UsageRow } from "../api/client";
+import { USAGE_FILTERS, useAccounts, useSettings, useTenant, useUsage, type UsageFilter, type UsageParams } from "../api/hooks";
 import { DataTable } from "../components/DataTable";
 import { Card, Page } from "../components/Layout";
 import { Money } from "../components/Money";
 import { RangePicker } from "../components/RangePicker";
 import { StackedChart } from "../components/StackedChart";
-import { ErrorBox, Loading, NotAvailable } from "../components/Status";
+import { ErrorBox, Loading } from "../components/Status";
 import { combine } from "../lib/aggregate";
 import { daysBetween, eachDay, hourLabel, shortDayLabel, todayIn } from "../lib/dates";
 import { DIMENSIONS, type Dimension, type TimeGrain } from "../lib/dims";
@@ -38,7 +37,8 @@ export function ExplorePage() {
   const range = drillDay
     ? { preset: "custom" as const, from: drillDay, to: drillDay }
     : clampToPlan(resolveRange(preset, today, { from: params.get("from"), to: params.get("to") }), planEarliest(tenant.data?.history_days));
-  const dims = (params.get("by") ?? "model").split(",").filter((d) => DIMENSIONS.some((x) => x.value === d)) as Dimension[];
+  // Each dimension once (the API refuses a group named twice), in the order asked.
+  const dims = [...new Set((params.get("by") ?? "model").split(","))].filter((d) => DIMENSIONS.some((x) => x.value === d)) as Dimension[];
   const grainParam = params.get("time");
   const time: TimeGrain | null = drillDay ? "hour" : grainParam === "none" ? null : ((grainParam as TimeGrain) ?? "day");
   const tooLongForHours = time === "hour" && daysBetween(range.from, range.to) + 1 > 31;
@@ -91,10 +91,6 @@ export function ExplorePage() {
     return cols;
   }, [dims, time, timeZone, costPerClass, params, usage.data]);
 
-  const filterError =
-    usage.error instanceof ApiError && usage.error.field && (USAGE_FILTERS as readonly string[]).includes(usage.error.field) ? usage.error.field : null;
-  const providerUnavailable = usage.error instanceof ApiError && dims.includes("provider") && usage.error.field === "group_by";
-
   return (
     <Page title="Explore" testId="explore">
       <Card>
@@ -146,7 +142,16 @@ export function ExplorePage() {
                   </option>
                 ))}
               </select>
-              {USAGE_FILTERS.map((f) => (
+              <label htmlFor="f-provider">Provider</label>
+              <select id="f-provider" value={filters.provider?.[0] ?? ""} onChange={(e) => update({ provider: e.target.value || null })}>
+                <option value="">All providers</option>
+                {PROVIDERS.map((p) => (
+                  <option key={p.value} value={p.value}>
+                    {p.label}
+                  </option>
+                ))}
+              </select>
+              {USAGE_FILTERS.filter((f) => f !== "provider").map((f) => (
                 <FilterInput key={f} name={f} label={FILTER_LABELS[f]} value={filters[f]?.join(", ") ?? ""} onChange={(v) => update({ [f]: v })} />
               ))}
             </div>
@@ -155,9 +160,7 @@ export function ExplorePage() {
       </Card>
 
       {tooLongForHours && <ErrorBox error={new Error("Hourly figures cover at most 31 days: shorten the range or choose By day.")} />}
-      {filterError && <NotAvailable what={`Filtering by ${FILTER_LABELS[filterError as UsageFilter].toLowerCase()}`} />}
-      {providerUnavailable && <NotAvailable what="Grouping by provider" />}
-      {usage.error && !filterError && !providerUnavailable && <ErrorBox error={usage.error} />}
+      {usage.error && <ErrorBox error={usage.error} />}
       {usage.isLoading && <Loading what="usage" />}
 
       {usage.data && (

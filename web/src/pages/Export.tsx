@@ -3,10 +3,11 @@
 import { useState } from "react";
 import { useSearchParams } from "react-router";
 import { fetchWithAuth, toApiError } from "../api/client";
+import { PROVIDERS, type Provider } from "../api/client";
 import { useAccounts, usageQuery, useSettings, useTenant } from "../api/hooks";
 import { Card, Page } from "../components/Layout";
 import { RangePicker } from "../components/RangePicker";
-import { ErrorBox, NotAvailable, Notice } from "../components/Status";
+import { ErrorBox, Notice } from "../components/Status";
 import { downloadBlob } from "../lib/csv";
 import { todayIn } from "../lib/dates";
 import { DIMENSIONS, type Dimension } from "../lib/dims";
@@ -14,8 +15,8 @@ import { clampToPlan, isPreset, planEarliest, resolveRange, type Preset } from "
 import { useApp } from "../state";
 
 const EXPORTS = [
-  { path: "/v1/usage/export.csv", label: "Usage CSV", what: "The usage CSV export", file: "usage" },
-  { path: "/v1/usage/export.focus.csv", label: "FOCUS CSV", what: "The FOCUS export", file: "usage-focus" },
+  { path: "/v1/usage/export.csv", label: "Usage CSV", file: "usage" },
+  { path: "/v1/usage/export.focus.csv", label: "FOCUS CSV", file: "usage-focus" },
 ] as const;
 
 export function ExportPage() {
@@ -29,9 +30,9 @@ export function ExportPage() {
   const range = clampToPlan(resolveRange(preset, today, { from: params.get("from"), to: params.get("to") }), planEarliest(tenant.data?.history_days));
   const [dims, setDims] = useState<Dimension[]>(["model"]);
   const [accountId, setAccountId] = useState("");
+  const [provider, setProvider] = useState<Provider | "">("");
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [missing, setMissing] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
   function update(changes: Record<string, string | null>) {
@@ -43,15 +44,18 @@ export function ExportPage() {
   async function download(e: (typeof EXPORTS)[number]) {
     setBusy(e.path);
     setError(null);
-    setMissing(null);
     setDone(null);
     try {
-      const query = usageQuery({ from: range.from, to: range.to, group_by: dims, account_id: accountId || undefined, time_zone: undefined });
+      const query = usageQuery({
+        from: range.from,
+        to: range.to,
+        group_by: dims,
+        account_id: accountId || undefined,
+        filters: provider ? { provider: [provider] } : undefined,
+      });
       const response = await fetchWithAuth(config.api_base_url, credentials, e.path, query);
       if (!response.ok) {
-        const err = toApiError(response.status, await response.json().catch(() => undefined));
-        if (err.notAvailable) setMissing(e.what);
-        else setError(err);
+        setError(toApiError(response.status, await response.json().catch(() => undefined)));
         return;
       }
       const name = /filename="?([^";]+)"?/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? `${e.file}-${range.from}-${range.to}.csv`;
@@ -86,9 +90,9 @@ export function ExportPage() {
             </label>
           ))}
         </fieldset>
-        <label className="inline">
-          Account{" "}
-          <select value={accountId} onChange={(e) => setAccountId(e.target.value)}>
+        <div className="inline-form">
+          <label htmlFor="export-account">Account</label>
+          <select id="export-account" value={accountId} onChange={(e) => setAccountId(e.target.value)}>
             <option value="">All accounts</option>
             {(accounts.data ?? []).map((a) => (
               <option key={a.id} value={a.id}>
@@ -96,7 +100,16 @@ export function ExportPage() {
               </option>
             ))}
           </select>
-        </label>
+          <label htmlFor="export-provider">Provider</label>
+          <select id="export-provider" value={provider} onChange={(e) => setProvider(e.target.value as Provider | "")}>
+            <option value="">All providers</option>
+            {PROVIDERS.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </div>
         <div className="actions">
           {EXPORTS.map((e) => (
             <button key={e.path} type="button" onClick={() => download(e)} disabled={busy !== null}>
@@ -104,7 +117,6 @@ export function ExportPage() {
             </button>
           ))}
         </div>
-        {missing && <NotAvailable what={missing} />}
         {error != null && <ErrorBox error={error} />}
         {done && <Notice kind="ok">Downloaded {done}.</Notice>}
       </Card>

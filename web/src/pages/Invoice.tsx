@@ -2,7 +2,7 @@
 // type, with the known reason for every gap.
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router";
-import type { Schemas } from "../api/client";
+import { PROVIDERS, type Provider, type Schemas } from "../api/client";
 import { useReconciliation, useTenant } from "../api/hooks";
 import { DataTable } from "../components/DataTable";
 import { Card, Page } from "../components/Layout";
@@ -22,7 +22,8 @@ export function InvoicePage() {
   const today = todayIn("UTC");
   const preset: Preset = isPreset(params.get("range")) ? (params.get("range") as Preset) : "mtd";
   const range = clampToPlan(resolveRange(preset, today, { from: params.get("from"), to: params.get("to") }), planEarliest(tenant.data?.history_days));
-  const recon = useReconciliation(range.from, range.to);
+  const provider = PROVIDERS.find((p) => p.value === params.get("provider"))?.value;
+  const recon = useReconciliation(range.from, range.to, undefined, provider);
   const [status, setStatus] = useState<"all" | Row["status"]>("all");
   const rows = useMemo(() => (recon.data?.rows ?? []).filter((r) => status === "all" || r.status === status), [recon.data, status]);
 
@@ -47,6 +48,17 @@ export function InvoicePage() {
           onPreset={(p) => update({ range: p, from: p === "custom" ? range.from : null, to: p === "custom" ? range.to : null })}
           onCustom={(from, to) => update({ range: "custom", from, to })}
         />
+        <label className="inline">
+          Provider{" "}
+          <select value={provider ?? ""} onChange={(e) => update({ provider: (e.target.value as Provider) || null })}>
+            <option value="">All providers</option>
+            {PROVIDERS.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </label>
       </Card>
       {recon.isLoading && <Loading what="the reconciliation" />}
       {recon.error && <ErrorBox error={recon.error} />}

@@ -4,13 +4,13 @@
 import Big from "big.js";
 import { useEffect, useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
-import { ApiError, type Budget, type UsageRow } from "../api/client";
-import { useAccounts, useBudgets, useReconciliation, useSettings, useTenant, useUsage, type Usage } from "../api/hooks";
+import { type Budget, type UsageResponse, type UsageRow } from "../api/client";
+import { useAccounts, useBudgets, useReconciliation, useSettings, useTenant, useUsage } from "../api/hooks";
 import { DataTable } from "../components/DataTable";
 import { Card, Page } from "../components/Layout";
 import { Money } from "../components/Money";
 import { StackedChart } from "../components/StackedChart";
-import { ErrorBox, Loading, NotAvailable, Notice } from "../components/Status";
+import { ErrorBox, Loading, Notice } from "../components/Status";
 import { combine, regroup } from "../lib/aggregate";
 import {
   addDays,
@@ -312,12 +312,7 @@ export function OverviewPage() {
           </select>
         </label>
         {monthUsage.isLoading && <Loading what="the chart" />}
-        {monthUsage.error &&
-          (dim === "provider" && monthUsage.error instanceof ApiError && monthUsage.error.field === "group_by" ? (
-            <NotAvailable what="Grouping by provider" />
-          ) : (
-            <ErrorBox error={monthUsage.error} title="The chart could not be loaded" />
-          ))}
+        {monthUsage.error && <ErrorBox error={monthUsage.error} title="The chart could not be loaded" />}
         {chart && <StackedChart title={`Daily spend by ${dim.replace("_", " ")}, ${monthLabel(month)}`} series={chart.series} points={chart.points} testId="stacked-chart" />}
         {monthUsage.data && (
           <DataTable
@@ -353,7 +348,7 @@ function pickDim(r: UsageRow, d: Dimension): Partial<UsageRow> {
     case "account":
       return { account_id: r.account_id, account_name: r.account_name };
     case "provider":
-      return { provider: (r as { provider?: string }).provider } as Partial<UsageRow>;
+      return { provider: r.provider };
     default:
       return { [d]: r[d as keyof UsageRow] } as Partial<UsageRow>;
   }
@@ -392,7 +387,7 @@ function TopList(props: { title: string; rows: UsageRow[]; dim: Dimension; testI
   );
 }
 
-function UnpricedAndProvisional(props: { usage: Usage }) {
+function UnpricedAndProvisional(props: { usage: UsageResponse }) {
   const t = props.usage.totals;
   const p = props.usage.provisional;
   if (!t.unpriced_tokens && !p.tokens) return null;
@@ -415,7 +410,7 @@ function UnpricedAndProvisional(props: { usage: Usage }) {
 }
 
 function TrustPanel(props: {
-  usage: Usage | undefined;
+  usage: UsageResponse | undefined;
   recon: ReturnType<typeof useReconciliation>;
   accounts: ReturnType<typeof useAccounts>["data"];
   timeZone: string;

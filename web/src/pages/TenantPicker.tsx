@@ -10,7 +10,6 @@ export function TenantPickerPage() {
   const me = useMe();
   const navigate = useNavigate();
   const queries = useQueryClient();
-  const [typed, setTyped] = useState(tenant ?? config.default_tenant ?? "");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [newId, setNewId] = useState("");
@@ -26,23 +25,6 @@ export function TenantPickerPage() {
     if (me.data && me.data.tenants.length === 1 && !tenant) open(me.data.tenants[0].id);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [me.data]);
-
-  /** Without /v1/me, check the typed id by reading the tenant as a member would. */
-  async function check(e: FormEvent) {
-    e.preventDefault();
-    const id = typed.trim();
-    setBusy(true);
-    setError(null);
-    try {
-      const api = createApi(config.api_base_url, { ...credentials, tenant: () => id });
-      unwrap(await api.GET("/v1/tenant"));
-      open(id);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   async function create(e: FormEvent) {
     e.preventDefault();
@@ -79,18 +61,6 @@ export function TenantPickerPage() {
           ))}
           {!me.data.tenants.length && <li>You are not a member of any organization yet.</li>}
         </ul>
-      )}
-      {me.data === null && (
-        <form onSubmit={check} className="card">
-          <p className="hint">
-            The list of your organizations is not available from this API version yet: type the organization's id.
-          </p>
-          <label htmlFor="tenant-id">Organization id</label>
-          <input id="tenant-id" value={typed} onChange={(e) => setTyped(e.target.value)} required pattern="[a-z0-9][a-z0-9\-]{1,62}" />
-          <button type="submit" disabled={busy || !typed.trim()}>
-            Open
-          </button>
-        </form>
       )}
       <details className="card">
         <summary>Create a new organization</summary>
