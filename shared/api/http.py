@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -362,17 +362,6 @@ def validation_error(exc: ValidationError) -> InvalidInput:
         return InvalidInput(f"{where} is required", field=where)
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
     return InvalidInput(f"{where}: {message}", field=where)
-
-
-def parse_date(value: str | None, name: str) -> date:
-    if value is None or value == "":
-        raise InvalidInput(f"{name} is required (YYYY-MM-DD)", field=name)
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a date as YYYY-MM-DD, got {value[:40]!r}", field=name) from None
 
 
 def query_param(name: str, description: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:

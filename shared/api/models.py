@@ -117,14 +117,23 @@ QueryInt = Annotated[int, BeforeValidator(_query_int)]
 """A query-string integer: digits only (bounds go on the field)."""
 
 
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+"""Dates the API takes: usage starts in this century; the bounds keep day arithmetic (a default 30 days
+before ``to``, a month's rollup) from overflowing Python's date range on a year-1 or year-9999 input."""
+
+
 def _iso_date(value: Any) -> Any:
     """Dates are YYYY-MM-DD strings: a number (0 would be 1970-01-01) or a timestamp is refused."""
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError("must be a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise ValueError("must be a real date as YYYY-MM-DD") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise ValueError(f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
+    return parsed
 
 
 def _time_zone(value: Any) -> Any:

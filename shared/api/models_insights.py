@@ -50,7 +50,9 @@ class TokenizerOut(_Strict):
 class NotComparableLine(_Strict):
     usage_class: str = Field(description="The usage class, or 'all' when the whole row has no price on a side.")
     quantity: int = Field(description="Tokens, or units for per-unit classes.")
-    actual_cost: Money = Field(description="What it cost on the source (left out of both sides).")
+    actual_cost: Money | None = Field(
+        description="What it cost on the source (left out of both sides); null when the source has no price."
+    )
     reason: str
 
 
@@ -69,7 +71,9 @@ class ModelWhatIfOut(_Strict):
     target_tokens: Tokens = Field(
         description="The comparable quantities in the target's classes, before the tokenizer ratio."
     )
-    actual_cost: Money = Field(description="The priced part of the model's usage.")
+    actual_cost: Money | None = Field(
+        description="The priced part of the model's usage; null when the model has no price on the source."
+    )
     compared_actual_cost: Money = Field(description="The part of actual_cost that has a price on the target.")
     target_cost: Band = Field(description="compared usage on the target: token costs times the tokenizer ratio.")
     difference: Band = Field(description="target_cost - compared_actual_cost (negative: the target is cheaper).")

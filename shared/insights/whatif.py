@@ -185,6 +185,8 @@ class _Line:
 
     quantity: int = 0
     actual: Decimal = ZERO
+    priced: bool = False
+    """Whether any of it had a price on the source (else its actual cost is unknown, not $0)."""
 
 
 @dataclass
@@ -233,7 +235,8 @@ class ModelWhatIf:
             "days": len(self.days),
             "tokens": dict(zip(QUANTITY_FIELDS, self.tokens, strict=True)),
             "target_tokens": dict(zip(QUANTITY_FIELDS, self.target_tokens, strict=True)),
-            "actual_cost": usd(self.actual),
+            # A model with no price on the source has no actual cost to show: null, never $0.
+            "actual_cost": usd(self.actual) if self.model_ref is not None else None,
             "compared_actual_cost": usd(self.compared_actual),
             "target_cost": _band_out(low, expected, high),
             "difference": _band_out(*(EXACT.subtract(v, self.compared_actual) for v in (low, expected, high))),
@@ -245,7 +248,12 @@ class ModelWhatIf:
                 "high": usd(r.high if r else ONE),
             },
             "not_comparable": [
-                {"usage_class": cls, "quantity": line.quantity, "actual_cost": usd(line.actual), "reason": reason}
+                {
+                    "usage_class": cls,
+                    "quantity": line.quantity,
+                    "actual_cost": usd(line.actual) if line.priced else None,
+                    "reason": reason,
+                }
                 for (cls, reason), line in sorted(self.not_comparable.items())
             ],
             "notes": sorted(self.notes),
@@ -367,6 +375,7 @@ class Repricer:
             line = into.not_comparable.setdefault((name, f"{self.target.model_ref} has no {name} price"), _Line())
             line.quantity += row.tokens.quantity(name)
             line.actual = EXACT.add(line.actual, row.cost.amount(name))
+            line.priced = True
             excluded = EXACT.add(excluded, row.cost.amount(name))
         into.compared_actual = EXACT.add(into.compared_actual, EXACT.subtract(row.cost.total, excluded))
         into.target_tokens = [a + b for a, b in zip(into.target_tokens, comparable.values(), strict=True)]
@@ -384,6 +393,7 @@ def _not_comparable(into: ModelWhatIf, usage_class: str, row: CostRow, reason: s
     line.quantity += row.tokens.total_units
     if row.cost is not None:
         line.actual = EXACT.add(line.actual, row.cost.total)
+        line.priced = True
 
 
 @dataclass

@@ -74,8 +74,8 @@ def check_whatif(page: Any, answer: dict[str, Any]) -> None:
     assert len(lines) == len(answer["not_comparable"])
     for row, line in zip(lines, answer["not_comparable"], strict=True):
         shown = row.locator("td[data-col=actual_cost]").inner_text()
-        unpriced_source = line["usage_class"] == "all" and Decimal(line["actual_cost"]) == 0
-        assert shown == ("unpriced" if unpriced_source else cents(line["actual_cost"])), line  # never $0 for no price
+        # Usage with no price on the source has no actual cost (null): shown "unpriced", never $0.
+        assert shown == ("unpriced" if line["actual_cost"] is None else cents(line["actual_cost"])), line
 
 
 def test_whatif_totals_and_rows_equal_the_api_to_the_cent(

@@ -86,6 +86,7 @@ def error(r) -> tuple[int, str | None]:  # type: ignore[no-untyped-def]
         ("from=2026-13-01&to=2026-11-18&target_model=gpt-5", 422, "from"),
         ("to=2026-11-18&target_model=gpt-5", 422, "from"),
         ("from=2026-11-18&to=18/11/2026&target_model=gpt-5", 422, "to"),
+        ("from=0001-01-01&to=2026-11-18&target_model=gpt-5", 422, "from"),
         ("from=2026-11-19&to=2026-11-18&target_model=gpt-5", 400, "from"),
         ("from=2025-01-01&to=2026-11-18&target_model=gpt-5", 400, "to"),
         ("from=2026-09-01&to=2026-11-18&target_model=gpt-5", 400, "from"),  # older than the free plan keeps
@@ -121,6 +122,8 @@ def test_suggestions_parameters_are_checked(world: World, query: str, status: in
     [
         ("from=yesterday", 422, "from"),
         ("to=2026-02-30", 422, "to"),
+        ("to=0001-01-07", 422, "to"),  # 30 days before it is outside Python's dates: refused, not a 500
+        ("from=9999-12-31", 422, "from"),
         ("from=2026-11-10&to=2026-11-01", 400, "from"),
         ("from=2026-06-01&to=2026-11-01", 400, "to"),
         ("from=2026-09-01&to=2026-09-30", 400, "from"),  # older than the free plan keeps

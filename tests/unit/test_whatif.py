@@ -149,10 +149,12 @@ def test_unknown_prices_on_either_side_are_not_comparable_never_zero() -> None:
     ]
     # Mythos 5 is in no tokenizer family: counted 1:1 and said so.
     assert sonnet["tokenizer"]["known"] is False and sonnet["tokenizer"]["expected"] == "1"
-    assert mystery["comparable"] is False and mystery["actual_cost"] == "0"
+    # No price on the source: its actual cost is unknown (null), never $0.
+    assert mystery["comparable"] is False and mystery["actual_cost"] is None
     assert mystery["target_cost"]["expected"] == "0" and mystery["not_comparable"][0]["reason"].startswith(
         "no price for the source usage"
     )
+    assert mystery["not_comparable"][0]["actual_cost"] is None
     assert body["totals"]["not_comparable_actual_cost"] == "3"
     assert {(n["model"], n["usage_class"]) for n in body["not_comparable"]} == {
         ("claude-sonnet-4-5-20250929", "all"),

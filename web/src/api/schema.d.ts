@@ -1485,9 +1485,9 @@ export interface components {
         ModelWhatIfOut: {
             /**
              * Actual Cost
-             * @description The priced part of the model's usage.
+             * @description The priced part of the model's usage; null when the model has no price on the source.
              */
-            actual_cost: string;
+            actual_cost: string | null;
             /**
              * Comparable
              * @description Some of its usage has a price on both sides.
@@ -1553,9 +1553,9 @@ export interface components {
         NotComparableLine: {
             /**
              * Actual Cost
-             * @description What it cost on the source (left out of both sides).
+             * @description What it cost on the source (left out of both sides); null when the source has no price.
              */
-            actual_cost: string;
+            actual_cost: string | null;
             /**
              * Quantity
              * @description Tokens, or units for per-unit classes.
@@ -1573,9 +1573,9 @@ export interface components {
         NotComparableModelLine: {
             /**
              * Actual Cost
-             * @description What it cost on the source (left out of both sides).
+             * @description What it cost on the source (left out of both sides); null when the source has no price.
              */
-            actual_cost: string;
+            actual_cost: string | null;
             /** Model */
             model: string;
             /** Provider */

@@ -5,17 +5,14 @@ import type { ModelWhatIf, NotComparableLine, UsageRow } from "../api/client";
 import { formatUsd } from "./money";
 import { classLabel } from "./dims";
 
-/**
- * What a not-comparable line cost on the source, or null when the source itself has no price: a whole row
- * ("all") left out at no cost is usage with no known price, which is "unpriced", never $0.
- */
+/** What a not-comparable line cost on the source; null (shown "unpriced", never $0) when the source has no price. */
 export function notComparableCost(line: NotComparableLine): string | null {
-  return line.usage_class === "all" && new Big(line.actual_cost).eq(0) && line.quantity > 0 ? null : line.actual_cost;
+  return line.actual_cost ?? null;
 }
 
 /** A model's actual cost, or null when none of its usage has a price (the catalogue does not know it). */
 export function modelActualCost(m: ModelWhatIf): string | null {
-  return m.model_ref === null && new Big(m.actual_cost).eq(0) ? null : m.actual_cost;
+  return m.actual_cost ?? null;
 }
 
 export type ClassLine = { key: string; label: string; source: number; target: number };
