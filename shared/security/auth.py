@@ -9,7 +9,9 @@ verify them through the same code path, with their own key set.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import threading
 import time
@@ -183,10 +185,14 @@ class LocalTokenIssuer:
             pem = private.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
-            tmp = key_file.with_suffix(f".{time.monotonic_ns()}.tmp")
+            tmp = key_file.with_suffix(f".{os.getpid()}.{time.monotonic_ns()}.tmp")
             tmp.write_bytes(pem)
             tmp.chmod(0o600)
-            tmp.replace(key_file)
+            # Linking fails if the file exists: when two processes start at once, the first key wins and
+            # both load it (a replace would let each keep its own key and refuse the other's tokens).
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, key_file)
+            tmp.unlink()
         private_key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
         assert isinstance(private_key, rsa.RSAPrivateKey)
         self._private = private_key

@@ -8,6 +8,7 @@ import os
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import jwt
 import pytest
@@ -16,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from shared import logs
 from shared.providers.anthropic import Organization
 from shared.providers.errors import InvalidKey
-from shared.security.auth import FIREBASE_ISSUER_PREFIX, JwksKeySource, TokenVerifier
+from shared.security.auth import FIREBASE_ISSUER_PREFIX, JwksKeySource, LocalTokenIssuer, TokenVerifier
 from shared.security.sealing import Keyring, SealingError, associated_data
 from tests.unit.conftest import GOOD_KEY, OTHER_KEY, World
 
@@ -333,3 +334,25 @@ def test_another_tenants_ids_get_404_on_every_account_endpoint(world: World) -> 
     for tenant in ("victim", "no-such-tenant"):
         r = world.client.get("/v1/accounts", headers={**attacker, "X-Tenant-Id": tenant})
         assert r.status_code == 403 and "not a member" in r.get_json()["error"]["message"]
+
+
+def test_local_issuers_started_at_once_share_one_signing_key(tmp_path: Path) -> None:
+    """Functions starting together each build an issuer on an empty directory: every one must accept every
+    other's tokens (with replace-on-write, each kept the key it made and refused the others')."""
+    start = threading.Barrier(8)
+    issuers: list[LocalTokenIssuer] = []
+
+    def build() -> None:
+        start.wait()
+        issuers.append(LocalTokenIssuer(tmp_path, "test-project"))
+
+    threads = [threading.Thread(target=build) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(issuers) == 8
+    for signer in issuers:
+        token = signer.issue("t1")
+        assert {v.verifier().verify(f"Bearer {token}").user_id for v in issuers} == {"local-user"}
+    assert [p.name for p in tmp_path.iterdir()] == ["auth-signing-key.pem"]  # no temporary file left behind
