@@ -15,6 +15,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     ValidationInfo,
+    WithJsonSchema,
     create_model,
     field_validator,
 )
@@ -142,7 +143,11 @@ def _time_zone(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+DATE_PATTERN = r"^2\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+"""The contract's form of a date the API takes (YYYY-MM-DD in 2000..2999; a real day is checked on top)."""
+IsoDate = Annotated[
+    date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN})
+]
 TimeZone = Annotated[
     str,
     BeforeValidator(_time_zone),
