@@ -289,6 +289,9 @@ class AccountOut(_Strict):
     key_created_at: datetime | None = Field(description="When the current key was connected or rotated in.")
     key_age_days: int
     rotation_due: bool = Field(description="The key is 90 days old or more: rotate it.")
+    workspace_word: str = Field(
+        description="What the provider calls the unit the views call a workspace (OpenAI: project)."
+    )
 
 
 class AccountList(_Strict):

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from shared.api import models
 from shared.api.http import ACCOUNT, Ctx, Route, json_response
 from shared.domain.accounts import Account
+from shared.providers import PROVIDERS
 from shared.services.accounts import AccountService
 
 KEY_REFUSED = (
@@ -37,6 +38,7 @@ def account_out(account: Account, now: datetime) -> dict[str, Any]:
         key_created_at=account.key_created_at,
         key_age_days=account.key_age_days(now),
         rotation_due=account.rotation_due(now),
+        workspace_word=PROVIDERS[account.provider].workspace_word,
     )
     return out.model_dump(mode="json")
 

@@ -71,7 +71,9 @@ def test_connect_collect_price_and_replay_changes_nothing(stack: Stack) -> None:
     openai = connect(stack, "openai", "OpenAI", OPENAI_KEY)
     # OpenAI's Admin API names the organization only by id (the openai-organization header).
     assert openai["organization"] == {"id": OPENAI_ORG, "name": OPENAI_ORG}
-    assert {a["provider"] for a in stack.get("/v1/accounts").json()["accounts"]} == {"anthropic", "openai"}
+    listed = stack.get("/v1/accounts").json()["accounts"]
+    # Projects sit where Anthropic's workspaces sit; the provider's own word stays visible.
+    assert {(a["provider"], a["workspace_word"]) for a in listed} == {("anthropic", "workspace"), ("openai", "project")}
 
     today = datetime.now(UTC).date()
     start = (today - timedelta(days=HISTORY_DAYS)).isoformat()

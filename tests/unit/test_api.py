@@ -25,7 +25,7 @@ def test_connect_verifies_key_and_stores_only_a_reference(world: World) -> None:
     body = connect(world)
     assert body["status"] == "syncing"
     assert body["organization"] == {"id": "org_1", "name": "Org One"}
-    assert body["key_hint"] == "sk-ant-admin01-...good"
+    assert body["key_hint"] == "sk-ant-admin01-...good" and body["workspace_word"] == "workspace"
     assert GOOD_KEY not in json.dumps(body)
     stored = world.accounts.get("t1", body["id"])
     assert stored is not None and GOOD_KEY not in repr(stored)

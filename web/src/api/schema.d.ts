@@ -565,6 +565,11 @@ export interface components {
             status_reason: string | null;
             /** Synced Through */
             synced_through: string | null;
+            /**
+             * Workspace Word
+             * @description What the provider calls the unit the views call a workspace (OpenAI: project).
+             */
+            workspace_word: string;
         };
         /** AccountTrust */
         AccountTrust: {

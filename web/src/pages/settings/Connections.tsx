@@ -57,9 +57,8 @@ function ConnectForm() {
   const [key, setKey] = useState("");
   const [done, setDone] = useState<Account | null>(null);
   const connect = useApiMutation(
-    async (body: { provider: string; name: string; api_key: string }) =>
-      // provider "openai" is announced; until the API takes it, its own 422 message is shown.
-      unwrap(await api.POST("/v1/accounts", { body: body as never })),
+    async (body: { provider: "anthropic" | "openai"; name: string; api_key: string }) =>
+      unwrap(await api.POST("/v1/accounts", { body })),
     ["accounts"],
   );
 
@@ -144,6 +143,7 @@ function AccountCard(props: { account: Account; canWrite: boolean; timeZone: str
         <h3>{a.name}</h3>
         <span className="muted">
           {a.provider} · {a.organization.name ?? a.organization.id} · key {a.key_hint}
+          {a.workspace_word !== "workspace" && ` · its ${a.workspace_word}s show as workspaces`}
         </span>
       </div>
       <StatusIndicator account={a} />
