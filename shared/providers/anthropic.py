@@ -15,9 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Context, Decimal
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.accounts import Names
 from shared.domain.billed import BilledCost
@@ -32,6 +30,9 @@ from shared.providers.errors import (
     ProviderError,
     ProviderUnavailable,
 )
+
+if TYPE_CHECKING:
+    import httpx  # only types here: clients import it when made (the alert functions never load it)
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain.accounts import Names
 from shared.domain.billed import BilledCost
 from shared.domain.usage import UsageBucket
 from shared.providers.errors import MalformedResponse, ProviderError, ProviderUnavailable
+
+if TYPE_CHECKING:
+    import httpx  # only types here: clients import it when made (the alert functions never load it)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class KeyShapeError(ValueError):
         self.code = code
 
 
-ClientFactory = Callable[[str, str, httpx.Client, float | None], ProviderClient]
+ClientFactory = Callable[[str, str, "httpx.Client", float | None], ProviderClient]
 """(api_key, base_url, http client, monotonic deadline) -> a client."""
 
 
@@ -123,6 +124,8 @@ class HttpJsonClient:
         self._sleep = sleep
         self._clock = clock
         self.requests_made = 0
+        import httpx
+
         self.last_headers: httpx.Headers = httpx.Headers()
 
     def _headers(self) -> dict[str, str]:
@@ -132,6 +135,8 @@ class HttpJsonClient:
         raise NotImplementedError
 
     def _get(self, path: str, params: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+        import httpx
+
         attempt = 0
         label = self.provider_label
         while True:

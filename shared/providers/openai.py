@@ -34,9 +34,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.accounts import Names
 from shared.domain.billed import BilledCost
@@ -50,6 +48,9 @@ from shared.providers.errors import (
     ProviderError,
     ProviderUnavailable,
 )
+
+if TYPE_CHECKING:
+    import httpx  # only types here: clients import it when made (the alert functions never load it)
 
 log = logging.getLogger(__name__)
 
