@@ -27,6 +27,7 @@ Run: ``python -m bench.dashboard`` (365 days of data) or ``--small`` (35 days, 3
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     from shared.adapters.firestore import FirestoreAccountStore, FirestoreLedgerStore
     from shared.adapters.firestore_billing import FirestoreTenantSettingsStore
     from shared.adapters.firestore_tenancy import FirestoreTenantStore
+    from shared.bootstrap import GC_THRESHOLDS
     from shared.domain.tenancy import Member, Tenant
     from shared.security.auth import LocalTokenIssuer
     from shared.services.usage_query import UsageQuery, UsageQueryService
@@ -211,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             f"combos_per_hour={args.combos})",
             flush=True,
         )
+        gc.set_threshold(*GC_THRESHOLDS)  # as every function's process sets it (bootstrap.start_process)
         service = UsageQueryService(
             FirestoreAccountStore(db),
             FirestoreLedgerStore(db),

@@ -3,11 +3,11 @@
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared import bootstrap, logs
+from shared import bootstrap
 from shared.alerts.evaluator import AccountEventIn
 from shared.messages import AccountEvent, decode_pubsub
 
-logs.configure()
+bootstrap.start_process()
 
 
 @functions_framework.cloud_event

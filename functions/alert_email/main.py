@@ -6,10 +6,10 @@ import logging
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared import bootstrap, logs
+from shared import bootstrap
 from shared.messages import AlertEvent, decode_pubsub
 
-logs.configure()
+bootstrap.start_process()
 log = logging.getLogger("alert_email")
 
 

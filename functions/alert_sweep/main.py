@@ -4,10 +4,10 @@ once a day also spend rules and savings advice)."""
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared import bootstrap, logs
+from shared import bootstrap
 from shared.messages import SchedulerTick, decode_pubsub
 
-logs.configure()
+bootstrap.start_process()
 
 
 @functions_framework.cloud_event

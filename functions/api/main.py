@@ -5,9 +5,9 @@ import functions_framework
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from shared import bootstrap, logs
+from shared import bootstrap
 
-logs.configure()
+bootstrap.start_process()
 
 
 @functions_framework.http

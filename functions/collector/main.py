@@ -6,11 +6,11 @@ import functions_framework
 from cloudevents.http import CloudEvent
 from werkzeug.exceptions import ServiceUnavailable
 
-from shared import bootstrap, logs
+from shared import bootstrap
 from shared.messages import CollectRequest, decode_pubsub
 from shared.services.collector import LeaseHeld
 
-logs.configure()
+bootstrap.start_process()
 log = logging.getLogger("collector")
 
 

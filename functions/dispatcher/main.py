@@ -4,10 +4,10 @@ whose grace has passed (shared.services.retention)."""
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared import bootstrap, logs
+from shared import bootstrap
 from shared.messages import SchedulerTick, decode_pubsub
 
-logs.configure()
+bootstrap.start_process()
 
 
 @functions_framework.cloud_event
