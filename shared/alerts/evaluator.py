@@ -470,8 +470,7 @@ class AlertEvaluator:
     def _unpriced_alerts(
         self, tenant_id: str, spend: TenantSpend, channels: Sequence[Channel], now: datetime, month: rules.Period
     ) -> list[Alert]:
-        first = month.start.astimezone(UTC).date()
-        models = spend.unpriced_models(first, now.astimezone(UTC).date())
+        models = spend.unpriced_models(month.start, month.end)
         routed = route(KIND_UNPRICED, channels)
         out = []
         for model, (tokens, reasons) in sorted(models.items()):

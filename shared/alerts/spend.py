@@ -110,10 +110,11 @@ class TenantSpend:
         missing = _missing_everywhere(self._accounts, reading.missing_days)
         return days, _series(len(days), [d not in missing for d in days], reading.pieces, index)
 
-    def unpriced_models(self, first: date, last: date) -> dict[str, tuple[int, list[str]]]:
-        """Models with rows of no known price in the UTC days ``[first, last]``: their quantities, and why
-        they have no price (an unknown model, a tier with no public price, a class the model's price lacks)."""
-        reading = self._ledger.read(Query.local_days(self._accounts, first, last, dims={"model"}))
+    def unpriced_models(self, start: datetime, end: datetime) -> dict[str, tuple[int, list[str]]]:
+        """Models with rows of no known price in ``[start, end)`` (UTC instants): their quantities, and why
+        they have no price (an unknown model, a tier with no public price, a class the model's price lacks).
+        Asked for a whole period (a month): its whole UTC months come from their rollups, not day by day."""
+        reading = self._ledger.read(Query(self._accounts, start, end, "total", dims=frozenset({"model"})))
         quantities: dict[str, int] = defaultdict(int)
         reasons: dict[str, set[str]] = defaultdict(set)
         for piece in reading.pieces:
