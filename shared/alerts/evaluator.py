@@ -487,8 +487,8 @@ class AlertEvaluator:
                     severity="info",
                     title=f"Some usage of {model} has no known price",
                     message=f"Usage of {model} ({tokens} units so far in {month.key}) has no known price ({why}): it "
-                    "is shown as unpriced and left out of cost totals and budgets until a price is added (a rate card "
-                    "for tiers with no public price).",
+                    "is shown as unpriced and left out of cost totals and budgets until the catalogue prices it (a "
+                    "tier with no public price stays unpriced: the invoice check shows what was billed for it).",
                     created_at=now,
                     details={"model": model, "tokens": tokens, "month": month.key, "reasons": reasons},
                     channel_ids=routed,

@@ -728,7 +728,8 @@ def _premium_row(row: CostRow) -> bool:
 
 
 def unpriced_models(data: AdviceData, prices: Prices) -> list[_Draft]:
-    """Usage with no price: shown as unpriced, never $0; a rate card or a catalogue price fixes it."""
+    """Usage with no price: shown as unpriced, never $0; a catalogue price fixes it (a tier with no public price
+    stays unpriced: the invoice check shows what was billed)."""
     groups: dict[tuple[str, str], list[tuple[date, CostRow]]] = defaultdict(list)
     for account_id, day, row in data.day_rows():
         if row.cost is None:
@@ -757,8 +758,8 @@ def unpriced_models(data: AdviceData, prices: Prices) -> list[_Draft]:
                 method="Rows of the period whose cost is unknown (unpriced), counted per model.",
                 actions=(
                     (
-                        f"Enter your organization's rate for {', '.join(tiers)} (a rate card): the tier has no "
-                        "public list price"
+                        f"The {', '.join(tiers)} tier has no public list price: compare its usage with what the "
+                        "invoice check shows billed (TokenMeter does not yet take an organization's own tier rates)"
                     )
                     if tier_only
                     else f"Add {model}'s price: run `make missing-models` to see what the catalogue lacks",

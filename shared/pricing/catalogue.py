@@ -232,8 +232,8 @@ class UnpricedServiceTier(_Sourced):
     provider: Provider
     service_tier: str
     reason: str = Field(min_length=10)
-    rate_card: bool = False
-    """Whether an organization's own rate (see ``RateCards``) may price it."""
+    tier_rate: bool = False
+    """Whether an organization's own per-token rate for the tier (see ``TierRates``) may price it."""
 
 
 class ModeRemoval(_Sourced):
@@ -397,15 +397,16 @@ def load_overrides(path: Path = OVERRIDES_PATH) -> tuple[Overrides, str]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Rate cards: the organization's own rates for tiers without a public price (priority). Later work.
+# Tier rates: the organization's own per-token rates for tiers without a public price (priority). Not
+# to be confused with a tenant's rate cards (shared.domain.rate_cards: a percent off list price).
 # --------------------------------------------------------------------------------------------------
 
 
-class RateCards(Protocol):
+class TierRates(Protocol):
     """An organization's own rates for a service tier that has no public price (e.g. priority).
 
     The rates returned are used as they are (no catalogue modifier is applied on top). A catalogue
-    holding rate cards belongs to one organization; call ``clear_cache()`` after the cards change.
+    holding tier rates belongs to one organization; call ``clear_cache()`` after the rates change.
     """
 
     def rates_for(self, provider: str, model: str, service_tier: str, day: date) -> Rates | None: ...
@@ -524,7 +525,7 @@ class GenaiPricesCatalogue:
 
     Args:
         overrides_path: the override table to use (tests pass their own).
-        rate_cards: the organization's own rates for tiers with no public price (the hook for priority
+        tier_rates: the organization's own rates for tiers with no public price (the hook for priority
             tier pricing; without it those rows are unpriced).
         cache_size: how many (pricing dimensions, day) quotes to keep.
 
@@ -536,7 +537,7 @@ class GenaiPricesCatalogue:
         self,
         overrides_path: Path = OVERRIDES_PATH,
         *,
-        rate_cards: RateCards | None = None,
+        tier_rates: TierRates | None = None,
         cache_size: int = 65_536,
     ) -> None:
         snapshot = get_snapshot()
@@ -547,7 +548,7 @@ class GenaiPricesCatalogue:
         overrides, digest = load_overrides(overrides_path)
         self._overrides = overrides
         self._version = f"genai-prices {package_version('genai-prices')} + overrides {digest[:12]}"
-        self._rate_cards = rate_cards
+        self._tier_rates = tier_rates
         self._check_model_names()
         self._quote_for_day = lru_cache(maxsize=cache_size)(self._quote_uncached)
 
@@ -571,7 +572,7 @@ class GenaiPricesCatalogue:
         )
 
     def clear_cache(self) -> None:
-        """Forget memoized quotes (after rate cards change)."""
+        """Forget memoized quotes (after tier rates change)."""
         self._quote_for_day.cache_clear()
 
     # -- building a quote -------------------------------------------------------------------------
@@ -593,9 +594,9 @@ class GenaiPricesCatalogue:
                 raise _Unpriced(f"provider {provider} is not supported by the catalogue")
             draft = self._standard(provider, model, day)
             model_ref = draft.model_ref
-            rate_card = self._unpriced_tier(provider, model_ref, service_tier, day)
-            if rate_card is not None:
-                return rate_card
+            own = self._unpriced_tier(provider, model_ref, service_tier, day)
+            if own is not None:
+                return own
             self._apply_mode(provider, service_tier, speed, day, draft)
             self._apply_residency(provider, inference_geo, day, draft)
             rates = self._resolve(provider, model, context_window, variant, day, draft)
@@ -704,17 +705,17 @@ class GenaiPricesCatalogue:
         return info
 
     def _unpriced_tier(self, provider: str, model_ref: str, service_tier: str, day: date) -> PriceQuote | None:
-        """Tiers with no public price: the organization's rate card if it has one, else unpriced."""
+        """Tiers with no public price: the organization's own tier rate if it has one, else unpriced."""
         for entry in self._overrides.unpriced_service_tiers:
             if entry.provider == provider and entry.service_tier == service_tier:
-                if entry.rate_card and self._rate_cards is not None:
-                    rates = self._rate_cards.rates_for(provider, model_ref, service_tier, day)
+                if entry.tier_rate and self._tier_rates is not None:
+                    rates = self._tier_rates.rates_for(provider, model_ref, service_tier, day)
                     if rates is not None:
                         return PriceQuote(
                             rates=rates,
                             catalogue_version=self._version,
                             model_ref=model_ref,
-                            modifiers=(f"organization rate card for {service_tier}",),
+                            modifiers=(f"organization tier rate for {service_tier}",),
                         )
                 raise _Unpriced(entry.reason)
         return None

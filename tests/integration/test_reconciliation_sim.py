@@ -97,7 +97,7 @@ def test_every_gap_on_simulator_data_has_its_known_reason(rigs: Callable[[int], 
     assert 0 < body["trust"]["matched_percent"] < 100
 
 
-class PriorityRateCard:
+class PriorityTierRate:
     """The organization's own Priority Tier rate: list price x 1.25 on every class."""
 
     def rates_for(self, provider: str, model: str, service_tier: str, day: date) -> Rates | None:
@@ -126,9 +126,9 @@ def _noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
-def test_priority_priced_by_a_rate_card_is_explained_to_the_cent(rigs: Callable[[int], Rig]) -> None:
+def test_priority_priced_by_a_tier_rate_is_explained_to_the_cent(rigs: Callable[[int], Rig]) -> None:
     rig = rigs(5)
-    body = reconciled(rig, GenaiPricesCatalogue(rate_cards=PriorityRateCard()))
+    body = reconciled(rig, GenaiPricesCatalogue(tier_rates=PriorityTierRate()))
     priced_priority = [
         r for r in body["rows"] if "tier_not_billed" in codes(r) and "own rate" in r["reasons"][0]["message"]
     ]

@@ -235,7 +235,7 @@ def test_unpriced_models_are_listed_never_as_savings() -> None:
     assert found["mystery-model"]["monthly_savings"] == "0" and found["mystery-model"]["evidence"]["units"] == 1_000
     assert found["mystery-model"]["confidence"]["level"] == "high"
     assert "make missing-models" in found["mystery-model"]["actions"][0]
-    assert "rate card" in found["claude-opus-4-6"]["actions"][0]  # the priority tier has no public price
+    assert "invoice check" in found["claude-opus-4-6"]["actions"][0]  # the priority tier has no public price
 
 
 def test_idle_keys_with_and_without_earlier_usage() -> None:

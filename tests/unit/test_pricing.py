@@ -327,20 +327,20 @@ def test_web_search_ten_dollars_per_thousand_not_batch_discounted(catalogue: Gen
 def test_tiers_without_public_price_are_unpriced(catalogue: GenaiPricesCatalogue, tier: str) -> None:
     q = quote(catalogue, "claude-sonnet-4-5", "2026-11-03", service_tier=tier)
     assert q.rates is None
-    assert "the organization must enter its rate" in (q.unpriced_reason or "")
+    assert "shown as unpriced (the invoice check shows what was billed)" in (q.unpriced_reason or "")
     assert q.model_ref == "claude-sonnet-4-5"
 
 
-def test_priority_priced_from_the_organizations_rate_card() -> None:
+def test_priority_priced_from_the_organizations_tier_rate() -> None:
     card = Rates(Decimal(4), Decimal(5), Decimal(8), Decimal("0.4"), Decimal(20), Decimal("0.01"))
 
-    class Cards:
+    class OwnRates:
         def rates_for(self, provider: str, model: str, service_tier: str, day: date) -> Rates | None:
             return card if (model, service_tier) == ("claude-sonnet-4-5", "priority") else None
 
-    catalogue = GenaiPricesCatalogue(rate_cards=Cards())
+    catalogue = GenaiPricesCatalogue(tier_rates=OwnRates())
     q = quote(catalogue, "claude-sonnet-4-5-20250929", "2026-11-03", service_tier="priority")
-    assert q.rates == card and q.modifiers == ("organization rate card for priority",)
+    assert q.rates == card and q.modifiers == ("organization tier rate for priority",)
     assert quote(catalogue, "claude-sonnet-4-5", "2026-11-03", service_tier="priority_on_demand").rates is None
 
 

@@ -396,7 +396,7 @@ function UnpricedAndProvisional(props: { usage: UsageResponse }) {
       {t.unpriced_tokens > 0 && (
         <Notice kind="warn" testId="unpriced-notice">
           <strong>Unpriced:</strong> {t.unpriced_tokens.toLocaleString("en")} tokens of {t.unpriced_models.join(", ")} have no
-          known price yet. They are not in the totals (not counted as $0); add a rate card or wait for the price catalogue.
+          known price yet. They are not in the totals (not counted as $0): a new model waits for the price catalogue; a tier with no public price (priority, scale) stays unpriced, and the invoice check shows what was billed for it.
         </Notice>
       )}
       {p.tokens > 0 && (
