@@ -501,8 +501,14 @@ def pubsub_bytes(published: list[tuple[str, bytes]], deliveries: dict[str, int])
 def lines_for(invs: list[Invocation], scale: float, deliveries: dict[str, int], per_account_only: bool) -> list[Line]:
     """The cost lines of these invocations, each count multiplied by ``scale`` (1: as counted)."""
     fs = FirestoreOps()
+    shared_minimums = 0
     for inv in invs:
         fs = fs + inv.firestore
+        if per_account_only and inv.function in SHARED_PER_TICK:
+            # A tick's query that finds nothing bills one read for the whole deployment, not per account.
+            shared_minimums += inv.firestore.query_min
+    fs.reads -= shared_minimums
+    fs.query_min -= shared_minimums
     us, nam5 = prices.FIRESTORE["us-central1"], prices.FIRESTORE["nam5"]
     out = [
         Line(

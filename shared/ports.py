@@ -125,7 +125,8 @@ class LedgerStore(Protocol):
         """The stored month rollups and priced days of these (account, month/day) keys.
 
         Args:
-            month_parts: which tables of a month to read: ``rows`` (the month's sums), ``daily``.
+            month_parts: which tables of a month to read: ``rows`` (the month's sums), ``daily``, ``recent``
+                (the hourly spend of its newest days).
             hour_days: the days whose per-hour quantities are needed (the others come without).
         """
         ...

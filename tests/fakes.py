@@ -154,6 +154,7 @@ class FakeLedger:
                         found,
                         rows=found.rows if "rows" in month_parts else (),
                         daily=found.daily if "daily" in month_parts else {},
+                        recent=found.recent if "recent" in month_parts else {},
                     )
                 )
         out_days = [d for a, day in days if (d := self.priced.get((tenant_id, a, day))) is not None]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -15,7 +15,7 @@ from typing import Any, overload
 from shared.domain.accounts import Account
 from shared.domain.billed import LedgerState
 from shared.domain.money import ZERO
-from shared.domain.priced import CostRow, PricedDay, PricedMonth, RowHours
+from shared.domain.priced import CostRow, DayHours, HourSpend, PricedDay, PricedMonth, RowHours
 from shared.domain.usage import (
     COST_CLASSES,
     DIMENSIONS,
@@ -403,16 +403,42 @@ def priced_month_to_doc(tenant_id: str, month: PricedMonth, built_at: datetime) 
         # Not "rows": a read of months and days together selects each kind's tables by name.
         "month_rows": pack_cost_rows(month.rows),
         "daily": pack_cost_rows(daily_rows, daily_days),
+        "recent": pack_recent(month.recent),
     }
 
 
+def pack_recent(recent: Mapping[date, DayHours]) -> bytes:
+    """A rollup's recent hourly spend: {day: {hour: [{key: usd}, {model: usd}]}} as compressed JSON (amounts
+    as exact decimal strings)."""
+    table = {
+        d.isoformat(): {
+            str(h): [{k: str(v) for k, v in s.by_key.items()}, {m: str(v) for m, v in s.by_model.items()}]
+            for h, s in sorted(hours.items())
+        }
+        for d, hours in sorted(recent.items())
+    }
+    return zlib.compress(json.dumps(table, separators=(",", ":")).encode(), 1)
+
+
+def unpack_recent(blob: bytes) -> dict[date, DayHours]:
+    out: dict[date, DayHours] = {}
+    for d, hours in json.loads(zlib.decompress(blob)).items():
+        out[date.fromisoformat(d)] = {
+            int(h): HourSpend({k: Decimal(v) for k, v in keys.items()}, {m: Decimal(v) for m, v in models.items()})
+            for h, (keys, models) in hours.items()
+        }
+    return out
+
+
 def priced_month_from_doc(doc: dict[str, Any]) -> PricedMonth:
-    """A month rollup; a table left out of the read (``month_rows`` or ``daily``) comes back empty."""
-    rows, daily = doc.get("month_rows"), doc.get("daily")
+    """A month rollup; a table left out of the read (``month_rows``, ``daily`` or ``recent``) comes back
+    empty (a rollup written before ``recent`` existed has none: readers fall back to its priced days)."""
+    rows, daily, recent = doc.get("month_rows"), doc.get("daily"), doc.get("recent")
     return PricedMonth(
         account_id=doc["account_id"],
         month=date.fromisoformat(doc["month"] + "-01"),
         days={date.fromisoformat(d): v for d, v in (doc.get("days") or {}).items()},
         rows=unpack_cost_rows(rows) if isinstance(rows, bytes) else (),
         daily=unpack_daily_rows(daily) if isinstance(daily, bytes) else {},
+        recent=unpack_recent(recent) if isinstance(recent, bytes) else {},
     )

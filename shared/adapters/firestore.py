@@ -305,7 +305,10 @@ class FirestoreLedgerStore:
         hour_refs = [paths.priced_day(self.db, tenant_id, a, d) for a, d in days if (a, d) in with_hours]
         # Month and day documents name their tables differently, so one field mask reads the months' wanted
         # tables and the days' rows in one round trip; days whose hours are needed are a second read.
-        month_fields = [*_MONTH_FIELDS, *({"rows": "month_rows", "daily": "daily"}[p] for p in sorted(month_parts))]
+        month_fields = [
+            *_MONTH_FIELDS,
+            *({"rows": "month_rows", "daily": "daily", "recent": "recent"}[p] for p in sorted(month_parts)),
+        ]
         reads: list[tuple[list[Any], list[str]]] = []
         if month_refs or plain_refs:
             reads.append(([*month_refs, *plain_refs], [*month_fields, *_DAY_FIELDS]))

@@ -113,25 +113,27 @@ class AlertEvaluator:
     def evaluate(self, tenant_id: str, reason: str = "priced", days: Sequence[date] = ()) -> EvaluationReport:
         """Evaluate every rule of a tenant against its current data; raise what holds."""
         now = self.clock()
-        tz = self._zone(tenant_id)
         report = EvaluationReport()
         accounts = self.accounts.list(tenant_id)
         channels = self.channels.list(tenant_id)
         candidates: list[Alert] = []
         candidates += self._account_alerts(tenant_id, accounts, channels, now)
+        if reason == "sweep":
+            # Only costing changes spend, and it asks for an evaluation when it does: the hourly sweep checks
+            # what time alone makes true (stale data, key age), which needs no time zone or spend.
+            report.skipped = "hourly sweep: account rules only"
+            return self._raise_all(report, candidates)
+        tz = self._zone(tenant_id)
         month = rules.budget_period("month", now, tz)
         oldest_relevant = min(month.start, now - self.spike_lookback).astimezone(UTC).date() - timedelta(days=1)
         if reason == "priced" and days and max(days) < oldest_relevant:
             # History import of old days: they change no current period and no recent hour.
             report.skipped = "only days before the current period changed"
-        elif reason == "sweep":
-            # Only costing changes spend, and it asks for an evaluation when it does: the hourly sweep checks
-            # what time alone makes true (stale data, key age). Spend rules run again on the daily sweep.
-            report.skipped = "hourly sweep: account rules only"
         else:
             spend = TenantSpend(self.ledger, tenant_id, [a.id for a in accounts], self.clock)
-            names = self.accounts.get_names(tenant_id, [a.id for a in accounts]) if accounts else {}
-            labels = _Labels(accounts, names)
+            ids = [a.id for a in accounts]
+            # Key names label spike alerts only: read when one is raised, not on every evaluation.
+            labels = _Labels(accounts, lambda: self.accounts.get_names(tenant_id, ids) if ids else {})
             # Spikes read their recent days with their hours first: the budgets' forecast then finds the same
             # days in the evaluation's ledger instead of reading them again.
             spikes = self._spike_alerts(tenant_id, spend, channels, labels, now, with_days=reason == "daily")
@@ -141,6 +143,9 @@ class AlertEvaluator:
             report.documents_read = spend.documents_read
         if reason == "daily" and self.advice is not None:
             candidates += self._advice_alerts(tenant_id, channels, now)
+        return self._raise_all(report, candidates)
+
+    def _raise_all(self, report: EvaluationReport, candidates: list[Alert]) -> EvaluationReport:
         report.considered = len(candidates)
         for alert in candidates:
             if self.raise_alert(alert):
@@ -272,7 +277,8 @@ class AlertEvaluator:
 
             # The whole period: nothing after this hour is priced yet, and a whole UTC month is then read from
             # its rollup (one document) rather than day by day.
-            total = spend.total(period.start, period.end, keep)
+            dims = rules.DIMS_OF_SCOPE[budget.scope]
+            total = spend.total(period.start, period.end, keep, dims)
             base: dict[str, Any] = {
                 "budget_id": budget.id,
                 "budget_name": budget.name,
@@ -320,7 +326,7 @@ class AlertEvaluator:
                         )
                     )
             if budget.period == "month" and budget.forecast and total.usd < budget.amount:
-                projected = self._projection(spend, keep, total.usd, now, period, tz, history_start)
+                projected = self._projection(spend, keep, dims, total.usd, now, period, tz, history_start)
                 if projected is not None and projected > budget.amount:
                     out.append(
                         Alert(
@@ -352,6 +358,7 @@ class AlertEvaluator:
     def _projection(
         spend: TenantSpend,
         keep: Callable[[str, Any], bool],
+        dims: frozenset[str],
         spent: Decimal,
         now: datetime,
         period: rules.Period,
@@ -367,7 +374,7 @@ class AlertEvaluator:
         ]
         if not days:
             return None
-        totals = spend.daily_totals(days[0], days[-1], tz, keep)
+        totals = spend.daily_totals(days[0], days[-1], tz, keep, dims)
         trailing = [totals.get(day, ZERO) for day in days]
         return rules.project_month_end(spent, trailing, now, period.end)
 
@@ -576,9 +583,10 @@ class AlertEvaluator:
 class _Labels:
     """Human names for spike series: API key names and account names instead of ids."""
 
-    def __init__(self, accounts: Sequence[Account], names: dict[str, Names]):
+    def __init__(self, accounts: Sequence[Account], names: Callable[[], dict[str, Names]]):
         self._accounts = {a.id: a.name for a in accounts}
-        self._names = names
+        self._read_names = names
+        self._names: dict[str, Names] | None = None
 
     def series(self, dimension: str, value: str) -> str:
         if dimension == "model":
@@ -587,6 +595,8 @@ class _Labels:
         account = self._accounts.get(account_id, account_id)
         if key_id == CONSOLE_KEY_SCOPE_ID:
             return f"Console/Workbench usage of account '{account}'"
+        if self._names is None:
+            self._names = self._read_names()
         name = self._names.get(account_id, Names()).api_keys.get(key_id)
         return (
             f"API key '{name}' ({key_id}, account '{account}')" if name else f"API key {key_id} (account '{account}')"

@@ -90,6 +90,18 @@ def project_month_end(
     return spent + rate * remaining_days
 
 
+DIMS_OF_SCOPE: dict[str, frozenset[str]] = {
+    "tenant": frozenset(),
+    "account": frozenset(),
+    "provider": frozenset(),
+    "workspace": frozenset({"workspace_id"}),
+    "api_key": frozenset({"api_key_id"}),
+    "model": frozenset({"model"}),
+}
+"""The row dimensions `row_in_scope` looks at for each scope (the account and its provider are always known):
+what decides whether a month rollup can answer a budget's spend."""
+
+
 def row_in_scope(scope: str, scope_id: str | None, account_id: str, provider: str, dims: Dimensions) -> bool:
     """Whether a priced row of ``account_id`` (an account of ``provider``) counts towards a budget of this
     scope."""

@@ -40,12 +40,14 @@ class SpendTotal:
     provisional_usd: Decimal
 
 
+def key_series(account_id: str, api_key_id: str | None) -> tuple[str, str]:
+    """The spike series of an API key: per account (usage with no key is the account's Console series)."""
+    return ("api_key", f"{account_id}/{api_key_id or CONSOLE_KEY_SCOPE_ID}")
+
+
 def series_keys(account_id: str, dims: Dimensions) -> list[tuple[str, str]]:
     """The spike series a row belongs to: its API key (per account) and its model (across accounts)."""
-    return [
-        ("api_key", f"{account_id}/{dims.api_key_id or CONSOLE_KEY_SCOPE_ID}"),
-        ("model", dims.model),
-    ]
+    return [key_series(account_id, dims.api_key_id), ("model", dims.model)]
 
 
 class TenantSpend:
@@ -58,16 +60,18 @@ class TenantSpend:
         account_ids: Sequence[str],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
-        self._ledger = Ledger(store, tenant_id, clock)
+        # An evaluation asks for month totals, days and recent hours: each rollup is read once, whole.
+        self._ledger = Ledger(store, tenant_id, clock, month_parts=("rows", "daily", "recent"))
         self._accounts = tuple(account_ids)
 
     @property
     def documents_read(self) -> int:
         return self._ledger.documents_read
 
-    def total(self, start: datetime, end: datetime, keep: RowFilter) -> SpendTotal:
-        """Spend of the rows ``keep`` accepts in ``[start, end)`` (UTC instants; any time zone's days)."""
-        reading = self._ledger.read(Query(self._accounts, start, end, "total", dims=SCOPE_DIMS, keep=keep))
+    def total(self, start: datetime, end: datetime, keep: RowFilter, dims: frozenset[str] = SCOPE_DIMS) -> SpendTotal:
+        """Spend of the rows ``keep`` accepts in ``[start, end)`` (UTC instants; any time zone's days);
+        ``dims``: the dimensions ``keep`` looks at."""
+        reading = self._ledger.read(Query(self._accounts, start, end, "total", dims=dims, keep=keep))
         usd = ZERO
         unpriced = 0
         for piece in reading.pieces:
@@ -77,9 +81,11 @@ class TenantSpend:
                 usd = EXACT.add(usd, piece.row.cost.total)
         return SpendTotal(usd, unpriced, reading.provisional.cost.total)
 
-    def daily_totals(self, first: date, last: date, zone: ZoneInfo, keep: RowFilter) -> dict[date, Decimal]:
-        """The priced spend of each day of ``zone`` in ``[first, last]`` that has data."""
-        query = Query.local_days(self._accounts, first, last, zone, grain="day", dims=SCOPE_DIMS, keep=keep)
+    def daily_totals(
+        self, first: date, last: date, zone: ZoneInfo, keep: RowFilter, dims: frozenset[str] = SCOPE_DIMS
+    ) -> dict[date, Decimal]:
+        """The priced spend of each day of ``zone`` in ``[first, last]`` that has data (``dims``: as `total`)."""
+        query = Query.local_days(self._accounts, first, last, zone, grain="day", dims=dims, keep=keep)
         out: dict[date, Decimal] = {}
         for piece in self._ledger.read(query).pieces:
             if piece.row.cost is not None and isinstance(piece.period, date):
@@ -97,10 +103,22 @@ class TenantSpend:
             hour += HOUR
         if not hours:
             return hours, {}
-        reading = self._ledger.read(Query(self._accounts, hours[0], hours[-1] + HOUR, "hour", dims=SCOPE_DIMS))
-        index: dict[date | datetime | None, int] = {h: i for i, h in enumerate(hours)}
+        reading = self._ledger.hourly_spend(self._accounts, hours[0], hours[-1] + HOUR)
         missing = _missing_everywhere(self._accounts, reading.missing_days)
-        return hours, _series(len(hours), [h.date() not in missing for h in hours], reading.pieces, index)
+        length = len(hours)
+        series: dict[tuple[str, str], list[Decimal | None]] = defaultdict(lambda: [None] * length)
+        index = {h: i for i, h in enumerate(hours)}
+        for (account_id, hour), spent in reading.spend.items():
+            i = index.get(hour)
+            if i is None:
+                continue
+            for key_id, usd in spent.by_key.items():
+                values = series[key_series(account_id, key_id)]
+                values[i] = EXACT.add(values[i] or ZERO, usd)
+            for model, usd in spent.by_model.items():
+                values = series[("model", model)]
+                values[i] = EXACT.add(values[i] or ZERO, usd)
+        return hours, _zero_filled(series, [h.date() not in missing for h in hours])
 
     def daily_series(self, first: date, last: date) -> tuple[list[date], dict[tuple[str, str], list[Decimal | None]]]:
         """Per key and per model, the priced spend of each UTC day in ``[first, last]``."""
@@ -145,6 +163,13 @@ def _series(
         for key in series_keys(piece.account_id, row.dims):
             values = series[key]
             values[i] = EXACT.add(values[i] or ZERO, row.cost.total)
+    return _zero_filled(series, collected)
+
+
+def _zero_filled(
+    series: dict[tuple[str, str], list[Decimal | None]], collected: list[bool]
+) -> dict[tuple[str, str], list[Decimal | None]]:
+    """Hours or days that were collected and had no spend count as $0; the others stay None."""
     for values in series.values():
         for i, ok in enumerate(collected):
             if ok and values[i] is None:

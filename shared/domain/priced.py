@@ -35,6 +35,10 @@ K = TypeVar("K", bound=Hashable)
 RowHours = tuple[tuple[int, TokenCounts], ...]
 """(hour of the UTC day, quantities in that hour) for one row, hours ascending."""
 
+RECENT_DAYS = 10
+"""How many of its newest days a month rollup keeps the hourly spend of (`PricedMonth.recent`): the hourly
+spike check looks at the last 48 hours against the week before them, 9 UTC days, plus the day in progress."""
+
 
 @dataclass(frozen=True, slots=True)
 class CostRow:
@@ -141,6 +145,49 @@ class PricedDay:
 
 
 @dataclass(frozen=True, slots=True)
+class HourSpend:
+    """One account's priced spend in one UTC hour, per API key ("" for usage with none: the Console) and per
+    model (USD, exact; unpriced usage is in neither)."""
+
+    by_key: Mapping[str, Decimal]
+    by_model: Mapping[str, Decimal]
+
+
+DayHours = Mapping[int, HourSpend]
+"""A day's `HourSpend` by hour of the UTC day; an hour with no priced usage is absent."""
+
+
+def hourly_spend(day: PricedDay) -> dict[int, HourSpend]:
+    """The day's priced spend per hour, per key and per model: its rows cut on the hour as every reader cuts
+    them (`cut_day`), so the figures are the ones a by-hour reading of the day gives."""
+    keys: dict[int, dict[str, Decimal]] = {}
+    models: dict[int, dict[str, Decimal]] = {}
+    for hour, rows in cut_day(day, _hour_of_day).items():
+        for row in rows:
+            if row.cost is None:
+                continue
+            total = row.cost.total
+            by_key = keys.setdefault(hour, {})
+            by_model = models.setdefault(hour, {})
+            key = row.dims.api_key_id or ""
+            by_key[key] = EXACT.add(by_key.get(key, ZERO), total)
+            by_model[row.dims.model] = EXACT.add(by_model.get(row.dims.model, ZERO), total)
+    return {h: HourSpend(keys[h], models[h]) for h in sorted(keys)}
+
+
+def _hour_of_day(hour: datetime) -> int:
+    return hour.hour
+
+
+def keep_recent(recent: Mapping[date, DayHours]) -> dict[date, DayHours]:
+    """The newest `RECENT_DAYS` days of ``recent``."""
+    if not recent:
+        return {}
+    oldest = max(recent) - timedelta(days=RECENT_DAYS - 1)
+    return {d: recent[d] for d in sorted(recent) if d >= oldest}
+
+
+@dataclass(frozen=True, slots=True)
 class PricedMonth:
     """One account's priced usage of one UTC month, as the sum of its priced days.
 
@@ -149,6 +196,8 @@ class PricedMonth:
         days: the priced days it holds, by version (a day absent here has no priced day yet).
         rows: the month's rows summed per grouping (and price).
         daily: each day's rows summed per pricing dimensions (enough for views by day, model or tier).
+        recent: the hourly spend of its newest `RECENT_DAYS` priced days (what the hourly spike check reads:
+            one document instead of ten priced days).
     """
 
     account_id: str
@@ -156,6 +205,7 @@ class PricedMonth:
     days: Mapping[date, str] = field(default_factory=dict)
     rows: tuple[CostRow, ...] = ()
     daily: Mapping[date, tuple[CostRow, ...]] = field(default_factory=dict)
+    recent: Mapping[date, DayHours] = field(default_factory=dict)
 
 
 def month_of(day: date) -> date:
@@ -184,7 +234,13 @@ def roll_month(month: PricedMonth | None, account_id: str, old: PricedDay | None
         daily[new.day] = day_rows
     else:
         daily.pop(new.day, None)
-    return PricedMonth(account_id, first, {**current.days, new.day: new.version}, tuple(rows), daily)
+    recent = dict(current.recent)
+    recent.pop(new.day, None)
+    if not recent or new.day > max(recent) - timedelta(days=RECENT_DAYS):
+        recent[new.day] = hourly_spend(new)  # an older day would be dropped at once: not worth cutting
+    return PricedMonth(
+        account_id, first, {**current.days, new.day: new.version}, tuple(rows), daily, keep_recent(recent)
+    )
 
 
 def build_month(account_id: str, month: date, days: Iterable[PricedDay]) -> PricedMonth:
@@ -196,7 +252,15 @@ def build_month(account_id: str, month: date, days: Iterable[PricedDay]) -> Pric
         {d.day: d.version for d in held},
         tuple(sum_rows(r for d in held for r in d.rows)),
         {d.day: tuple(rows) for d in held if (rows := pricing_rows(d.rows))},
+        _recent_of(held),
     )
+
+
+def _recent_of(days: Sequence[PricedDay]) -> dict[date, DayHours]:
+    if not days:
+        return {}
+    oldest = max(d.day for d in days) - timedelta(days=RECENT_DAYS - 1)
+    return {d.day: hourly_spend(d) for d in sorted(days, key=lambda d: d.day) if d.day >= oldest}
 
 
 def provisional_since(now: datetime) -> datetime:

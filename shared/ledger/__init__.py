@@ -1,5 +1,15 @@
 """The ledger of priced usage: the one way priced usage is read (see reader.py)."""
 
-from shared.ledger.reader import Grain, Ledger, Piece, Provisional, Query, Reading, RowFilter, local_window
+from shared.ledger.reader import (
+    Grain,
+    HourlyReading,
+    Ledger,
+    Piece,
+    Provisional,
+    Query,
+    Reading,
+    RowFilter,
+    local_window,
+)
 
-__all__ = ["Grain", "Ledger", "Piece", "Provisional", "Query", "Reading", "RowFilter", "local_window"]
+__all__ = ["Grain", "HourlyReading", "Ledger", "Piece", "Provisional", "Query", "Reading", "RowFilter", "local_window"]

@@ -30,7 +30,18 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from shared.domain.money import EXACT
-from shared.domain.priced import CostRow, PricedDay, PricedMonth, cut_day, month_of, next_month, provisional_since
+from shared.domain.priced import (
+    CostRow,
+    DayHours,
+    HourSpend,
+    PricedDay,
+    PricedMonth,
+    cut_day,
+    hourly_spend,
+    month_of,
+    next_month,
+    provisional_since,
+)
 from shared.domain.usage import PRICING_DIMENSIONS, Dimensions, day_start, days_between
 from shared.ports import LedgerStore
 from shared.pricing import CostBreakdown
@@ -148,8 +159,19 @@ class Reading:
 
 
 @dataclass
+class HourlyReading:
+    spend: dict[tuple[str, datetime], HourSpend]
+    """(account, UTC hour start) -> its priced spend; an hour of a collected day with none is absent."""
+    missing_days: dict[str, list[date]]
+    """Per account, the UTC days of the window with no priced record."""
+    documents_read: int
+
+
+@dataclass
 class _Plan:
     months: list[tuple[str, date]] = field(default_factory=list)
+    partial: dict[tuple[str, date], list[date]] = field(default_factory=dict)
+    """Months read for some of their days from the rollup's daily table (days whole, settled, in the window)."""
     days: list[tuple[str, date]] = field(default_factory=list)
     month_parts: set[str] = field(default_factory=set)
     tally_days: set[tuple[str, date]] = field(default_factory=set)
@@ -162,11 +184,20 @@ class Ledger:
     """Reads priced usage (see the module docstring). One instance may serve several queries of one request
     or evaluation: documents already read are not read again."""
 
-    def __init__(self, store: LedgerStore, tenant_id: str, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(
+        self,
+        store: LedgerStore,
+        tenant_id: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        month_parts: Iterable[str] = (),
+    ):
+        """``month_parts``: the tables to read of every month rollup whatever the query (a caller that will ask
+        several kinds of question reads each rollup once, whole, instead of once per kind)."""
         self._store = store
         self._tenant = tenant_id
         self._clock = clock
-        self._months: dict[tuple[str, date, frozenset[str]], PricedMonth | None] = {}
+        self._always = frozenset(month_parts)
+        self._months: dict[tuple[str, date], tuple[frozenset[str], PricedMonth | None]] = {}
         self._days: dict[tuple[str, date], PricedDay | None] = {}
         self._with_hours: set[tuple[str, date]] = set()
         self.documents_read = 0
@@ -199,6 +230,16 @@ class Ledger:
                     for row in rollup.daily[day]:
                         if keep is None or keep(account_id, row.dims):
                             reading.pieces.append(Piece(account_id, day, row, day))
+        for (account_id, month), wanted in plan.partial.items():
+            rollup = months.get((account_id, month))
+            for day in wanted:
+                if rollup is None or day not in rollup.days:
+                    reading.missing_days.setdefault(account_id, []).append(day)
+                    continue
+                period = None if q.grain == "total" else day
+                for row in rollup.daily.get(day, ()):
+                    if keep is None or keep(account_id, row.dims):
+                        reading.pieces.append(Piece(account_id, period, row, day))
         for account_id, day in plan.days:
             priced = days.get((account_id, day))
             if priced is None:
@@ -230,6 +271,47 @@ class Ledger:
             out.update({d: v for d, v in rollup.days.items() if first <= d <= last})
         return out
 
+    def hourly_spend(self, account_ids: Sequence[str], start: datetime, end: datetime) -> HourlyReading:
+        """Each account's priced spend per UTC hour of ``[start, end)``, per API key and per model.
+
+        From the month rollups' recent hours (`PricedMonth.recent`: the newest days of each month), so the
+        last ten days of an account are one or two documents; a day a rollup holds but not among its recent
+        ones (an older window, or a rollup written before they were kept) is read from its priced day and
+        cut on the hour the same way."""
+        now = self._clock()
+        last = (end - timedelta(microseconds=1)).astimezone(UTC).date()
+        days = [d for d in days_between(start.astimezone(UTC).date(), last) if day_start(d) < now]
+        plan = _Plan(months=[(a, m) for a in account_ids for m in sorted({month_of(d) for d in days})])
+        plan.month_parts.add("recent")
+        months, _ = self._fetch(plan)
+        found: dict[tuple[str, date], DayHours] = {}
+        fallback = _Plan()
+        missing: dict[str, list[date]] = {}
+        for account_id in account_ids:
+            for day in days:
+                rollup = months.get((account_id, month_of(day)))
+                if rollup is not None and day in rollup.recent:
+                    found[(account_id, day)] = rollup.recent[day]
+                elif rollup is not None and day in rollup.days:
+                    fallback.days.append((account_id, day))
+                    fallback.hour_days.add((account_id, day))
+                else:
+                    missing.setdefault(account_id, []).append(day)
+        if fallback.days:
+            _, priced = self._fetch(fallback)
+            for key, day_ in priced.items():
+                if day_ is None:
+                    missing.setdefault(key[0], []).append(key[1])
+                else:
+                    found[key] = hourly_spend(day_)
+        spend: dict[tuple[str, datetime], HourSpend] = {}
+        for (account_id, day), hours in found.items():
+            for h, value in hours.items():
+                hour = day_start(day) + timedelta(hours=h)
+                if start <= hour < end:
+                    spend[(account_id, hour)] = value
+        return HourlyReading(spend, missing, self.documents_read)
+
     # -- planning ----------------------------------------------------------------------------------
 
     def _plan(self, q: Query, since: datetime, now: datetime) -> _Plan:
@@ -241,6 +323,9 @@ class Ledger:
         first_day = q.start.astimezone(UTC).date()
         last_day = (q.end - timedelta(microseconds=1)).astimezone(UTC).date()
         rollup_ok = q.grain == "total" or (q.grain == "day" and q.utc and q.dims <= _ROLLUP_DIMS)
+        # Whole settled days of a month the window covers only in part: its daily table answers them when
+        # the caller needs only pricing dimensions (one document instead of several priced days).
+        daily_ok = (q.grain == "total" or (q.grain == "day" and q.utc)) and q.dims <= _ROLLUP_DIMS
         part = "rows" if q.grain == "total" else "daily"
         for account_id in q.account_ids:
             day = first_day
@@ -259,18 +344,31 @@ class Ledger:
                             plan.hour_days.add((account_id, d))
                     day = after
                     continue
-                if day_start(day) < now:
-                    plan.days.append((account_id, day))
-                    if not _simple(q, day, since):
-                        plan.hour_days.add((account_id, day))
-                day += timedelta(days=1)
+                in_month = days_between(day, min(after - timedelta(days=1), last_day))
+                simple = [d for d in in_month if _simple(q, d, since)] if daily_ok and not changes else []
+                if len(simple) >= 2:
+                    plan.partial[(account_id, month)] = simple
+                    plan.month_parts.add("daily")
+                for d in in_month:
+                    if d in simple and len(simple) >= 2:
+                        continue
+                    if day_start(d) < now:
+                        plan.days.append((account_id, d))
+                        if not _simple(q, d, since):
+                            plan.hour_days.add((account_id, d))
+                day = in_month[-1] + timedelta(days=1)
         return plan
 
     def _fetch(
         self, plan: _Plan
     ) -> tuple[dict[tuple[str, date], PricedMonth | None], dict[tuple[str, date], PricedDay | None]]:
-        parts = frozenset(plan.month_parts)
-        want_months = [m for m in plan.months if (*m, parts) not in self._months]
+        parts = frozenset(plan.month_parts) | self._always
+        all_months = [*plan.months, *plan.partial]
+        want_months = [m for m in all_months if m not in self._months or not parts <= self._months[m][0]]
+        # A month read before with other tables is read again with both (one field mask for all).
+        for m in want_months:
+            if m in self._months:
+                parts |= self._months[m][0]
         # A day read before without its hours is read again when hours are needed now.
         want_days = [
             d
@@ -289,13 +387,13 @@ class Ledger:
             got_months = {(m.account_id, m.month): m for m in months}
             got_days = {(d.account_id, d.day): d for d in days}
             for key in want_months:
-                self._months[(*key, parts)] = got_months.get(key)
+                self._months[key] = (parts, got_months.get(key))
             for key in want_days:
                 self._days[key] = got_days.get(key)
                 if key in plan.hour_days:
                     self._with_hours.add(key)
         return (
-            {m: self._months[(*m, parts)] for m in plan.months},
+            {m: self._months[m][1] for m in all_months},
             {d: self._days[d] for d in [*plan.days, *plan.tally_days]},
         )
 
@@ -351,4 +449,15 @@ def sum_cost(rows: Sequence[CostRow]) -> CostBreakdown:
     return total
 
 
-__all__ = ["EXACT", "Grain", "Ledger", "Piece", "Provisional", "Query", "Reading", "RowFilter", "local_window"]
+__all__ = [
+    "EXACT",
+    "Grain",
+    "HourlyReading",
+    "Ledger",
+    "Piece",
+    "Provisional",
+    "Query",
+    "Reading",
+    "RowFilter",
+    "local_window",
+]

@@ -139,7 +139,7 @@ def test_hours_overwrite_whole_and_days_and_months_follow_in_one_unit(firestore_
         assert raw is not None and raw.hours[1].rows == () and raw.hours[0].rows
     assert costing.price_days("t1", "a1", "anthropic", [day]).days_priced == [day]
     assert costing.price_days("t1", "a1", "anthropic", [day]).days_priced == []  # nothing changed since
-    both = frozenset({"rows", "daily"})
+    both = frozenset({"rows", "daily", "recent"})
     (month,), (rebuilt,) = store.read("t1", [("a1", day.replace(day=1))], [("a1", day)], month_parts=both)
     assert sum((r.cost.total for r in rebuilt.rows if r.cost), Decimal(0)) == Decimal(1)
     assert month == build_month("a1", day.replace(day=1), [rebuilt])

@@ -507,3 +507,27 @@ def test_half_hour_zones_count_each_hour_in_the_day_it_began(w: AlertWorld) -> N
     w.price()
     (alert,) = [a for a in w.evaluator.evaluate(T).raised if a.kind == "budget"]
     assert alert.period == "2026-11-20" and alert.details["spent_usd"] == "20.00"
+
+
+def test_an_hourly_evaluation_reads_the_month_rollups_and_the_provisional_days_only(w: AlertWorld) -> None:
+    """Spikes (nine days of hours), a tenant budget's total and forecast (seven trailing days) and unpriced
+    models, for two accounts with three weeks of usage: each account's month rollup answers the hours (its
+    recent days) and the settled days; only the days within 48 hours are read whole, to measure the provisional
+    share. Reading priced days instead would be 10 per account."""
+    for n in (1, 2):
+        w.account(n)
+        for back in range(0, 21 * 24, 5):
+            w.spend(NOW - timedelta(hours=back), "1.5", model="m" if back % 2 else "mystery", n=n)
+        w.price(n)
+    w.budget("1000", forecast=True)
+    report = w.evaluator.evaluate(T, "priced", [NOW.date()])
+    assert report.documents_read == 2 * (1 + 3)  # per account: November's rollup; Nov 18, 19 and 20
+    spike = w.evaluator.evaluate(T, "priced", [NOW.date()])
+    assert spike.raised == []
+    # The figures are the priced days' own: an hour of five times the usual spend is a spike.
+    w.spend(NOW, "40", model="m", n=1)
+    w.price(1)
+    raised = w.evaluator.evaluate(T, "priced", [NOW.date()]).raised
+    spikes = sorted(a.rule_id for a in raised if a.kind == "spike")
+    assert spikes == ["spike:hour:api_key:acc_0000000000000001/apikey_1", "spike:hour:model:m"]
+    assert all(a.details["spend_usd"] == "40.00" for a in raised if a.kind == "spike")

@@ -90,7 +90,9 @@ resource "google_cloudfunctions2_function" "this" {
     max_instance_request_concurrency = var.max_concurrency
     ingress_settings                 = var.ingress_settings
     all_traffic_on_latest_revision   = true
-    environment_variables            = var.environment
+    # functions-framework's gunicorn serves THREADS requests at once (default 4 per CPU): match the
+    # concurrency Cloud Run sends, or requests past the threads queue inside a billed instance.
+    environment_variables = merge({ THREADS = tostring(var.max_concurrency) }, var.environment)
 
     dynamic "secret_environment_variables" {
       for_each = var.secret_environment

@@ -198,9 +198,11 @@ module "collector" {
   build_service_account_id = local.build.service_account_id
   docker_repository        = local.build.docker_repository
   memory                   = "1Gi"
-  # I/O-bound (provider and Firestore calls): one instance serves several at once, billed once.
+  # I/O-bound: an hourly sync spends most of its time waiting on the provider's usage and cost reports
+  # (bench.cost_per_account assumes 400 ms a request) and Firestore; its own CPU is tens of ms. One
+  # instance serving 16 syncs at once bills their waiting once (an import chunk's CPU is larger, and rare).
   cpu              = "1"
-  max_concurrency  = 4
+  max_concurrency  = 16
   timeout_seconds  = var.collector_timeout_seconds
   max_instances    = var.scaling.collector_max_instances
   ingress_settings = "ALLOW_INTERNAL_ONLY"
@@ -582,6 +584,7 @@ module "firestore" {
     { collection = "priced_days", field = "hours", indexes = [] },
     { collection = "priced_months", field = "month_rows", indexes = [] },
     { collection = "priced_months", field = "daily", indexes = [] },
+    { collection = "priced_months", field = "recent", indexes = [] },
     { collection = "priced_months", field = "days", indexes = [] },
     { collection = "billed_days", field = "lines", indexes = [] },
     { collection = "accounts", field = "coverage", indexes = [] },
