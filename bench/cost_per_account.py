@@ -626,7 +626,7 @@ def index_exemptions() -> set[tuple[str, str]]:
     return {(c, f) for c, f in pairs}
 
 
-def stored_bytes(db: Any, tenant_id: str, account_id: str) -> tuple[int, int, int]:
+def stored_bytes(db: Any, tenant_id: str, account_id: str) -> tuple[int, int, int, dict[str, int]]:
     """(documents, their bytes, bytes of their automatic single-field index entries: ascending and descending
     per field, maps field by field, values past 1,500 bytes cut, fields infra exempts left out) of the
     account's documents."""
@@ -638,20 +638,23 @@ def stored_bytes(db: Any, tenant_id: str, account_id: str) -> tuple[int, int, in
     for name in paths.ACCOUNT_DATA:
         docs += list(paths.account_collection(db, tenant_id, account_id, name).stream())
     count = doc_bytes = index_bytes = 0
+    by_collection: dict[str, int] = defaultdict(int)
     for snap in docs:
         if not snap.exists:
             continue
         name_size = sum(len(s.encode()) + 1 for s in snap.reference.path.split("/")) + 16
         data = snap.to_dict() or {}
         count += 1
-        doc_bytes += name_size + _value_size(data) + 32
+        size = name_size + _value_size(data) + 32
+        doc_bytes += size
         collection = snap.reference.parent.id
+        by_collection[collection] += size
         for path, value in _leaves(data):
             if (collection, path.split(".", 1)[0]) in exempt:
                 continue
             entry = name_size + len(path.encode()) + 1 + min(_value_size(value), 1500) + 32
             index_bytes += 2 * entry
-    return count, doc_bytes, index_bytes
+    return count, doc_bytes, index_bytes, dict(by_collection)
 
 
 # -- main ---------------------------------------------------------------------------------------------------
@@ -818,7 +821,8 @@ def report(
         True,
     )
     db = bootstrap.firestore_client()
-    docs, doc_bytes, index_bytes = stored_bytes(_unmetered(db), TENANT, account_id)
+    docs, doc_bytes, index_bytes, by_collection = stored_bytes(_unmetered(db), TENANT, account_id)
+    where = ", ".join(f"{c} {b / 2**20:.1f}" for c, b in sorted(by_collection.items(), key=lambda x: -x[1]))
     gib = (doc_bytes + index_bytes) / 2**30
     fixed = [
         Line(
@@ -833,7 +837,7 @@ def report(
             prices.FIRESTORE["us-central1"]["storage"],
             prices.FIRESTORE["nam5"]["storage"],
             f"{docs} documents of {args.days} days: {doc_bytes / 2**20:.1f} MiB + ~{index_bytes / 2**20:.1f} MiB of "
-            "automatic index entries, exempt fields left out (estimate)",
+            f"automatic index entries, exempt fields left out (estimate); MiB by collection: {where}",
         ),
     ]
     fixed_total, fixed_nam5 = print_table("== fixed per account per month:", fixed, None, False)
