@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from shared.alerts.model import CONSOLE_KEY_SCOPE_ID
 from shared.domain.money import EXACT, ZERO
+from shared.domain.priced import provisional_since
 from shared.domain.usage import Dimensions, days_between, utc_hour
 from shared.ledger import Ledger, Piece, Query
 from shared.ports import LedgerStore
@@ -63,6 +64,7 @@ class TenantSpend:
         # An evaluation asks for month totals, days and recent hours: each rollup is read once, whole.
         self._ledger = Ledger(store, tenant_id, clock, month_parts=("rows", "daily", "recent"))
         self._accounts = tuple(account_ids)
+        self._clock = clock
 
     @property
     def documents_read(self) -> int:
@@ -70,8 +72,13 @@ class TenantSpend:
 
     def total(self, start: datetime, end: datetime, keep: RowFilter, dims: frozenset[str] = SCOPE_DIMS) -> SpendTotal:
         """Spend of the rows ``keep`` accepts in ``[start, end)`` (UTC instants; any time zone's days);
-        ``dims``: the dimensions ``keep`` looks at."""
-        reading = self._ledger.read(Query(self._accounts, start, end, "total", dims=dims, keep=keep))
+        ``dims``: the dimensions ``keep`` looks at.
+
+        The provisional share is measured on the recent hours (`Ledger.hourly_spend`, kept per key and per
+        model on the month rollups) when ``keep`` looks at most at one of those, else on the priced days."""
+        by = "model" if dims <= {"model"} else "api_key_id" if dims == {"api_key_id"} else None
+        query = Query(self._accounts, start, end, "total", dims=dims, keep=keep, provisional=by is None)
+        reading = self._ledger.read(query)
         usd = ZERO
         unpriced = 0
         for piece in reading.pieces:
@@ -79,13 +86,33 @@ class TenantSpend:
                 unpriced += piece.row.tokens.total_tokens
             else:
                 usd = EXACT.add(usd, piece.row.cost.total)
-        return SpendTotal(usd, unpriced, reading.provisional.cost.total)
+        provisional = reading.provisional.cost.total if by is None else self._young(start, end, keep, by)
+        return SpendTotal(usd, unpriced, provisional)
+
+    def _young(self, start: datetime, end: datetime, keep: RowFilter, by: str) -> Decimal:
+        """The priced spend ``keep`` accepts in the hours of ``[start, end)`` younger than the settling time,
+        from the recent hours per model (or per key): ``keep`` sees each as a row of that model (or key)."""
+        lo = max(start, provisional_since(self._clock()))
+        if lo >= end:
+            return ZERO
+        young = ZERO
+        for (account_id, _), spent in self._ledger.hourly_spend(self._accounts, lo, end).spend.items():
+            if by == "model":
+                parts = [(Dimensions(model), usd) for model, usd in spent.by_model.items()]
+            else:
+                parts = [(Dimensions("", api_key_id=key or None), usd) for key, usd in spent.by_key.items()]
+            for dims, usd in parts:
+                if keep(account_id, dims):
+                    young = EXACT.add(young, usd)
+        return young
 
     def daily_totals(
         self, first: date, last: date, zone: ZoneInfo, keep: RowFilter, dims: frozenset[str] = SCOPE_DIMS
     ) -> dict[date, Decimal]:
         """The priced spend of each day of ``zone`` in ``[first, last]`` that has data (``dims``: as `total`)."""
-        query = Query.local_days(self._accounts, first, last, zone, grain="day", dims=dims, keep=keep)
+        query = Query.local_days(
+            self._accounts, first, last, zone, grain="day", dims=dims, keep=keep, provisional=False
+        )
         out: dict[date, Decimal] = {}
         for piece in self._ledger.read(query).pieces:
             if piece.row.cost is not None and isinstance(piece.period, date):
@@ -123,7 +150,8 @@ class TenantSpend:
     def daily_series(self, first: date, last: date) -> tuple[list[date], dict[tuple[str, str], list[Decimal | None]]]:
         """Per key and per model, the priced spend of each UTC day in ``[first, last]``."""
         days = days_between(first, last)
-        reading = self._ledger.read(Query.local_days(self._accounts, first, last, grain="day", dims=SCOPE_DIMS))
+        query = Query.local_days(self._accounts, first, last, grain="day", dims=SCOPE_DIMS, provisional=False)
+        reading = self._ledger.read(query)
         index: dict[date | datetime | None, int] = {d: i for i, d in enumerate(days)}
         missing = _missing_everywhere(self._accounts, reading.missing_days)
         return days, _series(len(days), [d not in missing for d in days], reading.pieces, index)
@@ -132,7 +160,8 @@ class TenantSpend:
         """Models with rows of no known price in ``[start, end)`` (UTC instants): their quantities, and why
         they have no price (an unknown model, a tier with no public price, a class the model's price lacks).
         Asked for a whole period (a month): its whole UTC months come from their rollups, not day by day."""
-        reading = self._ledger.read(Query(self._accounts, start, end, "total", dims=frozenset({"model"})))
+        query = Query(self._accounts, start, end, "total", dims=frozenset({"model"}), provisional=False)
+        reading = self._ledger.read(query)
         quantities: dict[str, int] = defaultdict(int)
         reasons: dict[str, set[str]] = defaultdict(set)
         for piece in reading.pieces:

@@ -12,7 +12,9 @@ from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfil
 from shared.alerts.evaluator import DAILY_SWEEP_HOUR, AccountEventIn, AlertEvaluator
 from shared.alerts.model import Budget, Channel
 from shared.domain.accounts import STATUS_CONNECTED, Account, Names
+from shared.domain.money import to_cents
 from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, utc_hour
+from shared.ledger import Ledger, Query
 from shared.pricing import PriceQuote, Rates, default_catalogue
 from shared.providers.anthropic import parse_usage_result
 from shared.services.costing import CostingService
@@ -510,10 +512,10 @@ def test_half_hour_zones_count_each_hour_in_the_day_it_began(w: AlertWorld) -> N
 
 
 def test_an_hourly_evaluation_reads_the_month_rollups_and_the_provisional_days_only(w: AlertWorld) -> None:
-    """Spikes (nine days of hours), a tenant budget's total and forecast (seven trailing days) and unpriced
-    models, for two accounts with three weeks of usage: each account's month rollup answers the hours (its
-    recent days) and the settled days; only the days within 48 hours are read whole, to measure the provisional
-    share. Reading priced days instead would be 10 per account."""
+    """Spikes (nine days of hours), a tenant budget's total, provisional share and forecast (seven trailing
+    days) and unpriced models, for two accounts with three weeks of usage: each account's month rollup answers
+    it all (the hours from its recent days, the provisional share from those hours). Reading priced days would
+    be ten per account."""
     for n in (1, 2):
         w.account(n)
         for back in range(0, 21 * 24, 5):
@@ -521,9 +523,20 @@ def test_an_hourly_evaluation_reads_the_month_rollups_and_the_provisional_days_o
         w.price(n)
     w.budget("1000", forecast=True)
     report = w.evaluator.evaluate(T, "priced", [NOW.date()])
-    assert report.documents_read == 2 * (1 + 3)  # per account: November's rollup; Nov 18, 19 and 20
-    spike = w.evaluator.evaluate(T, "priced", [NOW.date()])
-    assert spike.raised == []
+    assert report.documents_read == 2  # November's rollup of each account
+    assert w.evaluator.evaluate(T, "priced", [NOW.date()]).raised == []
+    # The provisional share from the hours is the one the priced days give: five priced hours of the last 48
+    # per account.
+    budget = w.budget("100", id="bud_00000000000000aa")
+    (alert,) = [a for a in w.evaluator.evaluate(T, "priced", [NOW.date()]).raised if a.rule_id == budget.id]
+    from_days = Ledger(w.ledger, T, w.clock).read(
+        Query(
+            ("acc_0000000000000001", "acc_0000000000000002"),
+            datetime(2026, 11, 1, tzinfo=UTC),
+            datetime(2026, 12, 1, tzinfo=UTC),
+        )
+    )
+    assert alert.details["provisional_usd"] == str(to_cents(from_days.provisional.cost.total)) == "15.00"
     # The figures are the priced days' own: an hour of five times the usual spend is a spike.
     w.spend(NOW, "40", model="m", n=1)
     w.price(1)
