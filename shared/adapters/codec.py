@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any, overload
 
 from shared.domain.accounts import Account
-from shared.domain.billed import LedgerState
-from shared.domain.money import ZERO
+from shared.domain.billed import LINE_FIELDS, BilledCost, LedgerState
+from shared.domain.money import ZERO, parse_usd, usd
 from shared.domain.priced import CostRow, DayHours, HourSpend, PricedDay, PricedMonth, RowHours
 from shared.domain.usage import (
     COST_CLASSES,
@@ -317,6 +317,29 @@ class LazyRowHours(Sequence[RowHours]):
 
     def __hash__(self) -> int:
         return hash(self._text)
+
+
+_BILLED_COLUMNS = (*LINE_FIELDS, "amount_usd")
+
+
+def pack_billed_lines(lines: Sequence[BilledCost]) -> bytes:
+    """A day's billed lines as one packed table (a list of maps costs an index entry and an encoding pass
+    per value; the ledger of a busy organization has hundreds of lines a day)."""
+    rows = [[*(getattr(line, f) for f in LINE_FIELDS), usd(line.amount_usd)] for line in lines]
+    return _pack(list(_BILLED_COLUMNS), rows)
+
+
+def unpack_billed_lines(day: date, blob: bytes) -> tuple[BilledCost, ...]:
+    last = len(LINE_FIELDS)
+    return tuple(
+        BilledCost(
+            day=day,
+            **{f: r[i] for i, f in enumerate(LINE_FIELDS) if f != "cost_class"},
+            amount_usd=parse_usd(r[last]),
+            cost_class=r[LINE_FIELDS.index("cost_class")] or "other",
+        )
+        for r in _unpack(blob, _BILLED_COLUMNS)
+    )
 
 
 def _pack_text(text: str) -> bytes | str:

@@ -9,8 +9,8 @@ from typing import Any
 from google.cloud import firestore
 
 from shared.adapters import paths
-from shared.adapters.codec import utc_timestamp
-from shared.domain.billed import LINE_FIELDS, BilledCost, BilledDay
+from shared.adapters.codec import pack_billed_lines, unpack_billed_lines, utc_timestamp
+from shared.domain.billed import BilledDay
 from shared.domain.money import parse_usd, usd
 from shared.domain.rate_cards import RateCard
 from shared.domain.settings import DEFAULT_ADVICE_ALERT_USD, UTC_NAME, TenantSettings
@@ -25,23 +25,14 @@ def billed_day_to_doc(tenant_id: str, billed: BilledDay) -> dict[str, Any]:
         "day": billed.day.isoformat(),
         "read_at": billed.read_at,
         "total_usd": usd(billed.total_usd),
-        "lines": [
-            {**{f: getattr(line, f) for f in LINE_FIELDS}, "amount_usd": usd(line.amount_usd)} for line in billed.lines
-        ],
+        "line_count": len(billed.lines),
+        "lines": pack_billed_lines(billed.lines),
     }
 
 
 def billed_day_from_doc(doc: dict[str, Any]) -> BilledDay:
     day = date.fromisoformat(doc["day"])
-    lines = tuple(
-        BilledCost(
-            day=day,
-            **{f: m.get(f) for f in LINE_FIELDS if f != "cost_class"},
-            amount_usd=parse_usd(m["amount_usd"]),
-            cost_class=m.get("cost_class") or "other",
-        )
-        for m in doc.get("lines", [])
-    )
+    lines = unpack_billed_lines(day, doc["lines"]) if doc.get("lines") else ()
     return BilledDay(account_id=doc["account_id"], day=day, lines=lines, read_at=utc_timestamp(doc.get("read_at")))
 
 

@@ -140,7 +140,9 @@ def test_hours_overwrite_whole_and_days_and_months_follow_in_one_unit(firestore_
     assert costing.price_days("t1", "a1", "anthropic", [day]).days_priced == [day]
     assert costing.price_days("t1", "a1", "anthropic", [day]).days_priced == []  # nothing changed since
     both = frozenset({"rows", "daily", "recent"})
-    (month,), (rebuilt,) = store.read("t1", [("a1", day.replace(day=1))], [("a1", day)], month_parts=both)
+    (month,), (rebuilt,) = store.read(
+        "t1", [("a1", day.replace(day=1))], [("a1", day)], month_parts=both, hour_days=[("a1", day)]
+    )
     assert sum((r.cost.total for r in rebuilt.rows if r.cost), Decimal(0)) == Decimal(1)
     assert month == build_month("a1", day.replace(day=1), [rebuilt])
     assert store.read("t2", [("a1", day.replace(day=1))], [("a1", day)]) == ([], [])

@@ -143,3 +143,45 @@ def test_account_sync_state_round_trips() -> None:
     doc = codec.account_to_doc(account)
     assert doc["coverage"][0] == {"start": account.coverage[0][0], "end": account.coverage[0][1]}
     assert codec.account_from_doc(doc) == account
+
+
+def test_billed_lines_survive_a_round_trip_exactly_as_one_packed_table() -> None:
+    from shared.adapters.firestore_billing import billed_day_from_doc, billed_day_to_doc
+    from shared.domain.billed import BilledCost, BilledDay
+
+    day = date(2026, 11, 3)
+    lines = (
+        BilledCost(
+            day,
+            "wrkspc_1",
+            "claude-opus-4-6",
+            "uncached_input_tokens",
+            "tokens",
+            "standard",
+            "0-200k",
+            "us",
+            "Claude Opus 4.6 – input",
+            Decimal("123.4567891234"),
+            "uncached_input",
+        ),
+        BilledCost(day, None, None, None, "web_search", None, None, None, None, Decimal("0.01")),
+        BilledCost(
+            day,
+            None,
+            "gpt-5",
+            None,
+            "code_execution",
+            None,
+            None,
+            None,
+            "naïve ✓ \u200f",
+            Decimal("-0.5"),
+            "code_execution",
+        ),
+    )
+    billed = BilledDay("a1", day, lines, read_at=HOUR)
+    doc = billed_day_to_doc("t1", billed)
+    assert isinstance(doc["lines"], bytes) and doc["line_count"] == 3
+    back = billed_day_from_doc(doc)
+    assert back == billed and back.content_hash() == billed.content_hash()
+    assert billed_day_from_doc({**doc, "lines": b"", "line_count": 0}).lines == ()
