@@ -160,7 +160,7 @@ def test_billed_lines_survive_a_round_trip_exactly_as_one_packed_table() -> None
             "standard",
             "0-200k",
             "us",
-            "Claude Opus 4.6 – input",
+            "Claude Opus 4.6 \u2013 input",
             Decimal("123.4567891234"),
             "uncached_input",
         ),
