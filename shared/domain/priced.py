@@ -124,6 +124,8 @@ class PricedDay:
         source_hash: the content hash of the raw day it was priced from.
         hours_collected: how many hours of the day had been read from the provider.
         row_hours: for each row (same order), its quantities per hour of the day; they add up to the row.
+        hour_spend: the spend per hour, per key and per model, when pricing has it at hand (not stored: see
+            `hourly_spend`).
     """
 
     account_id: str
@@ -133,6 +135,7 @@ class PricedDay:
     hours_collected: int
     rows: tuple[CostRow, ...]
     row_hours: Sequence[RowHours] = ()
+    hour_spend: Mapping[int, HourSpend] | None = field(default=None, compare=False, repr=False)
 
     @property
     def version(self) -> str:
@@ -158,11 +161,19 @@ DayHours = Mapping[int, HourSpend]
 
 
 def hourly_spend(day: PricedDay) -> dict[int, HourSpend]:
-    """The day's priced spend per hour, per key and per model: its rows cut on the hour as every reader cuts
-    them (`cut_day`), so the figures are the ones a by-hour reading of the day gives."""
+    """The day's priced spend per hour, per key and per model: as pricing found it (`PricedDay.hour_spend`),
+    else its rows cut on the hour as every reader cuts them (`cut_day`). Both give the same figures: a row's
+    cost is linear in its quantities, and the cut is exact."""
+    if day.hour_spend is not None:
+        return dict(day.hour_spend)
+    return spend_by_hour(cut_day(day, _hour_of_day).items())
+
+
+def spend_by_hour(hours: Iterable[tuple[int, Sequence[CostRow]]]) -> dict[int, HourSpend]:
+    """(hour of the day, its priced rows) summed per key and per model (unpriced rows left out)."""
     keys: dict[int, dict[str, Decimal]] = {}
     models: dict[int, dict[str, Decimal]] = {}
-    for hour, rows in cut_day(day, _hour_of_day).items():
+    for hour, rows in hours:
         for row in rows:
             if row.cost is None:
                 continue

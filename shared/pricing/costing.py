@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.domain.priced import CostRow, PricedDay, hours_of, sum_rows
+from shared.domain.priced import CostRow, PricedDay, hours_of, spend_by_hour, sum_rows
 from shared.domain.usage import UsageBucket, UsageDay
 from shared.pricing import Catalogue, PriceQuote, Unpriceable, cost_breakdown
 
@@ -66,4 +66,5 @@ def price_day(provider: str, usage: UsageDay, catalogue: Catalogue) -> PricedDay
         hours_collected=len(usage.hours),
         rows=tuple(rows),
         row_hours=tuple(hours_of(rows, hours)),
+        hour_spend=spend_by_hour(hours),  # the hours are priced already: no cutting needed for the rollup
     )
