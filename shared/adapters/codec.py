@@ -370,7 +370,8 @@ def usage_day_from_doc(account_id: str, day: date, doc: dict[str, Any]) -> Usage
     hours: dict[int, UsageBucket] = {}
     for key, value in (doc.get("hours") or {}).items():
         hour = start + timedelta(hours=int(key))
-        hours[int(key)] = UsageBucket(hour, unpack_usage_rows(hour, value["rows"]))
+        # The hash stored with the hour is the one its rows were written with: not computed again.
+        hours[int(key)] = UsageBucket(hour, unpack_usage_rows(hour, value["rows"]), str(value.get("hash") or ""))
     return UsageDay(account_id, day, hours)
 
 

@@ -322,14 +322,20 @@ class UsageBucket:
 
     hour_start: datetime
     rows: tuple[UsageRow, ...]
+    digest: str = field(default="", compare=False, repr=False)
+    """The content hash when known already (stored beside the rows); computed once otherwise."""
 
     def content_hash(self) -> str:
         """A digest of the bucket's content, independent of row order."""
+        if self.digest:
+            return self.digest
         parts = sorted(r.dims.key() + "#" + ",".join(map(str, r.tokens.values())) for r in self.rows)
         digest = hashlib.sha256(hour_id(self.hour_start).encode())
         for p in parts:
             digest.update(b"\n" + p.encode())
-        return digest.hexdigest()[:32]
+        value = digest.hexdigest()[:32]
+        object.__setattr__(self, "digest", value)  # frozen, but the digest is a cache of its own content
+        return value
 
 
 @dataclass(frozen=True, slots=True)
