@@ -184,3 +184,24 @@ def test_a_rollup_without_a_day_reports_it_missing() -> None:
     )
     assert reading.missing_days == {"a1": [gone]}
     assert {p.period for p in reading.pieces} == {date(2026, 11, d) for d in (3, 4, 6, 7, 8)}
+
+
+def test_summing_rows_column_by_column_equals_adding_them_pairwise() -> None:
+    """`sum_rows` sums a grouping's rows in one pass; the result is the pairwise sum's, digit for digit."""
+    from shared.domain.priced import CostRow, add_rows, row_key, sum_rows
+    from shared.pricing import CostBreakdown
+
+    rng = random.Random(3)
+    rows = []
+    for _ in range(2_000):
+        dims = Dimensions(rng.choice(["m1", "m2"]), rng.choice(["k1", None]), rng.choice(["ws1", None]))
+        tokens = TokenCounts(uncached_input=rng.randint(0, 10**7), output=rng.randint(0, 10**5))
+        priced = rng.random() < 0.9
+        cost = CostBreakdown(Decimal(rng.randint(0, 10**9)).scaleb(-rng.randint(0, 12)), Decimal("0.0000050"))
+        rows.append(CostRow(dims, tokens, cost if priced else None, "ref", None if priced else "no price"))
+    pairwise: dict[object, CostRow] = {}
+    for row in rows:
+        key = row_key(row)
+        pairwise[key] = add_rows(pairwise[key], row) if key in pairwise else row
+    summed = sum_rows(rows)
+    assert sorted(map(repr, summed)) == sorted(map(repr, pairwise.values())) and len(summed) == len(pairwise)
