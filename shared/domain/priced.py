@@ -95,6 +95,8 @@ def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
 
 
 def _decimal_sum(values: Sequence[Decimal]) -> Decimal:
+    if all(v is ZERO for v in values):
+        return ZERO  # a class the grouping does not use (most of them): the sum of zeros, without adding
     total = values[0]
     for value in values[1:]:
         total = EXACT.add(total, value)
