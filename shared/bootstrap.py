@@ -182,6 +182,7 @@ def collector_service() -> CollectorService:
     from datetime import timedelta
 
     from shared.adapters.firestore_billing import FirestoreBilledCostStore
+    from shared.domain.accounts import stale_after
     from shared.services.billing import BilledLedgerCollector
     from shared.services.collector import CollectorService
 
@@ -196,6 +197,7 @@ def collector_service() -> CollectorService:
         topic_usage_collected=cfg.topic_usage_collected,
         topic_account_events=cfg.topic_account_events,
         sync_interval=timedelta(minutes=cfg.sync_interval_minutes),
+        stale_after=stale_after(timedelta(minutes=cfg.sync_interval_minutes)),
         trailing=timedelta(hours=cfg.trailing_hours),
         budget_seconds=cfg.collect_budget_seconds,
         lease=timedelta(seconds=cfg.lease_seconds),
@@ -255,6 +257,7 @@ def alert_evaluator() -> AlertEvaluator:
 
     from shared.adapters.firestore_alerts import FirestoreAlertStore, FirestoreBudgetStore, FirestoreChannelStore
     from shared.alerts.evaluator import AlertEvaluator
+    from shared.domain.accounts import stale_after
 
     cfg = config()
     db = firestore_client()
@@ -268,7 +271,7 @@ def alert_evaluator() -> AlertEvaluator:
         topic_alerts=cfg.topic_alerts,
         topic_evaluations=cfg.topic_usage_priced,
         time_zone_of=_tenant_time_zone,
-        stale_after=max(timedelta(hours=6), 3 * timedelta(minutes=cfg.sync_interval_minutes)),
+        stale_after=stale_after(timedelta(minutes=cfg.sync_interval_minutes)),
         advice=lambda tenant_id: insights_service().alerting_advice(tenant_id),
     )
 

@@ -33,6 +33,10 @@ class AccountStore(Protocol):
         """(tenant_id, account_id) of every active account due at ``now`` and not leased, streamed."""
         ...
 
+    def stale_tenants(self, now: datetime) -> set[str]:
+        """The tenants with an account whose ``stale_at`` has passed (the hourly alert sweep's question)."""
+        ...
+
     def acquire_lease(
         self, tenant_id: str, account_id: str, lease_id: str, now: datetime, until: datetime
     ) -> Account | None:

@@ -63,6 +63,9 @@ class FakeAccountStore:
         for a in sorted(due, key=lambda a: a.next_sync_at or now):
             yield a.tenant_id, a.id
 
+    def stale_tenants(self, now: datetime) -> set[str]:
+        return {a.tenant_id for a in self.accounts.values() if a.stale_at is not None and a.stale_at <= now}
+
     def acquire_lease(
         self, tenant_id: str, account_id: str, lease_id: str, now: datetime, until: datetime
     ) -> Account | None:

@@ -1,5 +1,5 @@
-"""Hourly tick -> one alert evaluation request per tenant with alerting (stale data, keys due for rotation;
-once a day also spend rules and savings advice)."""
+"""Hourly tick -> an alert evaluation request per tenant with an account whose data turned stale; once a day
+one per tenant with alerting (spend rules again, savings advice, key age)."""
 
 import functions_framework
 from cloudevents.http import CloudEvent

@@ -39,6 +39,7 @@ _ACCOUNT_TIME_FIELDS = {
     "disconnected_at",
     "key_created_at",
     "names_checked_at",
+    "stale_at",
 }
 
 

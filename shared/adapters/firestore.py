@@ -79,6 +79,16 @@ class FirestoreAccountStore:
                 return
             last = page[-1]
 
+    def stale_tenants(self, now: datetime) -> set[str]:
+        # Collection-group query on stale_at (its collection-group index is declared in infra/): only accounts
+        # past it are read, so a healthy deployment's hourly sweep reads nothing.
+        query = (
+            self.db.collection_group(paths.ACCOUNTS)
+            .where(filter=firestore.FieldFilter("stale_at", "<=", now))
+            .select(["tenant_id"])
+        )
+        return {str((s.to_dict() or {})["tenant_id"]) for s in query.stream()}
+
     def all_accounts(self) -> Iterator[Account]:
         """Every account of every tenant (operations: sealing-key rotation)."""
         for snap in self.db.collection_group(paths.ACCOUNTS).stream():

@@ -219,13 +219,15 @@ class AlertEvaluator:
         )
 
     def sweep(self, tick_at: datetime | None = None) -> int:
-        """Ask for an evaluation of every tenant that set up alerting (stale data and key age need no new
-        usage to become true); the tick of DAILY_SWEEP_HOUR (UTC) asks for the daily one (spend rules again,
-        savings advice). Returns how many were asked for."""
+        """What needs no new usage to become true: every hour, ask for an evaluation of the tenants with an
+        account past its ``stale_at`` (no sync succeeded for ``stale_after``; a key's age is reminded by the
+        collector as it syncs); on the tick of DAILY_SWEEP_HOUR (UTC), of every tenant that set up alerting
+        (spend rules again as a safety net, savings advice, key age). Returns how many were asked for."""
         now = self.clock()
         at = (tick_at or now).astimezone(UTC)
         reason: Literal["sweep", "daily"] = "daily" if at.hour == DAILY_SWEEP_HOUR else "sweep"
-        tenants = self.channels.alerting_tenants()
+        daily = reason == "daily"
+        tenants = self.channels.alerting_tenants() if daily else sorted(self.accounts.stale_tenants(now))
         return self.publisher.publish_all(
             self.topic_evaluations, (UsagePriced(tenant_id=t, reason=reason, at=now) for t in tenants)
         )

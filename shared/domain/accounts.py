@@ -24,6 +24,12 @@ STATUSES = (STATUS_CONNECTED, STATUS_SYNCING, STATUS_ERROR, STATUS_DISCONNECTED)
 ROTATION_DAYS = 90
 
 
+def stale_after(sync_interval: timedelta) -> timedelta:
+    """How long without a successful sync before an account's data is stale (alerted): six hours, or three
+    missed syncs when they are further apart."""
+    return max(timedelta(hours=6), 3 * sync_interval)
+
+
 def key_fingerprint(api_key: str, pepper: bytes) -> str:
     """A keyed digest to recognise the same key connected twice, without storing the key."""
     return hmac.new(pepper, api_key.encode(), hashlib.sha256).hexdigest()
@@ -121,6 +127,9 @@ class Account:
     """How far the provider's billed ledger has been read."""
     priced_with: str = ""
     """The catalogue version the account's whole history was (or is being) re-priced to."""
+    stale_at: datetime | None = None
+    """When its data turns stale if no sync succeeds before (set by the collector; none once disconnected):
+    what the hourly alert sweep queries, instead of evaluating every tenant every hour."""
 
     def with_changes(self, **changes: Any) -> Account:
         return replace(self, **changes)

@@ -233,6 +233,7 @@ class AccountService:
                 "status_reason": "disconnected by a user",
                 "secret_ref": "",
                 "next_sync_at": None,
+                "stale_at": None,
                 "disconnected_at": now,
             }
             self.accounts.update(tenant_id, account_id, changes)

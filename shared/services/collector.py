@@ -151,6 +151,7 @@ class CollectorService:
     topic_usage_collected: str
     topic_account_events: str
     sync_interval: timedelta = timedelta(hours=1)
+    stale_after: timedelta = timedelta(hours=6)
     trailing: timedelta = timedelta(hours=48)
     budget_seconds: float = 480.0
     lease: timedelta = LEASE
@@ -296,6 +297,7 @@ class CollectorService:
             "last_sync_at": now,
             "last_success_at": now,
             "next_sync_at": now + self.sync_interval,
+            "stale_at": now + self.stale_after,
             "consecutive_failures": 0,
             "lease_until": None,
             "lease_id": "",
@@ -374,6 +376,7 @@ class CollectorService:
                 "status": STATUS_SYNCING if account.status != STATUS_ERROR else account.status,
                 "status_reason": "importing history",
                 "last_sync_at": now,
+                "stale_at": self._stale_at(account),
                 "coverage": coverage,
                 "hour_hashes": hashes,
                 **book.changes(),
@@ -422,6 +425,7 @@ class CollectorService:
                 "last_sync_at": now,
                 "consecutive_failures": failures,
                 "next_sync_at": next_sync,
+                "stale_at": self._stale_at(account),
                 "coverage": coverage,
                 "hour_hashes": hashes,
                 "lease_until": None,
@@ -435,6 +439,10 @@ class CollectorService:
         if status == STATUS_ERROR and account.status != STATUS_ERROR:
             self._event(account, "account.error", status, reason, now)
         return CollectOutcome("failed", provider_requests=requests, detail=reason)
+
+    def _stale_at(self, account: Account) -> datetime:
+        """Unchanged by a sync that did not succeed: stale from the last success (or the connection) on."""
+        return account.stale_at or (account.last_success_at or account.created_at) + self.stale_after
 
     def _event(self, account: Account, kind: str, status: str, reason: str | None, now: datetime) -> None:
         try:

@@ -1,7 +1,7 @@
 """Savings advice end to end on the emulators: the simulated Anthropic Admin API serves an organization with the
 savings patterns (a nightly batch-like key, a chat key without caching, long-context prompts, 5-minute cache
 rewrites, an idle key, a key appearing in a new workspace); connecting imports and prices its history through
-the functions; GET /v1/advice names each pattern's key; the hourly sweep raises one signed webhook per
+the functions; GET /v1/advice names each pattern's key; the daily sweep raises one signed webhook per
 recommendation worth the tenant's threshold, and further sweeps raise nothing again.
 
 Real time: today (late 2026) Sonnet 4.6 bills its whole 1M window at base rates, so the long-context key gets

@@ -251,6 +251,9 @@ def test_malformed_page_is_retried_and_no_row_is_lost(rig: Rig) -> None:
 def test_outage_keeps_progress_backs_off_and_stops_after_max_failures(rig: Rig) -> None:
     rig.collect()
     coverage = rig.stored().coverage
+    # Data turns stale six hours after the last successful sync; failed syncs do not move that.
+    stale_at = rig.stored().stale_at
+    assert stale_at == rig.clock.now + timedelta(hours=6)
     for attempt in range(1, 6):
         rig.clock.advance(hours=1)
         rig.sim.inject_faults(500, count=50, path_prefix="/v1/organizations/usage_report")
@@ -263,6 +266,7 @@ def test_outage_keeps_progress_backs_off_and_stops_after_max_failures(rig: Rig) 
     account = rig.stored()
     assert account.status == STATUS_ERROR and account.next_sync_at is None
     assert "stopped" in (account.status_reason or "")
+    assert account.stale_at == stale_at
     assert [e["type"] for e in rig.publisher.on("events")] == ["account.connected", "account.error"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -69,6 +70,16 @@ def test_lease_is_exclusive_until_it_runs_out_and_checkpoints_need_it(firestore_
     assert store.checkpoint("t1", aid, "run-2", {"lease_until": None, "lease_id": ""})
     assert store.acquire_lease("t1", aid, "run-3", NOW, NOW + timedelta(minutes=1)) is not None
     assert store.acquire_lease("t1", "acc_ffffffffffffffff", "x", NOW, NOW) is None
+
+
+def test_stale_tenants_are_the_ones_with_an_account_past_its_stale_at(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    store = FirestoreAccountStore(firestore_client)
+    store.create(replace(account(), tenant_id="stale-1", stale_at=NOW - timedelta(minutes=1)))
+    store.create(replace(account(), tenant_id="stale-1", id="acc_00000000000000b2", stale_at=NOW + timedelta(hours=1)))
+    store.create(replace(account(), tenant_id="fresh-2", stale_at=NOW + timedelta(hours=5)))
+    store.create(replace(account(), tenant_id="gone-3", stale_at=None))  # disconnected
+    assert store.stale_tenants(NOW) == {"stale-1"}
+    assert store.stale_tenants(NOW + timedelta(hours=6)) == {"stale-1", "fresh-2"}
 
 
 def test_due_for_sync_spans_tenants_pages_and_skips_disconnected_and_leased(  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ simulator's steady and spiking data), connection, stale data, key rotation, unpr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -461,15 +462,27 @@ def test_history_import_of_old_days_skips_the_spend_rules(w: AlertWorld) -> None
     assert report.skipped and report.documents_read == 0
 
 
-def test_sweep_asks_for_every_alerting_tenant(w: AlertWorld) -> None:
+def test_the_hourly_sweep_asks_for_tenants_with_stale_data_and_the_daily_one_for_every_alerting_tenant(
+    w: AlertWorld,
+) -> None:
     w.channels.mark_alerting("t1")
     w.channels.mark_alerting("t2")
-    assert w.evaluator.sweep() == 2
-    assert [m["tenant_id"] for m in w.publisher.on("evaluations")] == ["t1", "t2"]
-    assert all(m["reason"] == "sweep" for m in w.publisher.on("evaluations"))
-    # The tick of the daily hour asks for the daily evaluation (spend rules again, savings advice).
+    w.account(1, stale_at=NOW + timedelta(hours=5))  # synced an hour ago
+    assert w.evaluator.sweep() == 0  # nothing is stale: no evaluation, no read of any tenant
+    last = NOW - timedelta(hours=6, minutes=1)  # no sync succeeded since
+    w.accounts.update(T, "acc_0000000000000001", {"last_success_at": last, "stale_at": last + timedelta(hours=6)})
+    w.accounts.create(replace(w.accounts.get(T, "acc_0000000000000001"), tenant_id="t3", id="acc_3", stale_at=None))
+    assert w.evaluator.sweep() == 1
+    assert [(m["tenant_id"], m["reason"]) for m in w.publisher.on("evaluations")] == [(T, "sweep")]
+    (alert,) = w.evaluator.evaluate(T, "sweep").raised
+    assert alert.kind == "stale_data"
+    # The tick of the daily hour asks every alerting tenant for the daily evaluation (spend rules again, savings
+    # advice, key age), stale or not.
     w.evaluator.sweep(datetime(2026, 11, 20, DAILY_SWEEP_HOUR, 0, 2, tzinfo=UTC))
-    assert [m["reason"] for m in w.publisher.on("evaluations")][2:] == ["daily", "daily"]
+    assert [(m["tenant_id"], m["reason"]) for m in w.publisher.on("evaluations")][1:] == [
+        ("t1", "daily"),
+        ("t2", "daily"),
+    ]
 
 
 def test_the_hourly_sweep_reads_no_usage_and_the_daily_one_is_a_safety_net(w: AlertWorld) -> None:

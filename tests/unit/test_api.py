@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -180,9 +180,13 @@ def test_tenants_cannot_see_or_touch_each_other(world: World) -> None:
 def test_disconnect_deletes_the_key_keeps_the_account_and_is_idempotent(world: World) -> None:
     account = connect(world)
     stored = world.accounts.get("t1", account["id"])
+    world.accounts.update("t1", account["id"], {"stale_at": datetime(2026, 1, 1, tzinfo=UTC)})
+    assert world.accounts.stale_tenants(datetime(2026, 11, 30, tzinfo=UTC)) == {"t1"}
     r = world.client.delete(f"/v1/accounts/{account['id']}", headers=world.token())
     assert r.status_code == 200 and r.get_json()["status"] == "disconnected"
     assert stored.secret_ref not in world.secrets.secrets
+    # A disconnected account's data never turns stale: the hourly alert sweep no longer asks about it.
+    assert world.accounts.stale_tenants(datetime(2026, 11, 30, tzinfo=UTC)) == set()
     assert world.client.delete(f"/v1/accounts/{account['id']}", headers=world.token()).status_code == 200
     assert world.client.get("/v1/accounts", headers=world.token()).get_json()["accounts"] == []
     listed = world.client.get("/v1/accounts?include_disconnected=true", headers=world.token()).get_json()

@@ -567,6 +567,17 @@ module "firestore" {
       ]
     },
     {
+      # FirestoreAccountStore.stale_tenants (the hourly alert sweep): collection_group("accounts") where
+      # stale_at <= now.
+      collection = "accounts"
+      field      = "stale_at"
+      indexes = [
+        { order = "ASCENDING", query_scope = "COLLECTION" },
+        { order = "DESCENDING", query_scope = "COLLECTION" },
+        { order = "ASCENDING", query_scope = "COLLECTION_GROUP" },
+      ]
+    },
+    {
       # FirestoreTenantStore.memberships_of (GET /v1/me): collection_group("members") where user_id ==.
       collection = "members"
       field      = "user_id"
