@@ -38,10 +38,17 @@ class AccountStore(Protocol):
         ...
 
     def acquire_lease(
-        self, tenant_id: str, account_id: str, lease_id: str, now: datetime, until: datetime
+        self,
+        tenant_id: str,
+        account_id: str,
+        lease_id: str,
+        now: datetime,
+        until: datetime,
+        wanted: Callable[[Account], bool] | None = None,
     ) -> Account | None:
-        """Take the account's sync lease unless another unexpired one is held; the account as it is then,
-        or None when the lease is held (or the account is gone). Atomic."""
+        """Take the account's sync lease unless another unexpired one is held (or ``wanted`` says the account
+        as read needs no sync); the account as it is then, or None when not taken (or the account is gone).
+        Atomic: the account is read once, in the same transaction."""
         ...
 
     def checkpoint(self, tenant_id: str, account_id: str, lease_id: str, changes: dict[str, Any]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -67,10 +67,18 @@ class FakeAccountStore:
         return {a.tenant_id for a in self.accounts.values() if a.stale_at is not None and a.stale_at <= now}
 
     def acquire_lease(
-        self, tenant_id: str, account_id: str, lease_id: str, now: datetime, until: datetime
+        self,
+        tenant_id: str,
+        account_id: str,
+        lease_id: str,
+        now: datetime,
+        until: datetime,
+        wanted: Callable[[Account], bool] | None = None,
     ) -> Account | None:
         account = self.accounts.get((tenant_id, account_id))
         if account is None or (account.lease_until is not None and account.lease_until > now):
+            return None
+        if wanted is not None and not wanted(account):
             return None
         self.update(tenant_id, account_id, {"lease_until": until, "lease_id": lease_id})
         return self.accounts[(tenant_id, account_id)]

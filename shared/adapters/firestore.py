@@ -95,7 +95,13 @@ class FirestoreAccountStore:
             yield codec.account_from_doc(snap.to_dict() or {})
 
     def acquire_lease(
-        self, tenant_id: str, account_id: str, lease_id: str, now: datetime, until: datetime
+        self,
+        tenant_id: str,
+        account_id: str,
+        lease_id: str,
+        now: datetime,
+        until: datetime,
+        wanted: Callable[[Account], bool] | None = None,
     ) -> Account | None:
         ref = self._ref(tenant_id, account_id)
         transaction = self.db.transaction()
@@ -107,6 +113,8 @@ class FirestoreAccountStore:
                 return None
             account = codec.account_from_doc(snap.to_dict() or {})
             if account.lease_until is not None and account.lease_until > now:
+                return None
+            if wanted is not None and not wanted(account):
                 return None
             txn.update(ref, {"lease_until": until, "lease_id": lease_id})
             return account.with_changes(lease_until=until, lease_id=lease_id)

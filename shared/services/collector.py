@@ -171,17 +171,24 @@ class CollectorService:
                 ``lease`` and the redelivered request takes over. Acknowledging it now instead would lose the
                 request when the holder is dead (nothing would resume its import until the next tick).
         """
-        account = self.accounts.get(tenant_id, account_id)
-        if account is None or not account.active:
-            return CollectOutcome("skipped", detail="account missing or disconnected")
-        if requested_at is not None and account.last_sync_at is not None and account.last_sync_at > requested_at:
-            return CollectOutcome("skipped", detail="a sync that started after this request already ran")
+
+        def ran(account: Account) -> bool:
+            return requested_at is not None and account.last_sync_at is not None and account.last_sync_at > requested_at
+
         now = self.clock()
         lease_id = pysecrets.token_hex(8)
-        taken = self.accounts.acquire_lease(tenant_id, account_id, lease_id, now, now + self.lease)
+        # The account is read once, in the lease's transaction; only when no lease was taken is it read again,
+        # to say why.
+        taken = self.accounts.acquire_lease(
+            tenant_id, account_id, lease_id, now, now + self.lease, wanted=lambda a: a.active and not ran(a)
+        )
         if taken is None:
             current = self.accounts.get(tenant_id, account_id)
-            held = current.lease_until if current is not None else None
+            if current is None or not current.active:
+                return CollectOutcome("skipped", detail="account missing or disconnected")
+            if ran(current):
+                return CollectOutcome("skipped", detail="a sync that started after this request already ran")
+            held = current.lease_until
             raise LeaseHeld(f"another sync of {account_id} holds the lease until {held.isoformat() if held else '?'}")
         return self._collect(taken, lease_id, now)
 

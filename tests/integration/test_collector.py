@@ -405,9 +405,9 @@ def test_costs_match_the_simulators_own_list_price_costing_to_the_cent(rig: Rig)
     assert to_cents(computed) == to_cents(expected)
     assert result["totals"]["unpriced_tokens"] == 0
     assert result["coverage"] == {"complete": True, "missing_days": []}
-    # One document per day of the partial month at the start (21 Oct..31 Oct) and of the current month
-    # (1..20 Nov, not settled): the month rollups make a long range cheap, not a short one.
-    assert result["documents_read"] == (last_day - first_day).days + 1
+    # The settled days of both partial months come from their rollups' daily tables (21..31 Oct, 1..17 Nov):
+    # two documents; the three days within 48 hours of now are read whole (their provisional share is measured).
+    assert (last_day - first_day).days + 1 == 31 and result["documents_read"] == 2 + 3
 
 
 def test_costing_is_idempotent_and_order_independent(rig: Rig) -> None:

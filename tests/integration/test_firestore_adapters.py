@@ -68,6 +68,9 @@ def test_lease_is_exclusive_until_it_runs_out_and_checkpoints_need_it(firestore_
     assert not store.checkpoint("t1", aid, "run-1", {"status_reason": "stale"})
     assert store.get("t1", aid).status_reason == "chunk 1"  # type: ignore[union-attr]
     assert store.checkpoint("t1", aid, "run-2", {"lease_until": None, "lease_id": ""})
+    # An account the caller does not want as read (disconnected, synced since the request) is not leased.
+    assert store.acquire_lease("t1", aid, "run-4", NOW, NOW + timedelta(minutes=1), wanted=lambda a: False) is None
+    assert store.get("t1", aid).lease_id == ""  # type: ignore[union-attr]
     assert store.acquire_lease("t1", aid, "run-3", NOW, NOW + timedelta(minutes=1)) is not None
     assert store.acquire_lease("t1", "acc_ffffffffffffffff", "x", NOW, NOW) is None
 
