@@ -11,8 +11,11 @@ Which documents: a UTC month wholly inside the window is read from its rollup (o
 to 31) when the rollup can answer: for the whole window always (its rows are summed per grouping); by day
 only when the days are UTC days and the caller needs no dimension but the pricing ones (the rollup's daily
 table is per model, tier, context window, geography, speed and variant). A month with hours younger than
-the settling time is also read from its rollup, plus its last days to measure the provisional share. Every
-other day is read from its priced day, cut on the hour where the window or the zone's midnight cuts it. A
+the settling time is also read from its rollup, plus its last days to measure the provisional share. In a month
+the window covers only in part, its whole settled days come from the rollup's daily table when that can
+answer (UTC days, pricing dimensions). Every other day is read from its priced day, cut on the hour where the
+window or the zone's midnight cuts it. Hourly spend per key and per model (`Ledger.hourly_spend`, what the
+spike alerts and the budgets' provisional share read) comes from the rollups' recent days. A
 month in a time zone differs from the UTC month at its edges: its full UTC months still come from rollups,
 and the hours between local and UTC midnight from the days at the edges; days of a non-UTC zone are always
 cut from priced days (a UTC day spans two local days).
