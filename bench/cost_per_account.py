@@ -812,6 +812,14 @@ def report(
 
     scale = HOURS_PER_MONTH / n
     lines = lines_for(steady, scale, deliveries, per_account_only=True)
+    lines.append(
+        Line(
+            "Cloud Logging, bytes (the functions' own log lines)",
+            log_per_sync * HOURS_PER_MONTH,
+            prices.LOGGING,
+            note="Cloud Run's own request log entries are not counted",
+        )
+    )
     print()
     ops_total, ops_nam5 = print_table(
         f"== per account per month at hourly syncs ({HOURS_PER_MONTH} syncs; counts from {n} measured syncs x "
@@ -891,7 +899,7 @@ def report(
     )
     print(
         f"free tiers:    not applied. {prices.FIRESTORE_FREE}; Pub/Sub {prices.PUBSUB_FREE}; "
-        f"Secret Manager {prices.SECRET_FREE}; Cloud Run {prices.RUN_FREE}"
+        f"Secret Manager {prices.SECRET_FREE}; Cloud Run {prices.RUN_FREE}; Cloud Logging {prices.LOGGING_FREE}"
     )
     print(
         f"prices:        list prices read on {prices.FOUND_ON}: "

@@ -58,6 +58,15 @@ SECRET_ACCESS = Price(0.03, 10_000, "access operations", "cloud.google.com/secre
 SECRET_VERSION = Price(0.06, 1, "active version-month", "same; automatic replication is billed as one location")
 SECRET_FREE = "6 active versions and 10,000 access operations a month free per billing account"
 
+LOGGING = Price(
+    0.50,
+    2**30,
+    "bytes",
+    "cloud.google.com/stackdriver/pricing (Logging storage: charged once on ingestion, 30 days included)",
+    "$0.50/GiB",
+)
+LOGGING_FREE = "first 50 GiB of logs per project per month"
+
 RUN_REQUESTS = Price(0.40, 1_000_000, "invocations", "cloud.google.com/run/pricing (Cloud Run functions, 2nd gen)")
 RUN_VCPU = Price(0.000024, 1, "vCPU-second", "same, Tier 1, CPU allocated during requests only")
 RUN_MEMORY = Price(0.0000025, 1, "GiB-second", "same, Tier 1 (figure from a third-party calculator page)")
