@@ -57,3 +57,7 @@ def configure(level: int = logging.INFO) -> None:
     handler._tokenmeter = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # httpx logs every request at INFO, URL and all: half of an hourly sync's log volume (billed by the GiB)
+    # for what the collector's own "collect finished" line already counts. Its warnings still show.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

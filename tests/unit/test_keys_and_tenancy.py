@@ -301,6 +301,16 @@ def test_log_lines_never_carry_a_key(capsys: pytest.CaptureFixture[str]) -> None
         assert key not in err and key[15:40] not in err
 
 
+def test_http_client_requests_are_not_logged_one_by_one_but_their_warnings_are() -> None:
+    """httpx logs every request at INFO with its whole URL: each sync's log volume (billed by the GiB) was
+    half that. After configure() only its warnings pass."""
+    logs.configure()
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        assert not logger.isEnabledFor(logging.INFO) and logger.isEnabledFor(logging.WARNING)
+    assert logging.getLogger("shared.services.collector").isEnabledFor(logging.INFO)
+
+
 # -- isolation, like an attacker -----------------------------------------------------------------
 
 
