@@ -809,6 +809,20 @@ def report(
     print(
         f"  logs written: {log_per_sync:.0f} bytes per sync ({log_per_sync * HOURS_PER_MONTH / 2**20:.2f} MiB a month)"
     )
+    from shared import topology
+
+    raised = Counter(
+        json.loads(data).get("kind", "?")
+        for inv in steady
+        for topic, data in inv.published
+        if topic == topology.TOPIC_ALERTS
+    )
+    print(
+        f"  alerts raised in the {n} syncs: {sum(raised.values())} ("
+        + (", ".join(f"{k} {v}" for k, v in sorted(raised.items())) or "none")
+        + "; each is written once and marked published once; advice alerts are raised once per recommendation, "
+        "ever, so the first daily evaluation after the import raises them all)"
+    )
 
     scale = HOURS_PER_MONTH / n
     lines = lines_for(steady, scale, deliveries, per_account_only=True)
