@@ -81,8 +81,8 @@ class FakeAlertStore:
     def get(self, tenant_id: str, alert_id: str) -> Alert | None:
         return self.alerts.get((tenant_id, alert_id))
 
-    def existing(self, tenant_id: str, alert_ids: Sequence[str]) -> set[str]:
-        return {a for a in alert_ids if (tenant_id, a) in self.alerts}
+    def existing(self, tenant_id: str, alert_ids: Sequence[str]) -> dict[str, bool]:
+        return {a: self.alerts[(tenant_id, a)].published for a in alert_ids if (tenant_id, a) in self.alerts}
 
     def mark_published(self, tenant_id: str, alert_id: str) -> None:
         key = (tenant_id, alert_id)

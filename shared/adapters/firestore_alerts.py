@@ -247,9 +247,12 @@ class FirestoreAlertStore(_Base):
         snap = self._col(tenant_id).document(alert_id).get()
         return alert_from_doc(snap.to_dict() or {}) if snap.exists else None
 
-    def existing(self, tenant_id: str, alert_ids: Sequence[str]) -> set[str]:
+    def existing(self, tenant_id: str, alert_ids: Sequence[str]) -> dict[str, bool]:
         refs = [self._col(tenant_id).document(a) for a in alert_ids]
-        return {s.id for s in self.db.get_all(refs) if s.exists}
+        if not refs:
+            return {}
+        snaps = self.db.get_all(refs, field_paths=["published"])
+        return {s.id: bool((s.to_dict() or {}).get("published")) for s in snaps if s.exists}
 
     def mark_published(self, tenant_id: str, alert_id: str) -> None:
         self._col(tenant_id).document(alert_id).update({"published": True})

@@ -122,7 +122,7 @@ class AlertEvaluator:
             # Only costing changes spend, and it asks for an evaluation when it does: the hourly sweep checks
             # what time alone makes true (stale data, key age), which needs no time zone or spend.
             report.skipped = "hourly sweep: account rules only"
-            return self._raise_all(report, candidates)
+            return self._raise_all(tenant_id, report, candidates)
         tz = self._zone(tenant_id)
         month = rules.budget_period("month", now, tz)
         oldest_relevant = min(month.start, now - self.spike_lookback).astimezone(UTC).date() - timedelta(days=1)
@@ -143,11 +143,17 @@ class AlertEvaluator:
             report.documents_read = spend.documents_read
         if reason == "daily" and self.advice is not None:
             candidates += self._advice_alerts(tenant_id, channels, now)
-        return self._raise_all(report, candidates)
+        return self._raise_all(tenant_id, report, candidates)
 
-    def _raise_all(self, report: EvaluationReport, candidates: list[Alert]) -> EvaluationReport:
+    def _raise_all(self, tenant_id: str, report: EvaluationReport, candidates: list[Alert]) -> EvaluationReport:
+        """Raise the candidates not stored yet. What holds keeps holding (a crossed budget, standing advice):
+        one batch read finds the stored ones, instead of a refused create and a read for each, every hour;
+        a stored one never published (a crash in between) goes through `raise_alert` to be published."""
         report.considered = len(candidates)
+        stored = self.alerts.existing(tenant_id, [a.id for a in candidates]) if candidates else {}
         for alert in candidates:
+            if stored.get(alert.id):
+                continue
             if self.raise_alert(alert):
                 report.raised.append(alert)
         return report

@@ -169,3 +169,30 @@ def test_a_unit_left_without_commit_writes_nothing(firestore_client) -> None:  #
         u.usage.put_hours([_bucket(datetime(day.year, day.month, day.day, tzinfo=UTC), 5)])
     with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:
         assert u.usage.get(day) is None
+
+
+def test_stored_alerts_are_found_in_one_read_with_whether_they_were_published(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    from shared.adapters.firestore_alerts import FirestoreAlertStore
+    from shared.alerts.model import KIND_BUDGET, Alert
+
+    store = FirestoreAlertStore(firestore_client)
+    alert = Alert(
+        tenant_id="t-alerts",
+        id="alr_0000000000000001",
+        kind=KIND_BUDGET,
+        rule_id="bud_1",
+        period="2026-11",
+        threshold="80",
+        severity="warning",
+        title="Budget reached 80%",
+        message="...",
+        created_at=NOW,
+        details={},
+        channel_ids=(),
+    )
+    assert store.existing("t-alerts", []) == {}
+    assert store.create_if_absent(alert) and not store.create_if_absent(alert)
+    assert store.existing("t-alerts", [alert.id, "alr_missing"]) == {alert.id: False}
+    store.mark_published("t-alerts", alert.id)
+    assert store.existing("t-alerts", [alert.id]) == {alert.id: True}
+    assert store.existing("t-other", [alert.id]) == {}

@@ -557,3 +557,31 @@ def test_an_hourly_evaluation_reads_the_month_rollups_and_the_provisional_days_o
     spikes = sorted(a.rule_id for a in raised if a.kind == "spike")
     assert spikes == ["spike:hour:api_key:acc_0000000000000001/apikey_1", "spike:hour:model:m"]
     assert all(a.details["spend_usd"] == "40.00" for a in raised if a.kind == "spike")
+
+
+def test_an_alert_that_keeps_holding_is_not_written_again_and_one_never_published_is_published(
+    w: AlertWorld,
+) -> None:
+    w.account()
+    budget = w.budget("100")
+    w.spend(NOW - timedelta(hours=3), "90")
+    w.price()
+    creates: list[str] = []
+    create = w.alerts.create_if_absent
+
+    def counting(alert):  # type: ignore[no-untyped-def]
+        creates.append(alert.id)
+        return create(alert)
+
+    w.alerts.create_if_absent = counting  # type: ignore[method-assign]
+    (first,) = w.evaluator.evaluate(T).raised
+    assert first.rule_id == budget.id and creates == [first.id] and len(w.published()) == 1
+    # The budget stays crossed: the next hours find the alert stored and published, and write nothing.
+    for _ in range(3):
+        assert w.evaluator.evaluate(T).raised == []
+    assert creates == [first.id] and len(w.published()) == 1
+    # Stored but never published (the evaluation died between the two): the next one publishes it, once.
+    w.alerts.alerts[(T, first.id)] = replace(w.alerts.alerts[(T, first.id)], published=False)
+    assert w.evaluator.evaluate(T).raised == []
+    assert len(w.published()) == 2 and w.alerts.alerts[(T, first.id)].published
+    assert w.evaluator.evaluate(T).raised == [] and len(w.published()) == 2
