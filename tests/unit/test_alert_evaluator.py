@@ -524,7 +524,7 @@ def test_half_hour_zones_count_each_hour_in_the_day_it_began(w: AlertWorld) -> N
     assert alert.period == "2026-11-20" and alert.details["spent_usd"] == "20.00"
 
 
-def test_an_hourly_evaluation_reads_the_month_rollups_and_the_provisional_days_only(w: AlertWorld) -> None:
+def test_an_hourly_evaluation_reads_one_month_rollup_per_account(w: AlertWorld) -> None:
     """Spikes (nine days of hours), a tenant budget's total, provisional share and forecast (seven trailing
     days) and unpriced models, for two accounts with three weeks of usage: each account's month rollup answers
     it all (the hours from its recent days, the provisional share from those hours). Reading priced days would
