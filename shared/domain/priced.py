@@ -31,6 +31,7 @@ SETTLING_TIME = timedelta(hours=48)
 provisional (see the Admin API references). The one definition every view and alert uses."""
 
 K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 RowHours = tuple[tuple[int, TokenCounts], ...]
 """(hour of the UTC day, quantities in that hour) for one row, hours ascending."""
@@ -212,12 +213,17 @@ def _hour_of_day(hour: datetime) -> int:
     return hour.hour
 
 
-def keep_recent(recent: Mapping[date, DayHours]) -> dict[date, DayHours]:
-    """The newest `RECENT_DAYS` days of ``recent``."""
-    if not recent:
+def _recent_from(newest: date) -> date:
+    """The oldest day a rollup keeps the hourly spend of, when its newest priced day is ``newest``."""
+    return newest - timedelta(days=RECENT_DAYS - 1)
+
+
+def _keep_recent(by_day: Mapping[date, V]) -> dict[date, V]:
+    """The entries of the newest `RECENT_DAYS` days (by calendar, from the newest day present)."""
+    if not by_day:
         return {}
-    oldest = max(recent) - timedelta(days=RECENT_DAYS - 1)
-    return {d: recent[d] for d in sorted(recent) if d >= oldest}
+    oldest = _recent_from(max(by_day))
+    return {d: by_day[d] for d in sorted(by_day) if d >= oldest}
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,10 +275,10 @@ def roll_month(month: PricedMonth | None, account_id: str, old: PricedDay | None
         daily.pop(new.day, None)
     recent = dict(current.recent)
     recent.pop(new.day, None)
-    if not recent or new.day > max(recent) - timedelta(days=RECENT_DAYS):
-        recent[new.day] = hourly_spend(new)  # an older day would be dropped at once: not worth cutting
+    if not recent or new.day >= _recent_from(max(recent)):
+        recent[new.day] = hourly_spend(new)  # an older day would be dropped at once: not worth its spend
     return PricedMonth(
-        account_id, first, {**current.days, new.day: new.version}, tuple(rows), daily, keep_recent(recent)
+        account_id, first, {**current.days, new.day: new.version}, tuple(rows), daily, _keep_recent(recent)
     )
 
 
@@ -285,15 +291,8 @@ def build_month(account_id: str, month: date, days: Iterable[PricedDay]) -> Pric
         {d.day: d.version for d in held},
         tuple(sum_rows(r for d in held for r in d.rows)),
         {d.day: tuple(rows) for d in held if (rows := pricing_rows(d.rows))},
-        _recent_of(held),
+        {day: hourly_spend(d) for day, d in _keep_recent({d.day: d for d in held}).items()},
     )
-
-
-def _recent_of(days: Sequence[PricedDay]) -> dict[date, DayHours]:
-    if not days:
-        return {}
-    oldest = max(d.day for d in days) - timedelta(days=RECENT_DAYS - 1)
-    return {d.day: hourly_spend(d) for d in sorted(days, key=lambda d: d.day) if d.day >= oldest}
 
 
 def provisional_since(now: datetime) -> datetime:
