@@ -137,7 +137,6 @@ def collect_all(
     the key in memory and the clock fixed."""
     from shared import topology
     from shared.adapters.firestore import FirestoreAccountStore, FirestoreLedgerUnitOfWork
-    from shared.adapters.firestore_billing import FirestoreBilledCostStore
     from shared.providers.anthropic import AnthropicAdminClient
     from shared.services.billing import BilledLedgerCollector
     from shared.services.collector import CollectorService
@@ -162,7 +161,7 @@ def collect_all(
         topic_usage_collected=topology.TOPIC_USAGE_COLLECTED,
         topic_account_events=topology.TOPIC_ACCOUNT_EVENTS,
         clock=clock,
-        billed=BilledLedgerCollector(FirestoreBilledCostStore(db), clock=clock) if billed else None,
+        billed=BilledLedgerCollector(clock=clock) if billed else None,
     )
     run = CollectRun()
     started = time.perf_counter()

@@ -181,7 +181,6 @@ def dispatcher_service() -> DispatcherService:
 def collector_service() -> CollectorService:
     from datetime import timedelta
 
-    from shared.adapters.firestore_billing import FirestoreBilledCostStore
     from shared.domain.accounts import stale_after
     from shared.services.billing import BilledLedgerCollector
     from shared.services.collector import CollectorService
@@ -202,7 +201,7 @@ def collector_service() -> CollectorService:
         budget_seconds=cfg.collect_budget_seconds,
         lease=timedelta(seconds=cfg.lease_seconds),
         max_failures=cfg.max_sync_failures,
-        billed=BilledLedgerCollector(FirestoreBilledCostStore(firestore_client())),
+        billed=BilledLedgerCollector(),
     )
 
 

@@ -78,6 +78,11 @@ class UsageDays(Protocol):
         """The content hash of every stored hour of these days (to skip rewriting unchanged hours)."""
         ...
 
+    def put_billed(self, days: Sequence[BilledDay]) -> None:
+        """Store each day's billed ledger whole (read back through `BilledCostStore`); the day's hours stay.
+        Staged in the same unit as the day's hours, both are one document write."""
+        ...
+
 
 class PricedDays(Protocol):
     def get(self, day: date) -> PricedDay | None: ...
@@ -170,7 +175,8 @@ class SecretStore(Protocol):
 
 
 class BilledCostStore(Protocol):
-    """The provider's billed cost ledger: one document per account and UTC day, overwritten whole."""
+    """The provider's billed cost ledger: one record per account and UTC day, overwritten whole (the
+    collector writes it through its unit of work, `UsageDays.put_billed`, beside the day's usage)."""
 
     def write_days(self, tenant_id: str, account_id: str, days: Sequence[BilledDay]) -> None: ...
 

@@ -108,6 +108,8 @@ class FakeLedger:
         self.usage: dict[tuple[str, str, date], dict[int, UsageBucket]] = {}
         self.priced: dict[tuple[str, str, date], PricedDay] = {}
         self.months: dict[tuple[str, str, date], PricedMonth] = {}
+        self.billed = FakeBilledCostStore()
+        """The billed ledger the collector stores beside the raw days (`UsageDays.put_billed`)."""
         self.reads = 0
         self.writes = 0
         self.commits = 0
@@ -190,15 +192,23 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         t, a = self.key
+        documents: set[tuple[str, date]] = set()  # one write per document, as Firestore's unit coalesces them
         for kind, value in self._writes:
-            self.ledger.writes += 1
             if kind == "hours":
                 day, hours = value
+                documents.add(("usage", day))
                 self.ledger.usage.setdefault((t, a, day), {}).update(hours)
+            elif kind == "billed":
+                documents.add(("usage", value.day))
+                self.ledger.billed.days[(t, a, value.day)] = value
+                self.ledger.billed.writes += 1
             elif kind == "priced":
+                documents.add(("priced", value.day))
                 self.ledger.priced[(t, a, value.day)] = value
             else:
+                documents.add(("month", value.month))
                 self.ledger.months[(t, a, value.month)] = value
+        self.ledger.writes += len(documents)
         self._writes = []
         self.ledger.commits += 1
 
@@ -221,6 +231,9 @@ class _FakeUsageDays:
             by_day.setdefault(b.hour_start.date(), {})[b.hour_start.hour] = b
         for day, hours in by_day.items():
             self.uow._writes.append(("hours", (day, hours)))
+
+    def put_billed(self, days: Sequence[BilledDay]) -> None:
+        self.uow._writes.extend(("billed", d) for d in days)
 
     def hour_hashes(self, days: Sequence[date]) -> dict[datetime, str]:
         out: dict[datetime, str] = {}

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, overload
 
 from shared.domain.accounts import Account
-from shared.domain.billed import LINE_FIELDS, BilledCost, LedgerState
+from shared.domain.billed import LINE_FIELDS, BilledCost, BilledDay, LedgerState
 from shared.domain.money import ZERO, parse_usd, usd
 from shared.domain.priced import CostRow, DayHours, HourSpend, PricedDay, PricedMonth, RowHours
 from shared.domain.usage import (
@@ -374,6 +374,39 @@ def usage_day_from_doc(account_id: str, day: date, doc: dict[str, Any]) -> Usage
         # The hash stored with the hour is the one its rows were written with: not computed again.
         hours[int(key)] = UsageBucket(hour, unpack_usage_rows(hour, value["rows"]), str(value.get("hash") or ""))
     return UsageDay(account_id, day, hours)
+
+
+BILLED_FIELD = "billed"
+"""The field of a raw day document that holds the day's billed ledger (the provider's cost report for the
+account and UTC day). It lives on the raw day because the collector writes both in the same sync: the day's
+usage hours and its billed lines are then one document write, not two."""
+
+
+def billed_day_field(billed: BilledDay) -> dict[str, Any]:
+    """A day's billed ledger as the raw day's `BILLED_FIELD` (replaced whole: a day the report restates to
+    nothing loses its old lines)."""
+    return {
+        "read_at": billed.read_at,
+        "total_usd": usd(billed.total_usd),
+        "line_count": len(billed.lines),
+        "lines": pack_billed_lines(billed.lines),
+    }
+
+
+def billed_day_write(account_id: str, billed: BilledDay) -> tuple[dict[str, Any], list[str]]:
+    """What writing a day's billed ledger sets on its raw day document, and the field paths it merges (the
+    usage hours stay as they are)."""
+    doc = {"account_id": account_id, "day": billed.day.isoformat(), BILLED_FIELD: billed_day_field(billed)}
+    return doc, ["account_id", "day", BILLED_FIELD]
+
+
+def billed_day_from_doc(account_id: str, day: date, doc: dict[str, Any]) -> BilledDay | None:
+    """The billed ledger a raw day document holds; None when the report has not been read for the day."""
+    billed = doc.get(BILLED_FIELD)
+    if not isinstance(billed, dict):
+        return None
+    lines = unpack_billed_lines(day, billed["lines"]) if billed.get("lines") else ()
+    return BilledDay(account_id=account_id, day=day, lines=lines, read_at=utc_timestamp(billed.get("read_at")))
 
 
 def usage_hour_hashes(day: date, doc: dict[str, Any]) -> dict[datetime, str]:

@@ -16,6 +16,7 @@ from google.cloud import firestore
 
 from shared.adapters import codec, paths
 from shared.domain.accounts import Account, Names
+from shared.domain.billed import BilledDay
 from shared.domain.priced import PricedDay, PricedMonth
 from shared.domain.usage import UsageBucket, UsageDay
 from shared.ports import Contention
@@ -201,7 +202,7 @@ class FirestoreLedgerUnitOfWork:
         self._writes.append((ref, data, merge))
 
     def commit(self) -> None:
-        writes, self._writes = self._writes, []
+        writes, self._writes = _coalesced(self._writes), []
         try:
             if self._txn is not None:
                 for ref, data, merge in writes:
@@ -227,6 +228,32 @@ class FirestoreLedgerUnitOfWork:
                 txn._rollback()
 
 
+def _coalesced(writes: Sequence[tuple[Any, dict[str, Any], Any]]) -> list[tuple[Any, dict[str, Any], Any]]:
+    """The unit's writes with those to the same document merged into one: Firestore bills each document
+    written, so a day's usage hours and its billed ledger staged in one unit cost one write. Only field-path
+    merges combine (their fields are disjoint or the later wins, as two writes in order would leave them);
+    a whole-document write is kept as it is, in its place."""
+    out: list[tuple[Any, dict[str, Any], Any]] = []
+    last: dict[str, int] = {}  # the index in ``out`` of each document's latest write
+    for ref, data, merge in writes:
+        at = last.get(ref.path)
+        held = out[at] if at is not None else None
+        if held is not None and isinstance(held[2], list) and isinstance(merge, list):
+            out[at] = (ref, _merged(held[1], data), [*held[2], *(m for m in merge if m not in held[2])])  # type: ignore[index]
+        else:
+            last[ref.path] = len(out)
+            out.append((ref, data, merge))
+    return out
+
+
+def _merged(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for key, value in b.items():
+        held = out.get(key)
+        out[key] = _merged(held, value) if isinstance(held, dict) and isinstance(value, dict) else value
+    return out
+
+
 class _UsageDays:
     def __init__(self, uow: FirestoreLedgerUnitOfWork):
         self.uow = uow
@@ -236,7 +263,9 @@ class _UsageDays:
 
     def get(self, day: date) -> UsageDay | None:
         (snap,) = self.uow.read([self._ref(day)])
-        return codec.usage_day_from_doc(self.uow.account_id, day, snap.to_dict() or {}) if snap.exists else None
+        doc = (snap.to_dict() or {}) if snap.exists else {}
+        # A raw day document may hold only the day's billed ledger: no usage was collected for it.
+        return codec.usage_day_from_doc(self.uow.account_id, day, doc) if doc.get("hours") else None
 
     def hour_hashes(self, days: Sequence[date]) -> dict[datetime, str]:
         out: dict[datetime, str] = {}
@@ -262,6 +291,11 @@ class _UsageDays:
             # Each hour replaces that hour whole (a restated hour loses its old rows); other hours stay.
             merge = ["account_id", "day", *(f"hours.`{h}`" for h in hours), *(f"hashes.`{h}`" for h in hours)]
             self.uow.write(self._ref(day), doc, merge=merge)
+
+    def put_billed(self, days: Sequence[BilledDay]) -> None:
+        for billed in days:
+            doc, merge = codec.billed_day_write(self.uow.account_id, billed)
+            self.uow.write(self._ref(billed.day), doc, merge=merge)
 
 
 class _PricedDays:

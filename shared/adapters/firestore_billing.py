@@ -9,7 +9,7 @@ from typing import Any
 from google.cloud import firestore
 
 from shared.adapters import paths
-from shared.adapters.codec import pack_billed_lines, unpack_billed_lines, utc_timestamp
+from shared.adapters.codec import BILLED_FIELD, billed_day_from_doc, billed_day_write
 from shared.domain.billed import BilledDay
 from shared.domain.money import parse_usd, usd
 from shared.domain.rate_cards import RateCard
@@ -18,25 +18,11 @@ from shared.domain.settings import DEFAULT_ADVICE_ALERT_USD, UTC_NAME, TenantSet
 BATCH_LIMIT = 500
 
 
-def billed_day_to_doc(tenant_id: str, billed: BilledDay) -> dict[str, Any]:
-    return {
-        "tenant_id": tenant_id,
-        "account_id": billed.account_id,
-        "day": billed.day.isoformat(),
-        "read_at": billed.read_at,
-        "total_usd": usd(billed.total_usd),
-        "line_count": len(billed.lines),
-        "lines": pack_billed_lines(billed.lines),
-    }
-
-
-def billed_day_from_doc(doc: dict[str, Any]) -> BilledDay:
-    day = date.fromisoformat(doc["day"])
-    lines = unpack_billed_lines(day, doc["lines"]) if doc.get("lines") else ()
-    return BilledDay(account_id=doc["account_id"], day=day, lines=lines, read_at=utc_timestamp(doc.get("read_at")))
-
-
 class FirestoreBilledCostStore:
+    """The billed ledger of a day is a field of the account's raw day document (`codec.BILLED_FIELD`): the
+    collector stages it in the same unit of work as the day's usage hours (one write for both); this store
+    reads it, and writes days on their own (a field-path merge that leaves the usage hours alone)."""
+
     def __init__(self, client: firestore.Client):
         self.db = client
 
@@ -44,19 +30,22 @@ class FirestoreBilledCostStore:
         for i in range(0, len(days), BATCH_LIMIT):
             batch = self.db.batch()
             for billed in days[i : i + BATCH_LIMIT]:
-                batch.set(
-                    paths.billed_day(self.db, tenant_id, account_id, billed.day), billed_day_to_doc(tenant_id, billed)
-                )
+                doc, merge = billed_day_write(account_id, billed)
+                batch.set(paths.usage_day(self.db, tenant_id, account_id, billed.day), doc, merge=merge)
             batch.commit()
 
     def read_days(self, tenant_id: str, account_ids: Sequence[str], start: date, end: date) -> Iterator[BilledDay]:
         days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-        refs = [paths.billed_day(self.db, tenant_id, a, d) for a in account_ids for d in days]
+        refs = [paths.usage_day(self.db, tenant_id, a, d) for a in account_ids for d in days]
         if not refs:
             return
-        for snap in self.db.get_all(refs):
+        # Only the billed field: the day's usage hours are the bulk of the document.
+        for snap in self.db.get_all(refs, field_paths=["account_id", "day", BILLED_FIELD]):
             if snap.exists:
-                yield billed_day_from_doc(snap.to_dict() or {})
+                doc = snap.to_dict() or {}
+                billed = billed_day_from_doc(str(doc["account_id"]), date.fromisoformat(doc["day"]), doc)
+                if billed is not None:
+                    yield billed
 
 
 class FirestoreTenantSettingsStore:

@@ -185,7 +185,7 @@ class FirestoreUsagePurger:
         refs = []
         day = first
         while day < cutoff:
-            for name in (paths.USAGE_DAYS, paths.PRICED_DAYS, paths.BILLED_DAYS):
+            for name in (paths.USAGE_DAYS, paths.PRICED_DAYS):
                 refs.append(paths.account_collection(self.db, tenant_id, account_id, name).document(paths.day_id(day)))
             if day.day == 1 and month_of(day) < month_of(cutoff):
                 months = paths.account_collection(self.db, tenant_id, account_id, paths.PRICED_MONTHS)

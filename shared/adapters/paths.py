@@ -8,10 +8,10 @@ Every path is scoped by tenant::
     tenants/{tenant}/budgets/{id}, alert_channels/{id}        alerting rules and targets
     tenants/{tenant}/alerts/{id}/deliveries/{channel}         raised alerts and each delivery
     tenants/{tenant}/accounts/{account}                       the account and its sync state
-    tenants/{tenant}/accounts/{account}/usage_days/{YYYY-MM-DD}     raw provider rows, one field per hour
+    tenants/{tenant}/accounts/{account}/usage_days/{YYYY-MM-DD}     raw provider rows, one field per hour, and
+                                                                    the provider's billed ledger of the day
     tenants/{tenant}/accounts/{account}/priced_days/{YYYY-MM-DD}    the day's priced rows and their hours
     tenants/{tenant}/accounts/{account}/priced_months/{YYYY-MM}     the month's rollup of its priced days
-    tenants/{tenant}/accounts/{account}/billed_days/{YYYY-MM-DD}    the provider's billed ledger of the day
     tenants/{tenant}/accounts/{account}/meta/{names|pricing}        display names; re-pricing state
 
 Ids derive from what the document is, so every write is an idempotent overwrite. `ACCOUNT_DATA` lists
@@ -36,12 +36,11 @@ DELIVERIES = "deliveries"
 USAGE_DAYS = "usage_days"
 PRICED_DAYS = "priced_days"
 PRICED_MONTHS = "priced_months"
-BILLED_DAYS = "billed_days"
 META = "meta"
 NAMES_DOC = "names"
 PRICING_DOC = "pricing"
 
-ACCOUNT_DATA: tuple[str, ...] = (USAGE_DAYS, PRICED_DAYS, PRICED_MONTHS, BILLED_DAYS, META)
+ACCOUNT_DATA: tuple[str, ...] = (USAGE_DAYS, PRICED_DAYS, PRICED_MONTHS, META)
 """Every collection under an account document (what purging an account deletes)."""
 
 
@@ -81,10 +80,6 @@ def priced_day(db: Any, tenant_id: str, account_id: str, day: date) -> Any:
 
 def priced_month(db: Any, tenant_id: str, account_id: str, month: date) -> Any:
     return account_collection(db, tenant_id, account_id, PRICED_MONTHS).document(month_id(month))
-
-
-def billed_day(db: Any, tenant_id: str, account_id: str, day: date) -> Any:
-    return account_collection(db, tenant_id, account_id, BILLED_DAYS).document(day_id(day))
 
 
 def meta(db: Any, tenant_id: str, account_id: str, name: str) -> Any:

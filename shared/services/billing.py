@@ -1,12 +1,12 @@
 """Collecting the billed cost ledger (the provider's cost report) on every sync.
 
-Runs as part of a collector run, after its usage chunks succeeded, with the same client and deadline.
-It reads whole UTC days, from the oldest day not yet read after it ended (or the start of the run's
-usage window, whichever is older: the same trailing re-read as usage), through today. A day whose lines
-are unchanged is not rewritten; a changed day is written whole, so a day the report restates to nothing
-loses its old lines.
+Runs as part of a collector run, with its last usage chunk, with the same client and deadline. It reads
+whole UTC days, from the oldest day not yet read after it ended (or the start of the run's usage window,
+whichever is older: the same trailing re-read as usage), through today, and hands back the days whose
+lines changed; the collector stores them whole (a day the report restates to nothing loses its old lines)
+in the same unit of work as the chunk's usage hours, where a day's hours and billed lines are one write.
 
-A failure here never fails the sync: usage is already stored. It is recorded in the ledger state (on the
+A failure here never fails the sync: its usage is stored all the same. It is recorded in the ledger state (on the
 account) and logged, and the next run reads the same days again.
 """
 
@@ -15,13 +15,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from shared.domain.accounts import Account
 from shared.domain.billed import BilledCost, BilledDay, LedgerState
-from shared.ports import BilledCostStore
 from shared.providers.errors import ProviderError
 
 log = logging.getLogger(__name__)
@@ -40,6 +39,15 @@ def _day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class BilledRead:
+    """What reading the cost report found: the account's new ledger state (the caller stores it with the rest
+    of the sync's outcome) and the days whose lines changed (the caller stores them)."""
+
+    state: LedgerState
+    changed: list[BilledDay] = field(default_factory=list)
+
+
 @dataclass
 class BilledLedgerCollector:
     """Reads an account's cost report for the days a sync touched, and those not yet read since they ended.
@@ -48,16 +56,14 @@ class BilledLedgerCollector:
         seconds_per_request: the budget a request and its write need; no request starts with less left.
     """
 
-    store: BilledCostStore
     seconds_per_request: float = 30.0
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
 
     def collect(
         self, account: Account, client: CostReportClient, start: datetime, end: datetime, deadline: float
-    ) -> LedgerState:
-        """Read the ledger for the UTC days of ``[start, end)`` and every earlier day still due; returns the
-        account's new ledger state (the caller stores it with the rest of the sync's outcome).
+    ) -> BilledRead:
+        """Read the ledger for the UTC days of ``[start, end)`` and every earlier day still due.
 
         Args:
             start, end: the usage window the sync just collected (timezone-aware).
@@ -72,10 +78,13 @@ class BilledLedgerCollector:
         today = now.astimezone(UTC).date()
         last = min((end.astimezone(UTC) - timedelta(microseconds=1)).date(), today)
         hashes = dict(state.day_hashes)
+        changed: list[BilledDay] = []
         cursor = first
         while cursor <= last:
             if deadline - self.monotonic() < self.seconds_per_request:
-                return self._state(state, cursor, now, hashes, "time budget used; the next sync continues")
+                return BilledRead(
+                    self._state(state, cursor, now, hashes, "time budget used; the next sync continues"), changed
+                )
             window_end = min(cursor + timedelta(days=DAYS_PER_REQUEST), last + timedelta(days=1))
             try:
                 report = client.billed_days(cursor, window_end)
@@ -84,21 +93,20 @@ class BilledLedgerCollector:
                     "billed ledger read failed",
                     extra={"account_id": account.id, "error": exc.code, "from": cursor.isoformat()},
                 )
-                return self._state(state, cursor, now, hashes, f"could not read the cost report: {exc.message}")
+                error = f"could not read the cost report: {exc.message}"
+                return BilledRead(self._state(state, cursor, now, hashes, error), changed)
             days = [
                 BilledDay(account.id, d, report.get(d, ()), now)
                 for d in (cursor + timedelta(days=i) for i in range((window_end - cursor).days))
                 # A day the report has not served yet (it ends at the current day) is not written as empty.
                 if d in report or _day_start(d) + timedelta(days=1) <= now
             ]
-            changed = [d for d in days if hashes.get(d.day.isoformat()) != d.content_hash()]
-            if changed:
-                self.store.write_days(account.tenant_id, account.id, changed)
+            changed += [d for d in days if hashes.get(d.day.isoformat()) != d.content_hash()]
             for d in days:
                 hashes[d.day.isoformat()] = d.content_hash()
             cursor = window_end
         # Today is never final: it is the first day due next time.
-        return self._state(state, min(cursor, today), now, hashes, None)
+        return BilledRead(self._state(state, min(cursor, today), now, hashes, None), changed)
 
     @staticmethod
     def _state(

@@ -35,12 +35,13 @@ from shared.domain.accounts import (
     merge_ranges,
     missing_ranges,
 )
-from shared.domain.billed import LedgerState
+from shared.domain.billed import BilledDay
 from shared.domain.usage import UsageBucket, hour_id, hours_between, utc_hour
 from shared.messages import AccountEvent, CollectRequest, UsageCollected
 from shared.ports import AccountStore, LedgerUnitOfWork, Publisher, SecretStore, UnitOfWorkFactory
 from shared.providers.base import ProviderClient
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
+from shared.services.billing import BilledRead
 from shared.services.unit_of_work import run_unit
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class BilledLedger(Protocol):
 
     def collect(
         self, account: Account, client: ProviderClient, start: datetime, end: datetime, deadline: float
-    ) -> LedgerState: ...
+    ) -> BilledRead: ...
 
 
 ClientFactory = Callable[[str, str, float], ProviderClient]
@@ -200,6 +201,7 @@ class CollectorService:
         coverage = account.coverage
         hashes = dict(account.hour_hashes)
         newest = account.synced_through
+        billed = account.billed  # the cost report is read with the last chunk; it never fails the sync
         trailing_start = utc_hour(now) - self.trailing
         try:
             api_key = self.secrets.get(account.tenant_id, account.id, account.secret_ref)
@@ -228,8 +230,17 @@ class CollectorService:
                 known = self._known_hashes(account, hashes, coverage, lo, hi, trailing_start)
                 changed = [b for b in buckets if known.get(hour_id(b.hour_start)) != b.content_hash()]
                 book.see(changed)
-                if changed:
-                    run_unit(self.ledger(account.tenant_id, account.id), functools.partial(_store, buckets=changed))
+                billed_days: list[BilledDay] = []
+                if index == len(planned) - 1 and self.billed is not None:
+                    # The invoice side of the same days, read before the last chunk is stored: a day's usage
+                    # hours and its billed lines then go in one unit, one document write for both.
+                    read = self.billed.collect(account, client, ranges[-1][0], ranges[0][1], deadline)
+                    billed, billed_days = read.state, read.changed
+                if changed or billed_days:
+                    run_unit(
+                        self.ledger(account.tenant_id, account.id),
+                        functools.partial(_store, buckets=changed, billed=billed_days),
+                    )
                     hours_written += len(changed)
                     rows_written += sum(len(b.rows) for b in changed)
                 coverage = merge_ranges([*coverage, (lo, hi)])
@@ -272,9 +283,6 @@ class CollectorService:
                             priced_with=account.priced_with or None,
                         ),
                     )
-            billed = account.billed
-            if self.billed is not None and ranges:  # the invoice side of the same days; never fails the sync
-                billed = self.billed.collect(account, client, ranges[-1][0], ranges[0][1], deadline)
         except (InvalidKey, NotAdminKey) as exc:
             return self._failed(
                 account,
@@ -463,6 +471,9 @@ class CollectorService:
             log.exception("could not publish account event", extra={"account_id": account.id})
 
 
-def _store(uow: LedgerUnitOfWork, buckets: list[UsageBucket]) -> None:
-    uow.usage.put_hours(buckets)
+def _store(uow: LedgerUnitOfWork, buckets: list[UsageBucket], billed: list[BilledDay]) -> None:
+    if buckets:
+        uow.usage.put_hours(buckets)
+    if billed:
+        uow.usage.put_billed(billed)
     uow.commit()

@@ -112,28 +112,31 @@ def test_cost_report_outage_does_not_fail_the_sync_and_is_read_next_time(sim: An
     rig.close()
 
 
-def test_ledger_stops_at_the_time_budget_and_continues(sim: AnthropicSimulator) -> None:
+def test_ledger_stops_at_the_time_budget_and_continues(sim: AnthropicSimulator, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from shared.providers.anthropic import AnthropicAdminClient
+
     rig = Rig(sim, history_days=100, budget=1000.0)
     original = rig.ledger.__call__
 
     def slow_unit(tenant_id: str, account_id: str):  # type: ignore[no-untyped-def]
-        rig.mono[0] += 45.0  # 15 chunks: 675 of the 1000 budget seconds
+        rig.mono[0] += 45.0  # 15 chunks; the report is read with the last, after 14: 630 of the 1000 seconds
         return original(tenant_id, account_id)
 
     rig.collector.ledger = slow_unit
-    original_report = rig.billed.write_days
+    original_report = AnthropicAdminClient.billed_days
 
-    def slow_report(*args, **kwargs):  # type: ignore[no-untyped-def]
-        original_report(*args, **kwargs)
-        rig.mono[0] += 150.0
+    def slow_report(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rig.mono[0] += 180.0  # 630 -> 810 -> 990: a third request would not have its 30 seconds
+        return original_report(self, *args, **kwargs)
 
-    rig.billed.write_days = slow_report  # type: ignore[method-assign]
+    monkeypatch.setattr(AnthropicAdminClient, "billed_days", slow_report)
     assert rig.collect().status == "done"
     state = rig.stored().billed
     assert state.read_through == rig.account.history_start.date() + timedelta(days=62)  # two requests fit
     assert "time budget" in (state.last_error or "")
     rig.mono[0] = 0.0
     rig.collector.ledger = rig.ledger
+    monkeypatch.setattr(AnthropicAdminClient, "billed_days", original_report)
     rig.clock.advance(hours=1)
     assert rig.collect().status == "done"
     assert len(billed_days(rig)) == 101

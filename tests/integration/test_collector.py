@@ -30,7 +30,6 @@ from shared.services.costing import CostingService
 from shared.services.usage_query import UsageQuery, UsageQueryService
 from tests.fakes import (
     FakeAccountStore,
-    FakeBilledCostStore,
     FakeClock,
     FakeLedger,
     MemorySecretStore,
@@ -49,7 +48,7 @@ class Rig:
         self.sleeps: list[float] = []
         self.accounts = FakeAccountStore()
         self.ledger = FakeLedger()
-        self.billed = FakeBilledCostStore()
+        self.billed = self.ledger.billed
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()
         self.http = httpx.Client(timeout=10)
@@ -76,7 +75,7 @@ class Rig:
             budget_seconds=budget,
             clock=self.clock,
             monotonic=lambda: self.mono[0],
-            billed=BilledLedgerCollector(self.billed, clock=self.clock, monotonic=lambda: self.mono[0]),
+            billed=BilledLedgerCollector(clock=self.clock, monotonic=lambda: self.mono[0]),
         )
         day0 = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
         self.account = Account(
@@ -179,7 +178,7 @@ def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig
     rig.sim.restate("org_test", restated, 0)
     rig.clock.advance(hours=1)
     rig.publisher.messages.clear()
-    writes_before = rig.ledger.writes
+    writes_before, billed_before, commits_before = rig.ledger.writes, rig.billed.writes, rig.ledger.commits
     outcome = rig.collect()
     assert outcome.status == "done"
     assert outcome.hours_read == 48 + 1  # the 48 hours before this one, and the current hour
@@ -188,6 +187,9 @@ def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig
     # hour that was running is served as before): two hours written, only their days announced to costing.
     assert outcome.hours_written == 2
     assert rig.ledger.writes - writes_before == len({restated.date(), NOW.date()})
+    # The cost report of the restated day changed too: its billed lines went in the same unit as its usage
+    # hours, in the same document write (one commit, and no write more than the two days).
+    assert rig.billed.writes - billed_before == 1 and rig.ledger.commits - commits_before == 1
     (message,) = rig.publisher.on("collected")
     assert message["days"] == sorted({restated.date().isoformat(), NOW.date().isoformat()})
     # Usage and the cost report of the last 3 days: the key and workspace lists were read an hour ago.

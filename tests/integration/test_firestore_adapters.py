@@ -162,6 +162,55 @@ def test_hours_overwrite_whole_and_days_and_months_follow_in_one_unit(firestore_
     assert store.read("t2", [("a1", day.replace(day=1))], [("a1", day)]) == ([], [])
 
 
+def test_a_days_usage_hours_and_billed_ledger_in_one_unit_are_one_write_and_read_apart(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    from shared.adapters.firestore_billing import FirestoreBilledCostStore
+    from shared.domain.billed import BilledCost, BilledDay
+
+    day, other = NOW.date(), NOW.date() - timedelta(days=1)
+    h0 = datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+    def billed(d, amount: str) -> BilledDay:  # type: ignore[no-untyped-def]
+        line = BilledCost(
+            d,
+            "wrkspc_1",
+            "claude-opus-4-6",
+            "uncached_input_tokens",
+            "tokens",
+            "standard",
+            None,
+            None,
+            None,
+            Decimal(amount),
+        )
+        return BilledDay("a1", d, (line,), read_at=NOW)
+
+    with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:
+        u.usage.put_hours([_bucket(h0, 1_000), _bucket(h0 + timedelta(hours=1), 2_000)])
+        u.usage.put_billed([billed(day, "1.25"), billed(other, "7")])
+        u.commit()
+    # Today's hours and billed lines: one document write; yesterday's billed lines alone: one more.
+    assert u.writes == 2
+    store = FirestoreBilledCostStore(firestore_client)
+    assert {b.day: b for b in store.read_days("t1", ["a1"], other, day)} == {
+        day: billed(day, "1.25"),
+        other: billed(other, "7"),
+    }
+    with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:
+        raw = u.usage.get(day)
+        assert raw is not None and sorted(raw.hours) == [0, 1]
+        assert u.usage.get(other) is None  # billed lines only: no usage was collected for the day
+    # The report restates today: its lines are replaced whole, the usage hours stay; and new hours leave the
+    # billed lines alone.
+    store.write_days("t1", "a1", [BilledDay("a1", day, (), read_at=NOW)])
+    with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:
+        u.usage.put_hours([_bucket(h0 + timedelta(hours=2), 3_000)])
+        u.commit()
+    assert [b.lines for b in store.read_days("t1", ["a1"], day, day)] == [()]
+    with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:
+        raw = u.usage.get(day)
+        assert raw is not None and sorted(raw.hours) == [0, 1, 2]
+
+
 def test_a_unit_left_without_commit_writes_nothing(firestore_client) -> None:  # type: ignore[no-untyped-def]
     day = NOW.date()
     with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:

@@ -26,7 +26,6 @@ from shared.services.collector import CollectorService
 from shared.services.costing import CostingService
 from tests.fakes import (
     FakeAccountStore,
-    FakeBilledCostStore,
     FakeClock,
     FakeLedger,
     MemorySecretStore,
@@ -62,7 +61,7 @@ class Rig:
         self.clock = FakeClock(NOW)
         self.accounts = FakeAccountStore()
         self.ledger = FakeLedger()
-        self.billed = FakeBilledCostStore()
+        self.billed = self.ledger.billed
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()
         self.http = httpx.Client(timeout=10)
@@ -78,7 +77,7 @@ class Rig:
             topic_usage_collected="collected",
             topic_account_events="events",
             clock=self.clock,
-            billed=BilledLedgerCollector(self.billed, clock=self.clock),
+            billed=BilledLedgerCollector(clock=self.clock),
         )
         day0 = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
         self.account = Account(

@@ -82,7 +82,7 @@ def test_reconciliation_on_the_emulator_agrees_to_the_cent(firestore_client, sim
         topic_usage_collected="collected",
         topic_account_events="events",
         clock=clock,
-        billed=BilledLedgerCollector(billed, clock=clock),
+        billed=BilledLedgerCollector(clock=clock),
     )
     day0 = NOW.replace(hour=0, minute=0)
     account = Account(

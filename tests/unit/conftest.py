@@ -28,7 +28,6 @@ from shared.services.usage_query import UsageQueryService
 from tests.fakes import (
     FakeAccountStore,
     FakeAuditLog,
-    FakeBilledCostStore,
     FakeClock,
     FakeLedger,
     FakeSettingsStore,
@@ -49,7 +48,7 @@ class World:
         self.clock = FakeClock(datetime(2026, 11, 20, 12, 30, tzinfo=UTC))
         self.accounts = FakeAccountStore()
         self.ledger = FakeLedger()
-        self.billed = FakeBilledCostStore()
+        self.billed = self.ledger.billed
         self.settings = FakeSettingsStore()
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()

@@ -145,8 +145,7 @@ def test_account_sync_state_round_trips() -> None:
     assert codec.account_from_doc(doc) == account
 
 
-def test_billed_lines_survive_a_round_trip_exactly_as_one_packed_table() -> None:
-    from shared.adapters.firestore_billing import billed_day_from_doc, billed_day_to_doc
+def test_billed_lines_survive_a_round_trip_exactly_as_one_packed_table_on_the_raw_day() -> None:
     from shared.domain.billed import BilledCost, BilledDay
 
     day = date(2026, 11, 3)
@@ -180,8 +179,14 @@ def test_billed_lines_survive_a_round_trip_exactly_as_one_packed_table() -> None
         ),
     )
     billed = BilledDay("a1", day, lines, read_at=HOUR)
-    doc = billed_day_to_doc("t1", billed)
-    assert isinstance(doc["lines"], bytes) and doc["line_count"] == 3
-    back = billed_day_from_doc(doc)
+    doc, merge = codec.billed_day_write("a1", billed)
+    # A field of the raw day document, merged: the day's usage hours are left as they are.
+    assert merge == ["account_id", "day", "billed"] and set(doc) == {"account_id", "day", "billed"}
+    field = doc["billed"]
+    assert isinstance(field["lines"], bytes) and field["line_count"] == 3 and field["total_usd"] == "122.9667891234"
+    raw_day = {"hours": {"00": {"rows": b""}}, "hashes": {"00": "x"}, **doc}
+    back = codec.billed_day_from_doc("a1", day, raw_day)
     assert back == billed and back.content_hash() == billed.content_hash()
-    assert billed_day_from_doc({**doc, "lines": b"", "line_count": 0}).lines == ()
+    empty = codec.billed_day_from_doc("a1", day, {**doc, "billed": {**field, "lines": b"", "line_count": 0}})
+    assert empty is not None and empty.lines == ()
+    assert codec.billed_day_from_doc("a1", day, {"hours": {}}) is None  # the report not read for the day yet
