@@ -21,6 +21,11 @@ class AccountStore(Protocol):
 
     def get(self, tenant_id: str, account_id: str) -> Account | None: ...
 
+    def get_versioned(self, tenant_id: str, account_id: str) -> tuple[Account, str] | None:
+        """The account and an opaque version of its document, which any write to it changes (for a write
+        guarded by `LedgerUnitOfWork.update_account`)."""
+        ...
+
     def list(self, tenant_id: str) -> list[Account]: ...
 
     def save(self, account: Account) -> None: ...
@@ -63,6 +68,11 @@ class AccountStore(Protocol):
 
 class Contention(Exception):
     """A unit of work lost a race with another writer of the same documents; running it again is safe."""
+
+
+class AccountChanged(Exception):
+    """A unit of work's guarded account update found the account written since its version was read: nothing
+    of the unit was written. Not a `Contention`: running the same unit again cannot succeed."""
 
 
 class UsageDays(Protocol):
@@ -112,6 +122,11 @@ class LedgerUnitOfWork(Protocol):
 
     @property
     def months(self) -> PricedMonths: ...
+
+    def update_account(self, changes: dict[str, Any], version: str) -> None:
+        """Also set these fields of the account, in the same commit, only if its document is still at
+        ``version`` (`AccountStore.get_versioned`); else ``commit`` writes nothing and raises `AccountChanged`."""
+        ...
 
     def __enter__(self) -> LedgerUnitOfWork: ...
 

@@ -14,6 +14,7 @@ from shared.domain.priced import PricedDay, PricedMonth, month_of, roll_month
 from shared.domain.settings import TenantSettings
 from shared.domain.usage import UsageBucket, UsageDay, hours_between
 from shared.messages import Message
+from shared.ports import AccountChanged
 from shared.providers.anthropic import Organization
 
 
@@ -32,6 +33,7 @@ class FakeAccountStore:
     def __init__(self) -> None:
         self.accounts: dict[tuple[str, str], Account] = {}
         self.names: dict[tuple[str, str], Names] = {}
+        self._versions: dict[str, Account] = {}
 
     def create(self, account: Account) -> None:
         key = (account.tenant_id, account.id)
@@ -40,6 +42,22 @@ class FakeAccountStore:
 
     def get(self, tenant_id: str, account_id: str) -> Account | None:
         return self.accounts.get((tenant_id, account_id))
+
+    def get_versioned(self, tenant_id: str, account_id: str) -> tuple[Account, str] | None:
+        # Every write stores a new (frozen) Account: the stored object is the version.
+        account = self.accounts.get((tenant_id, account_id))
+        if account is None:
+            return None
+        version = f"v{len(self._versions)}"
+        self._versions[version] = account
+        return account, version
+
+    def update_if(self, tenant_id: str, account_id: str, version: str, changes: dict[str, Any]) -> bool:
+        """`LedgerUnitOfWork.update_account`'s guarded write (the fake unit of work calls it)."""
+        if self.accounts.get((tenant_id, account_id)) is not self._versions.get(version):
+            return False
+        self.update(tenant_id, account_id, changes)
+        return True
 
     def list(self, tenant_id: str) -> list[Account]:
         return sorted((a for (t, _), a in self.accounts.items() if t == tenant_id), key=lambda a: a.created_at)
@@ -110,6 +128,8 @@ class FakeLedger:
         self.months: dict[tuple[str, str, date], PricedMonth] = {}
         self.billed = FakeBilledCostStore()
         """The billed ledger the collector stores beside the raw days (`UsageDays.put_billed`)."""
+        self.accounts: FakeAccountStore | None = None
+        """Where `update_account` writes (a test that syncs links its account store here)."""
         self.reads = 0
         self.writes = 0
         self.commits = 0
@@ -187,6 +207,9 @@ class FakeUnitOfWork:
         self._writes = []
         return self
 
+    def update_account(self, changes: dict[str, Any], version: str) -> None:
+        self._writes.append(("account", (changes, version)))
+
     def __exit__(self, *exc: object) -> None:
         self.rollback()
 
@@ -194,6 +217,15 @@ class FakeUnitOfWork:
         t, a = self.key
         documents: set[tuple[str, date]] = set()  # one write per document, as Firestore's unit coalesces them
         for kind, value in self._writes:
+            if kind == "account":  # the guard first: a refused one writes nothing of the unit
+                assert self.ledger.accounts is not None, "link the test's FakeAccountStore: ledger.accounts = ..."
+                if not self.ledger.accounts.update_if(t, a, value[1], value[0]):
+                    self._writes = []
+                    raise AccountChanged(f"account {a} changed since version {value[1]}")
+                self.ledger.writes += 1
+        for kind, value in self._writes:
+            if kind == "account":
+                continue
             if kind == "hours":
                 day, hours = value
                 documents.add(("usage", day))

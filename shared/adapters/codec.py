@@ -68,6 +68,8 @@ def account_field_to_doc(name: str, value: Any) -> Any:
         return [{"start": lo, "end": hi} for lo, hi in value]
     if name == "hour_hashes":
         return dict(value)
+    if name == "names_ids":
+        return list(value)
     if name == "billed":
         state: LedgerState = value
         return {
@@ -101,6 +103,7 @@ def account_from_doc(doc: dict[str, Any]) -> Account:
             ranges.append((lo, hi))
     data["coverage"] = tuple(ranges)
     data["hour_hashes"] = dict(data.get("hour_hashes") or {})
+    data["names_ids"] = tuple(data.get("names_ids") or ())
     billed = data.get("billed") or {}
     data["billed"] = LedgerState(
         read_through=date.fromisoformat(billed["read_through"]) if billed.get("read_through") else None,

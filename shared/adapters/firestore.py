@@ -13,13 +13,14 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from shared.adapters import codec, paths
 from shared.domain.accounts import Account, Names
 from shared.domain.billed import BilledDay
 from shared.domain.priced import PricedDay, PricedMonth
 from shared.domain.usage import UsageBucket, UsageDay
-from shared.ports import Contention
+from shared.ports import AccountChanged, Contention
 
 BATCH_LIMIT = 500  # Firestore's maximum writes per batch
 DUE_PAGE = 1000
@@ -45,6 +46,13 @@ class FirestoreAccountStore:
     def get(self, tenant_id: str, account_id: str) -> Account | None:
         snap = self._ref(tenant_id, account_id).get()
         return codec.account_from_doc(snap.to_dict() or {}) if snap.exists else None
+
+    def get_versioned(self, tenant_id: str, account_id: str) -> tuple[Account, str] | None:
+        snap = self._ref(tenant_id, account_id).get()
+        if not snap.exists:
+            return None
+        # The document's update time, to the nanosecond: what a precondition compares.
+        return codec.account_from_doc(snap.to_dict() or {}), snap.update_time.timestamp_pb().ToJsonString()
 
     def list(self, tenant_id: str) -> list[Account]:
         col = paths.tenant_collection(self.db, tenant_id, paths.ACCOUNTS)
@@ -174,11 +182,12 @@ class FirestoreLedgerUnitOfWork:
         self.months = _PricedMonths(self)
         self._txn: Any = None
         self._writes: list[tuple[Any, dict[str, Any], Any]] = []
+        self._account: tuple[dict[str, Any], str] | None = None
         self.reads = 0
         self.writes = 0
 
     def __enter__(self) -> FirestoreLedgerUnitOfWork:
-        self._txn, self._writes = None, []
+        self._txn, self._writes, self._account = None, [], None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -201,27 +210,48 @@ class FirestoreLedgerUnitOfWork:
     def write(self, ref: Any, data: dict[str, Any], merge: Any = False) -> None:
         self._writes.append((ref, data, merge))
 
+    def update_account(self, changes: dict[str, Any], version: str) -> None:
+        self._account = (codec.account_changes(changes), version)
+
     def commit(self) -> None:
         writes, self._writes = _coalesced(self._writes), []
+        account, self._account = self._account, None
+        if account is not None and len(writes) >= BATCH_LIMIT:
+            raise ValueError("a guarded account update needs its unit's writes in one batch")
         try:
             if self._txn is not None:
                 for ref, data, merge in writes:
                     self._txn.set(ref, data, merge=merge)
+                if account is not None:
+                    self._txn.update(*self._guarded(account))
                 self._txn._commit()
                 self._txn = None
             else:
-                for chunk in _chunks(writes, BATCH_LIMIT):
+                for chunk in _chunks(writes, BATCH_LIMIT) if writes else [[]]:
                     batch = self.db.batch()
                     for ref, data, merge in chunk:
                         batch.set(ref, data, merge=merge)
-                    batch.commit()
+                    if account is not None:  # one batch (checked above): the writes land with it or not at all
+                        batch.update(*self._guarded(account))
+                    if chunk or account is not None:
+                        batch.commit()
+        except gexc.FailedPrecondition as exc:
+            self.rollback()
+            raise AccountChanged(str(exc)) from exc
         except (gexc.Aborted, gexc.Conflict) as exc:
             self.rollback()
             raise Contention(str(exc)) from exc
-        self.writes += len(writes)
+        self.writes += len(writes) + (account is not None)
+
+    def _guarded(self, account: tuple[dict[str, Any], str]) -> tuple[Any, dict[str, Any], Any]:
+        changes, version = account
+        stamp = Timestamp()
+        stamp.FromJsonString(version)
+        option = self.db.write_option(last_update_time=stamp)
+        return paths.account(self.db, self.tenant_id, self.account_id), changes, option
 
     def rollback(self) -> None:
-        self._writes = []
+        self._writes, self._account = [], None
         txn, self._txn = self._txn, None
         if txn is not None and txn.in_progress:
             with contextlib.suppress(gexc.GoogleAPICallError):  # the server drops an abandoned one by itself

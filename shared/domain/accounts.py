@@ -123,6 +123,9 @@ class Account:
     names_checked_at: datetime | None = None
     """When the provider's key and workspace lists were last read (see CollectorService: daily, or sooner
     when usage names an id they lack)."""
+    names_ids: tuple[str, ...] = ()
+    """The key and workspace ids those lists held (sorted): a sync checks the ids its usage names against
+    them without reading the stored names."""
     billed: LedgerState = field(default_factory=LedgerState)
     """How far the provider's billed ledger has been read."""
     priced_with: str = ""

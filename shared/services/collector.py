@@ -38,7 +38,7 @@ from shared.domain.accounts import (
 from shared.domain.billed import BilledDay
 from shared.domain.usage import UsageBucket, hour_id, hours_between, utc_hour
 from shared.messages import AccountEvent, CollectRequest, UsageCollected
-from shared.ports import AccountStore, LedgerUnitOfWork, Publisher, SecretStore, UnitOfWorkFactory
+from shared.ports import AccountChanged, AccountStore, LedgerUnitOfWork, Publisher, SecretStore, UnitOfWorkFactory
 from shared.providers.base import ProviderClient
 from shared.providers.errors import InvalidKey, NotAdminKey, ProviderError
 from shared.services.billing import BilledRead
@@ -62,6 +62,15 @@ ClientFactory = Callable[[str, str, float], ProviderClient]
 """(provider, api_key, monotonic deadline) -> a client for that provider."""
 
 
+@dataclass(frozen=True)
+class _Hold:
+    """What entitles a run to write the account: its lease (``lease_id``), or, for a run of one provider
+    request that took none, the version of the account it read (``version``)."""
+
+    lease_id: str = ""
+    version: str = ""
+
+
 class LeaseHeld(Exception):
     """Another sync of the account holds a lease that it stopped renewing: try again when it runs out."""
 
@@ -83,13 +92,14 @@ provider requests, half of an hourly sync's: names are for display, and a new ke
 
 class _NameBook:
     """The account's key and workspace names during one sync: read from the provider when due (never read,
-    or older than NAMES_REFRESH) or when a changed hour names an id they lack; stored only when changed."""
+    or older than NAMES_REFRESH) or when a changed hour names an id they lack; stored only when changed.
+    The ids they hold are kept on the account, so checking a sync's ids reads nothing."""
 
     def __init__(self, accounts: AccountStore, account: Account, client: ProviderClient, now: datetime):
         self._accounts, self._account, self._client, self._now = accounts, account, client, now
         self.digest = account.names_hash
         self.checked_at = account.names_checked_at
-        self._known: tuple[set[str], set[str]] | None = None
+        self._known: set[str] | None = set(account.names_ids) if account.names_ids else None
         if self.checked_at is None or now - self.checked_at >= NAMES_REFRESH:
             self._refresh()
 
@@ -99,22 +109,25 @@ class _NameBook:
         if digest != self.digest:
             self._accounts.save_names(self._account.tenant_id, self._account.id, names)
         self.digest, self.checked_at = digest, self._now
-        self._known = (set(names.api_keys), set(names.workspaces))
+        self._known = set(names.api_keys) | set(names.workspaces)
 
     def see(self, buckets: Sequence[UsageBucket]) -> None:
         """Read the lists again if these hours name a key or workspace they do not have."""
-        keys = {r.dims.api_key_id for b in buckets for r in b.rows if r.dims.api_key_id}
-        workspaces = {r.dims.workspace_id for b in buckets for r in b.rows if r.dims.workspace_id}
-        if not keys and not workspaces:
+        ids = {i for b in buckets for r in b.rows for i in (r.dims.api_key_id, r.dims.workspace_id) if i}
+        if not ids:
             return
         if self._known is None:
+            # An account whose lists were stored before their ids were kept on it (or hold none): read them.
             stored = self._accounts.get_names(self._account.tenant_id, [self._account.id]).get(self._account.id)
-            self._known = (set(stored.api_keys), set(stored.workspaces)) if stored else (set(), set())
-        if keys - self._known[0] or workspaces - self._known[1]:
+            self._known = set(stored.api_keys) | set(stored.workspaces) if stored else set()
+        if ids - self._known:
             self._refresh()
 
     def changes(self) -> dict[str, Any]:
-        return {"names_hash": self.digest, "names_checked_at": self.checked_at}
+        out: dict[str, Any] = {"names_hash": self.digest, "names_checked_at": self.checked_at}
+        if self._known is not None:
+            out["names_ids"] = tuple(sorted(self._known))
+        return out
 
 
 def names_digest(names: Names) -> str:
@@ -166,7 +179,8 @@ class CollectorService:
         """Run one sync for a request made at ``requested_at``.
 
         Raises:
-            LeaseHeld: another sync holds the account's lease. Pub/Sub then delivers the request again after
+            LeaseHeld: another sync holds the account's lease (or, for a sync that takes none, the account was
+                written while it ran, and it wrote nothing). Pub/Sub then delivers the request again after
                 a backoff: if that sync was alive, it has finished by then and this request is a skip (a sync
                 that started after the request was made covered it); if it died, its lease runs out within
                 ``lease`` and the redelivered request takes over. Acknowledging it now instead would lose the
@@ -177,23 +191,50 @@ class CollectorService:
             return requested_at is not None and account.last_sync_at is not None and account.last_sync_at > requested_at
 
         now = self.clock()
-        lease_id = pysecrets.token_hex(8)
-        # The account is read once, in the lease's transaction; only when no lease was taken is it read again,
-        # to say why.
-        taken = self.accounts.acquire_lease(
-            tenant_id, account_id, lease_id, now, now + self.lease, wanted=lambda a: a.active and not ran(a)
-        )
-        if taken is None:
-            current = self.accounts.get(tenant_id, account_id)
+
+        def not_wanted(current: Account | None) -> CollectOutcome | None:
             if current is None or not current.active:
                 return CollectOutcome("skipped", detail="account missing or disconnected")
             if ran(current):
                 return CollectOutcome("skipped", detail="a sync that started after this request already ran")
-            held = current.lease_until
-            raise LeaseHeld(f"another sync of {account_id} holds the lease until {held.isoformat() if held else '?'}")
-        return self._collect(taken, lease_id, now)
+            return None
 
-    def _collect(self, account: Account, lease_id: str, now: datetime) -> CollectOutcome:
+        found = self.accounts.get_versioned(tenant_id, account_id)
+        if found is None:
+            return CollectOutcome("skipped", detail="account missing or disconnected")
+        account, version = found
+        skip = not_wanted(account)
+        if skip is not None:
+            return skip
+        held = account.lease_until
+        if held is not None and held > now:
+            raise LeaseHeld(f"another sync of {account_id} holds the lease until {held.isoformat()}")
+        if len(list(chunks(plan_ranges(account, now, self.trailing)))) <= 1:
+            # An hourly sync is one provider request: it takes no lease (a write, and a read to give it back).
+            # Its usage, billed lines and account state land in one commit guarded by the version it read: a
+            # concurrent writer of the account (another run, an import taking the lease, an edit) makes it
+            # write nothing, and the request is delivered again unless a newer run covered it.
+            try:
+                return self._collect(account, _Hold(version=version), now)
+            except AccountChanged:
+                skip = not_wanted(self.accounts.get(tenant_id, account_id))
+                if skip is not None:
+                    return skip
+                raise LeaseHeld(f"{account_id} changed during the sync; it runs again") from None
+        # An import (or a catch-up after an outage) spans requests and invocations: it holds the lease, and
+        # checkpoints each chunk under it.
+        lease_id = pysecrets.token_hex(8)
+        taken = self.accounts.acquire_lease(
+            tenant_id, account_id, lease_id, now, now + self.lease, wanted=lambda a: not_wanted(a) is None
+        )
+        if taken is None:
+            skip = not_wanted(self.accounts.get(tenant_id, account_id))
+            if skip is not None:
+                return skip
+            raise LeaseHeld(f"another sync of {account_id} took the lease")
+        return self._collect(taken, _Hold(lease_id=lease_id), now)
+
+    def _collect(self, account: Account, hold: _Hold, now: datetime) -> CollectOutcome:
         started = self.monotonic()
         deadline = started + self.budget_seconds
         client: ProviderClient | None = None
@@ -202,6 +243,8 @@ class CollectorService:
         hashes = dict(account.hour_hashes)
         newest = account.synced_through
         billed = account.billed  # the cost report is read with the last chunk; it never fails the sync
+        billed_days: list[BilledDay] = []
+        pending: list[UsageBucket] = []  # the last chunk's changed hours, stored with the final write
         trailing_start = utc_hour(now) - self.trailing
         try:
             api_key = self.secrets.get(account.tenant_id, account.id, account.secret_ref)
@@ -215,7 +258,7 @@ class CollectorService:
                 if deadline - self.monotonic() < self.budget_seconds * 0.2:
                     return self._continue_later(
                         account,
-                        lease_id,
+                        hold,
                         coverage,
                         hashes,
                         book,
@@ -230,17 +273,20 @@ class CollectorService:
                 known = self._known_hashes(account, hashes, coverage, lo, hi, trailing_start)
                 changed = [b for b in buckets if known.get(hour_id(b.hour_start)) != b.content_hash()]
                 book.see(changed)
-                billed_days: list[BilledDay] = []
-                if index == len(planned) - 1 and self.billed is not None:
-                    # The invoice side of the same days, read before the last chunk is stored: a day's usage
-                    # hours and its billed lines then go in one unit, one document write for both.
-                    read = self.billed.collect(account, client, ranges[-1][0], ranges[0][1], deadline)
-                    billed, billed_days = read.state, read.changed
-                if changed or billed_days:
+                last = index == len(planned) - 1
+                if last:
+                    # Stored with the sync's final write below; the invoice side of the same days is read
+                    # first, so that a day's usage hours and billed lines go in one unit, one document write.
+                    pending = changed
+                    if self.billed is not None:
+                        read = self.billed.collect(account, client, ranges[-1][0], ranges[0][1], deadline)
+                        billed, billed_days = read.state, read.changed
+                elif changed:
                     run_unit(
                         self.ledger(account.tenant_id, account.id),
-                        functools.partial(_store, buckets=changed, billed=billed_days),
+                        functools.partial(_store, buckets=changed, billed=[]),
                     )
+                if changed:
                     hours_written += len(changed)
                     rows_written += sum(len(b.rows) for b in changed)
                 coverage = merge_ranges([*coverage, (lo, hi)])
@@ -249,12 +295,13 @@ class CollectorService:
                         hashes[hour_id(b.hour_start)] = b.content_hash()
                 hashes = {h: v for h, v in hashes.items() if h >= hour_id(trailing_start)}
                 newest = max(hi, newest or hi)
-                # The last chunk's progress goes with the sync's final write (an hourly sync is one chunk:
-                # one account write instead of two); the others are checkpointed as they finish.
-                if index < len(planned) - 1 and not self.accounts.checkpoint(
-                    account.tenant_id,
-                    account.id,
-                    lease_id,
+                if last:
+                    break
+                # The last chunk's progress goes with the sync's final write; the others are checkpointed as
+                # they finish, then announced to costing.
+                if not self._checkpoint(
+                    account,
+                    hold,
                     {
                         "coverage": coverage,
                         "hour_hashes": hashes,
@@ -270,23 +317,11 @@ class CollectorService:
                         "another sync took the lease over",
                         hours_read,
                     )
-                if changed:
-                    days = sorted({b.hour_start.date() for b in changed})
-                    self.publisher.publish(
-                        self.topic_usage_collected,
-                        UsageCollected(
-                            tenant_id=account.tenant_id,
-                            account_id=account.id,
-                            provider=account.provider,
-                            days=days,
-                            collected_at=now,
-                            priced_with=account.priced_with or None,
-                        ),
-                    )
+                self._announce(account, changed, now)
         except (InvalidKey, NotAdminKey) as exc:
             return self._failed(
                 account,
-                lease_id,
+                hold,
                 now,
                 exc,
                 permanent=True,
@@ -297,7 +332,7 @@ class CollectorService:
         except ProviderError as exc:
             return self._failed(
                 account,
-                lease_id,
+                hold,
                 now,
                 exc,
                 permanent=False,
@@ -326,7 +361,24 @@ class CollectorService:
         due = account.rotation_due(now) and account.rotation_reminded_key != account.key_fingerprint
         if due:
             changes["rotation_reminded_key"] = account.key_fingerprint
-        self.accounts.checkpoint(account.tenant_id, account.id, lease_id, changes)
+        if hold.version:
+            # One commit: the last chunk's hours, the billed days and the account, or nothing (AccountChanged).
+            unit = functools.partial(_store, buckets=pending, billed=billed_days, account=(changes, hold.version))
+            run_unit(self.ledger(account.tenant_id, account.id), unit)
+        else:
+            if pending or billed_days:
+                run_unit(
+                    self.ledger(account.tenant_id, account.id),
+                    functools.partial(_store, buckets=pending, billed=billed_days),
+                )
+            self.accounts.checkpoint(account.tenant_id, account.id, hold.lease_id, changes)
+        try:
+            self._announce(account, pending, now)
+        except Exception:
+            # The hours are stored with their hashes on the account, so no later run would see them as changed
+            # and announce them: forget the trailing hashes (the next run rewrites and announces those hours).
+            self.accounts.update(account.tenant_id, account.id, {"hour_hashes": {}})
+            raise
         if account.status != STATUS_CONNECTED:
             self._event(account, "account.connected", STATUS_CONNECTED, None, now)
         if due:
@@ -373,7 +425,7 @@ class CollectorService:
     def _continue_later(
         self,
         account: Account,
-        lease_id: str,
+        hold: _Hold,
         coverage: tuple[HourRange, ...],
         hashes: dict[str, str],
         book: _NameBook,
@@ -383,10 +435,9 @@ class CollectorService:
         requests: int,
         hours_read: int,
     ) -> CollectOutcome:
-        self.accounts.checkpoint(
-            account.tenant_id,
-            account.id,
-            lease_id,
+        self._checkpoint(
+            account,
+            hold,
             {
                 "status": STATUS_SYNCING if account.status != STATUS_ERROR else account.status,
                 "status_reason": "importing history",
@@ -408,7 +459,7 @@ class CollectorService:
     def _failed(
         self,
         account: Account,
-        lease_id: str,
+        hold: _Hold,
         now: datetime,
         exc: ProviderError,
         *,
@@ -430,10 +481,9 @@ class CollectorService:
         else:
             backoff = timedelta(minutes=5) * (2 ** (failures - 1)) if not permanent else self.sync_interval
             next_sync = now + min(backoff, self.sync_interval * 6)
-        self.accounts.checkpoint(
-            account.tenant_id,
-            account.id,
-            lease_id,
+        self._checkpoint(
+            account,
+            hold,
             {
                 "status": status,
                 "status_reason": reason,
@@ -455,6 +505,36 @@ class CollectorService:
             self._event(account, "account.error", status, reason, now)
         return CollectOutcome("failed", provider_requests=requests, detail=reason)
 
+    def _checkpoint(self, account: Account, hold: _Hold, changes: dict[str, Any]) -> bool:
+        """Write the run's progress on the account: under its lease, or guarded by the version it read; False
+        (nothing written) when another run or writer got there first."""
+        if not hold.version:
+            return self.accounts.checkpoint(account.tenant_id, account.id, hold.lease_id, changes)
+        try:
+            run_unit(
+                self.ledger(account.tenant_id, account.id),
+                functools.partial(_store, buckets=[], billed=[], account=(changes, hold.version)),
+            )
+        except AccountChanged:
+            return False
+        return True
+
+    def _announce(self, account: Account, changed: Sequence[UsageBucket], now: datetime) -> None:
+        """Ask costing to price the days of these stored hours."""
+        if not changed:
+            return
+        self.publisher.publish(
+            self.topic_usage_collected,
+            UsageCollected(
+                tenant_id=account.tenant_id,
+                account_id=account.id,
+                provider=account.provider,
+                days=sorted({b.hour_start.date() for b in changed}),
+                collected_at=now,
+                priced_with=account.priced_with or None,
+            ),
+        )
+
     def _stale_at(self, account: Account) -> datetime:
         """Unchanged by a sync that did not succeed: stale from the last success (or the connection) on."""
         return account.stale_at or (account.last_success_at or account.created_at) + self.stale_after
@@ -471,9 +551,16 @@ class CollectorService:
             log.exception("could not publish account event", extra={"account_id": account.id})
 
 
-def _store(uow: LedgerUnitOfWork, buckets: list[UsageBucket], billed: list[BilledDay]) -> None:
+def _store(
+    uow: LedgerUnitOfWork,
+    buckets: list[UsageBucket],
+    billed: list[BilledDay],
+    account: tuple[dict[str, Any], str] | None = None,
+) -> None:
     if buckets:
         uow.usage.put_hours(buckets)
     if billed:
         uow.usage.put_billed(billed)
+    if account is not None:
+        uow.update_account(*account)
     uow.commit()

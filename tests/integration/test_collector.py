@@ -49,6 +49,7 @@ class Rig:
         self.accounts = FakeAccountStore()
         self.ledger = FakeLedger()
         self.billed = self.ledger.billed
+        self.ledger.accounts = self.accounts
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()
         self.http = httpx.Client(timeout=10)
@@ -186,7 +187,8 @@ def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig
     # Only the restated hour and the new current hour changed (the simulator's clock stands still, so the
     # hour that was running is served as before): two hours written, only their days announced to costing.
     assert outcome.hours_written == 2
-    assert rig.ledger.writes - writes_before == len({restated.date(), NOW.date()})
+    # Two raw days and the account's sync state: one commit, no lease taken or given back.
+    assert rig.ledger.writes - writes_before == len({restated.date(), NOW.date()}) + 1
     # The cost report of the restated day changed too: its billed lines went in the same unit as its usage
     # hours, in the same document write (one commit, and no write more than the two days).
     assert rig.billed.writes - billed_before == 1 and rig.ledger.commits - commits_before == 1
@@ -200,19 +202,32 @@ def test_names_are_read_daily_or_when_usage_names_an_unknown_key(rig: Rig) -> No
     rig.collect()
     names = rig.accounts.names[("t1", rig.account.id)]
     assert rig.stored().names_checked_at == NOW
+    assert rig.stored().names_ids == tuple(sorted({*names.api_keys, *names.workspaces}))
+    stored_reads: list[object] = []
+    get_names = rig.accounts.get_names
+    rig.accounts.get_names = lambda *a: stored_reads.append(a) or get_names(*a)  # type: ignore[method-assign]
     rig.clock.advance(hours=1)
     assert rig.collect().provider_requests == 2  # usage and cost report only
+    assert stored_reads == []  # the changed hours' ids are checked against the account's: no read
     # A key the stored lists lack shows up in a changed hour: the lists are read again at once.
     hour = NOW.replace(minute=0) - timedelta(hours=30)
     bucket = rig.ledger.usage[("t1", rig.account.id, hour.date())][hour.hour]
     forgotten = next(r.dims.api_key_id for r in bucket.rows if r.dims.api_key_id)
     older = Names({k: v for k, v in names.api_keys.items() if k != forgotten}, names.workspaces)
     rig.accounts.save_names("t1", rig.account.id, older)  # as stored before that key was made
-    rig.accounts.update("t1", rig.account.id, {"names_hash": names_digest(older)})
+    older_ids = tuple(sorted({*older.api_keys, *older.workspaces}))
+    rig.accounts.update("t1", rig.account.id, {"names_hash": names_digest(older), "names_ids": older_ids})
     rig.sim.restate("org_test", hour, 2)
     rig.clock.advance(hours=1)
     assert rig.collect().provider_requests == 2 + 2  # ... and the key and workspace lists
     assert forgotten in rig.accounts.names[("t1", rig.account.id)].api_keys
+    assert forgotten in rig.stored().names_ids
+    # An account stored before the ids were kept on it reads the stored lists once, then keeps their ids.
+    rig.accounts.update("t1", rig.account.id, {"names_ids": ()})
+    rig.sim.restate("org_test", hour, 3)
+    rig.clock.advance(hours=1)
+    assert rig.collect().provider_requests == 2 and len(stored_reads) == 1
+    assert forgotten in rig.stored().names_ids
     # A day later they are read again whatever the usage says (renames show within a day).
     rig.clock.advance(hours=24)
     assert rig.collect().provider_requests >= 2 + 2
@@ -226,7 +241,7 @@ def test_a_sync_that_finds_nothing_new_writes_nothing(rig: Rig) -> None:
     rig.clock.advance(minutes=10)  # same hour: the simulator serves the same numbers
     outcome = rig.collect()
     assert outcome.status == "done" and outcome.hours_written == 0
-    assert rig.ledger.writes == writes and rig.billed.writes == billed_writes
+    assert rig.ledger.writes == writes + 1 and rig.billed.writes == billed_writes  # the account's sync state
     assert rig.publisher.on("collected") == []
     assert ("t1", rig.account.id) in rig.accounts.names  # names unchanged: not written again either
 
@@ -305,6 +320,68 @@ def test_a_held_lease_asks_for_redelivery_until_its_holder_is_done_or_gone(rig: 
     # A request made after the last sync started runs.
     rig.clock.advance(seconds=5)
     assert rig.collect(rig.clock.now).status == "done"
+
+
+def test_an_hourly_sync_takes_no_lease_and_writes_nothing_when_the_account_changed_meanwhile(rig: Rig) -> None:
+    rig.collect()
+    rig.clock.advance(hours=1)
+    rig.sim.restate("org_test", NOW.replace(minute=0) - timedelta(hours=3), 0)
+    rig.publisher.messages.clear()
+    asked = rig.clock.now
+    writes, commits = rig.ledger.writes, rig.ledger.commits
+    taken: list[object] = []
+    original = rig.accounts.acquire_lease
+    rig.accounts.acquire_lease = lambda *a, **k: taken.append(a) or original(*a, **k)  # type: ignore[method-assign]
+
+    # Someone renames the account while the sync reads the provider (between its read and its commit).
+    real_factory = rig.collector.client_factory
+
+    def renaming_factory(provider: str, api_key: str, deadline: float):  # type: ignore[no-untyped-def]
+        rig.accounts.update("t1", rig.account.id, {"name": "Renamed"})
+        return real_factory(provider, api_key, deadline)
+
+    rig.collector.client_factory = renaming_factory
+    with pytest.raises(LeaseHeld):
+        rig.collect(asked)
+    # Nothing of the sync landed: no hour, no billed line, no sync state; nothing announced to costing.
+    assert (rig.ledger.writes, rig.ledger.commits) == (writes, commits)
+    assert rig.publisher.on("collected") == [] and rig.stored().name == "Renamed"
+    assert rig.stored().last_sync_at == NOW
+    # Delivered again (after Pub/Sub's backoff), it runs in full (the rename kept), still without a lease.
+    rig.collector.client_factory = real_factory
+    rig.clock.advance(seconds=30)
+    outcome = rig.collect(asked)
+    assert outcome.status == "done" and outcome.hours_written == 2
+    assert rig.ledger.commits == commits + 1 and rig.stored().name == "Renamed"
+    assert rig.stored().last_sync_at == rig.clock.now and rig.stored().lease_id == ""
+    assert len(rig.publisher.on("collected")) == 1
+    assert taken == []  # one provider request: no lease taken
+    # A newer sync covered the request: a late delivery is a skip, and writes nothing.
+    assert rig.collect(asked).status == "skipped" and rig.ledger.commits == commits + 1
+
+
+def test_an_announcement_that_fails_after_the_commit_makes_the_next_sync_write_and_announce_again(rig: Rig) -> None:
+    rig.collect()
+    rig.clock.advance(hours=1)
+    rig.publisher.messages.clear()
+    publish = rig.publisher.publish
+
+    def failing(topic: str, message: object) -> None:
+        if topic == "collected":
+            raise RuntimeError("Pub/Sub is down")
+        publish(topic, message)  # type: ignore[arg-type]
+
+    rig.publisher.publish = failing  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        rig.collect(rig.clock.now)
+    # The hours are stored, but no later run would see them as changed: their hashes are forgotten.
+    assert rig.stored().hour_hashes == {}
+    rig.publisher.publish = publish  # type: ignore[method-assign]
+    rig.clock.advance(minutes=5)
+    outcome = rig.collect(rig.clock.now)
+    assert outcome.status == "done" and outcome.hours_written == 48 + 1
+    (message,) = rig.publisher.on("collected")
+    assert message["days"] == sorted({(rig.clock.now - timedelta(hours=h)).date().isoformat() for h in range(49)})
 
 
 def test_a_crash_mid_import_is_resumed_by_the_next_run_with_no_gap_and_no_duplicate(sim: AnthropicSimulator) -> None:

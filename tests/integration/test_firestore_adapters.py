@@ -211,6 +211,48 @@ def test_a_days_usage_hours_and_billed_ledger_in_one_unit_are_one_write_and_read
         assert raw is not None and sorted(raw.hours) == [0, 1, 2]
 
 
+def test_a_guarded_account_update_lands_with_the_units_writes_or_nothing_does(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    from shared.ports import AccountChanged
+
+    store = FirestoreAccountStore(firestore_client)
+    store.create(account(1))
+    acc = account(1)
+    found = store.get_versioned("t1", acc.id)
+    assert found is not None and found[0] == acc
+    day = NOW.date()
+    h0 = datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+    def unit() -> FirestoreLedgerUnitOfWork:
+        return FirestoreLedgerUnitOfWork(firestore_client, "t1", acc.id, lambda: NOW)
+
+    # Written since the version was read: the whole unit is refused.
+    store.update("t1", acc.id, {"name": "Renamed"})
+    with unit() as u:
+        u.usage.put_hours([_bucket(h0, 1_000)])
+        u.update_account({"last_sync_at": NOW}, found[1])
+        with pytest.raises(AccountChanged):
+            u.commit()
+    with unit() as u:
+        assert u.usage.get(day) is None
+    assert store.get("t1", acc.id) == replace(acc, name="Renamed")
+    # At the version read: the hours and the account change land together, in one commit of two writes.
+    again = store.get_versioned("t1", acc.id)
+    assert again is not None and again[1] != found[1]
+    with unit() as u:
+        u.usage.put_hours([_bucket(h0, 1_000)])
+        u.update_account({"last_sync_at": NOW}, again[1])
+        u.commit()
+    assert u.writes == 2
+    assert store.get("t1", acc.id) == replace(acc, name="Renamed", last_sync_at=NOW)
+    with unit() as u:
+        assert u.usage.get(day) is not None
+    # The same version cannot be used twice: the first write moved it.
+    with unit() as u, pytest.raises(AccountChanged):
+        u.update_account({"name": "Again"}, again[1])
+        u.commit()
+    assert store.get("t1", acc.id) == replace(acc, name="Renamed", last_sync_at=NOW)
+
+
 def test_a_unit_left_without_commit_writes_nothing(firestore_client) -> None:  # type: ignore[no-untyped-def]
     day = NOW.date()
     with FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW) as u:

@@ -62,6 +62,7 @@ class Rig:
         self.accounts = FakeAccountStore()
         self.ledger = FakeLedger()
         self.billed = self.ledger.billed
+        self.ledger.accounts = self.accounts
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()
         self.http = httpx.Client(timeout=10)

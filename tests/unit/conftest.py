@@ -49,6 +49,7 @@ class World:
         self.accounts = FakeAccountStore()
         self.ledger = FakeLedger()
         self.billed = self.ledger.billed
+        self.ledger.accounts = self.accounts
         self.settings = FakeSettingsStore()
         self.secrets = MemorySecretStore()
         self.publisher = RecordingPublisher()

@@ -600,6 +600,7 @@ module "firestore" {
     { collection = "priced_months", field = "days", indexes = [] },
     { collection = "accounts", field = "coverage", indexes = [] },
     { collection = "accounts", field = "hour_hashes", indexes = [] },
+    { collection = "accounts", field = "names_ids", indexes = [] },
     { collection = "accounts", field = "billed", indexes = [] },
   ]
   composite_indexes = [
