@@ -221,6 +221,14 @@ class Ledger:
         self._with_hours: set[tuple[str, date]] = set()
         self.documents_read = 0
 
+    WHOLE_MONTH = frozenset({"rows", "daily", "recent"})
+    """Every table of a month rollup (what a rollup built in memory holds)."""
+
+    def prime(self, months: Iterable[PricedMonth]) -> None:
+        """Month rollups the caller holds as stored (costing just wrote them): read from here, not the store."""
+        for month in months:
+            self._months[(month.account_id, month.month)] = (self.WHOLE_MONTH, month)
+
     # -- reading -----------------------------------------------------------------------------------
 
     def read(self, q: Query) -> Reading:

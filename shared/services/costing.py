@@ -43,17 +43,23 @@ def _total(day: PricedDay | None) -> Decimal:
 class CostingService:
     ledger: UnitOfWorkFactory
     catalogue: Catalogue
-    # After days are priced, "usage priced" goes out on this topic (the alert evaluator listens). Without a
-    # publisher nothing is published. A failed publish raises: the redelivered message finds the days
-    # priced already and publishes then (nothing changed, so the evaluator is asked once more at most).
+    # After days are priced, "usage priced" goes out on this topic (the alert evaluator listens) unless
+    # `evaluate` does the evaluation here. Without a publisher nothing is published. A failed publish raises;
+    # the redelivered message finds the days priced already and asks for nothing: an evaluation judges the
+    # current state, so the next one (the next sync's, or the sweep's) catches up.
     publisher: Publisher | None = None
     topic_usage_priced: str = ""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    evaluate: Callable[[UsagePriced, Sequence[PricedMonth]], None] | None = None
+    """Evaluates the tenant's alerts in this invocation, given the month rollups just written (bootstrap wires
+    the alert evaluator): a function invocation, a message and a rollup read fewer per sync than asking the
+    alert evaluator function. If it fails, "usage priced" is published instead, for that function to retry."""
 
     def price_days(self, tenant_id: str, account_id: str, provider: str, days: Sequence[date]) -> CostingOutcome:
         """Price these UTC days of an account from their raw hours as they are now. Idempotent and
         order-independent: a day is rebuilt whole, or left alone when nothing it is built from changed."""
         changed: list[tuple[PricedDay | None, PricedDay]] = []
+        months: list[PricedMonth] = []
         by_month: dict[date, list[date]] = {}
         for day in sorted(set(days)):
             by_month.setdefault(month_of(day), []).append(day)
@@ -61,15 +67,17 @@ class CostingService:
 
             def work(
                 uow: LedgerUnitOfWork, month: date = month, wanted: list[date] = wanted
-            ) -> list[tuple[PricedDay | None, PricedDay]]:
+            ) -> tuple[list[tuple[PricedDay | None, PricedDay]], PricedMonth | None]:
                 return self._price_month(uow, provider, account_id, month, wanted)
 
-            changed += run_unit(self.ledger(tenant_id, account_id), work)
+            days_changed, rollup = run_unit(self.ledger(tenant_id, account_id), work)
+            changed += days_changed
+            if rollup is not None:
+                months.append(rollup)
         priced = [new.day for _, new in changed]
-        if priced and self.publisher is not None and self.topic_usage_priced:
-            self.publisher.publish(
-                self.topic_usage_priced,
-                UsagePriced(tenant_id=tenant_id, account_id=account_id, days=priced, at=self.clock()),
+        if priced:
+            self._after_priced(
+                UsagePriced(tenant_id=tenant_id, account_id=account_id, days=priced, at=self.clock()), months
             )
         return CostingOutcome(
             len(set(days)),
@@ -84,9 +92,20 @@ class CostingService:
         """Price every UTC day ``[start, end)`` touches (see `price_days`)."""
         return self.price_days(tenant_id, account_id, provider, days_touched(start, end))
 
+    def _after_priced(self, message: UsagePriced, months: Sequence[PricedMonth]) -> None:
+        if self.evaluate is not None:
+            try:
+                self.evaluate(message, months)
+                return
+            except Exception:
+                log.exception("alert evaluation after costing failed: asking the alert evaluator function")
+        if self.publisher is not None and self.topic_usage_priced:
+            self.publisher.publish(self.topic_usage_priced, message)
+
     def _price_month(
         self, uow: LedgerUnitOfWork, provider: str, account_id: str, month: date, days: list[date]
-    ) -> list[tuple[PricedDay | None, PricedDay]]:
+    ) -> tuple[list[tuple[PricedDay | None, PricedDay]], PricedMonth | None]:
+        """The days priced again (old and new) and the month's rollup as written; nothing when none changed."""
         rollup = uow.months.get(month)
         changed: list[tuple[PricedDay | None, PricedDay]] = []
         consistent = True
@@ -103,7 +122,7 @@ class CostingService:
                 continue
             changed.append((old, price_day(provider, raw, self.catalogue)))
         if not changed:
-            return []
+            return [], None
         for _, new in changed:
             uow.priced.put(new)
         if consistent:
@@ -115,7 +134,7 @@ class CostingService:
         assert rollup is not None
         uow.months.put(rollup)
         uow.commit()
-        return changed
+        return changed, rollup
 
     @staticmethod
     def _rebuilt(uow: LedgerUnitOfWork, account_id: str, month: date, fresh: dict[date, PricedDay]) -> PricedMonth:
