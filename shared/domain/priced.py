@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from shared.domain.money import EXACT, ZERO
-from shared.domain.usage import COST_CLASSES, USAGE_CLASSES, Dimensions, TokenCounts
+from shared.domain.usage import USAGE_CLASSES, Dimensions, TokenCounts
 from shared.pricing import CostBreakdown
 
 SETTLING_TIME = timedelta(hours=48)
@@ -348,22 +348,35 @@ def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[
             if grouped[only] != row.tokens:
                 raise ValueError(f"priced day {day.day} of {day.account_id}: hours do not add up to a row")
             continue
-        if sum(grouped.values(), TokenCounts()) != row.tokens:
+        totals = row.tokens.values()
+        # Column sums rather than TokenCounts additions: the same check, without a validated object per hour.
+        if [sum(column) for column in zip(*(t.values() for t in grouped.values()), strict=True)] != list(totals):
             raise ValueError(f"priced day {day.day} of {day.account_id}: hours do not add up to a row")
         keys = list(grouped)
         whole = row.cost.values() if row.cost is not None else None
-        spent = [ZERO] * len(COST_CLASSES)
-        totals = row.tokens.values()
+        used: list[int] = []
+        last_values: list[Decimal] = []
+        if whole is not None:
+            # A row uses a few of the classes. A class with no quantity and no cost gives every piece but the
+            # last its (zero) whole, and the last that zero less the zeros before it: computed once, the same
+            # figures (to the exponent) as cutting it piece by piece, at a fraction of the Decimal work.
+            used = [c for c in range(len(USAGE_CLASSES)) if totals[c] or whole[c]]
+            last_values = [EXACT.subtract(w, EXACT.add(ZERO, w)) for w in whole]
+        spent = {c: ZERO for c in used}
         for i, key in enumerate(keys):
             tokens = grouped[key]
             cost: CostBreakdown | None = None
             if whole is not None:
                 if i == len(keys) - 1:
-                    cost = CostBreakdown(*[EXACT.subtract(w, s) for w, s in zip(whole, spent, strict=True)])
+                    for c in used:
+                        last_values[c] = EXACT.subtract(whole[c], spent[c])
+                    cost = CostBreakdown(*last_values)
                 else:
                     part_q = tokens.values()
-                    values = [_part(whole[c], part_q[c], totals[c]) for c in range(len(USAGE_CLASSES))]
-                    spent = [EXACT.add(s, v) for s, v in zip(spent, values, strict=True)]
+                    values = list(whole)
+                    for c in used:
+                        values[c] = _part(whole[c], part_q[c], totals[c])
+                        spent[c] = EXACT.add(spent[c], values[c])
                     cost = CostBreakdown(*values)
             out.setdefault(key, []).append(CostRow(row.dims, tokens, cost, row.price_ref, row.unpriced_reason))
     return out
