@@ -310,14 +310,6 @@ def is_provisional(day: date, now: datetime) -> bool:
 # Cutting a day's rows on the hour
 
 
-def _part(whole: Decimal, part_quantity: int, whole_quantity: int) -> Decimal:
-    if part_quantity == whole_quantity:
-        return whole
-    if not whole_quantity or not part_quantity:
-        return ZERO
-    return EXACT.divide(EXACT.multiply(whole, Decimal(part_quantity)), Decimal(whole_quantity))
-
-
 def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[CostRow]]:
     """Cut a day's rows into buckets of hours (``bucket_of(hour start)``, e.g. the hour's local date).
 
@@ -329,6 +321,7 @@ def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[
         ValueError: the hours do not add up to the rows (a corrupt record: never shown as if whole).
     """
     start = day.start
+    add, subtract, multiply, divide = EXACT.add, EXACT.subtract, EXACT.multiply, EXACT.divide
     buckets: dict[int, K] = {}
     out: dict[K, list[CostRow]] = {}
     if len(day.row_hours) != len(day.rows):
@@ -362,21 +355,27 @@ def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[
             # figures (to the exponent) as cutting it piece by piece, at a fraction of the Decimal work.
             used = [c for c in range(len(USAGE_CLASSES)) if totals[c] or whole[c]]
             last_values = [EXACT.subtract(w, EXACT.add(ZERO, w)) for w in whole]
-        spent = {c: ZERO for c in used}
+        spent = [ZERO] * len(USAGE_CLASSES)
+        last = len(keys) - 1
         for i, key in enumerate(keys):
             tokens = grouped[key]
             cost: CostBreakdown | None = None
             if whole is not None:
-                if i == len(keys) - 1:
+                if i == last:
                     for c in used:
-                        last_values[c] = EXACT.subtract(whole[c], spent[c])
+                        last_values[c] = subtract(whole[c], spent[c])
                     cost = CostBreakdown(*last_values)
                 else:
                     part_q = tokens.values()
                     values = list(whole)
                     for c in used:
-                        values[c] = _part(whole[c], part_q[c], totals[c])
-                        spent[c] = EXACT.add(spent[c], values[c])
+                        # A class's cost in proportion to its quantity: the whole when the piece has all of
+                        # it (already in ``values``), nothing when it has none.
+                        q, whole_q = part_q[c], totals[c]
+                        if q != whole_q:
+                            share = divide(multiply(whole[c], Decimal(q)), Decimal(whole_q)) if q and whole_q else ZERO
+                            values[c] = share
+                        spent[c] = add(spent[c], values[c])
                     cost = CostBreakdown(*values)
             out.setdefault(key, []).append(CostRow(row.dims, tokens, cost, row.price_ref, row.unpriced_reason))
     return out
