@@ -277,7 +277,7 @@ def _five_to_one_hour(
 ) -> list[_Draft]:
     write_hours = rewrite_hours = 0
     written = rewritten = 0
-    saved = ZERO
+    rewriting: list[list[Piece]] = []
     for pieces in by_hour.values():
         w5, _, reads = _cache_tokens(pieces)
         if not w5:
@@ -288,6 +288,11 @@ def _five_to_one_hour(
             continue
         rewrite_hours += 1
         rewritten += w5
+        rewriting.append(pieces)
+    if not rewritten or rewritten * 2 < written:
+        return []  # decided by the quantities alone: nothing to price
+    saved = ZERO
+    for pieces in rewriting:
         for p in pieces:
             t = p.row.tokens.cache_write_5m
             if not t:
@@ -300,7 +305,7 @@ def _five_to_one_hour(
             kept = EXACT.multiply(REWRITE_SHARE, EXACT.subtract(cost.cache_write_5m, cost.cache_read))
             dearer = EXACT.multiply(1 - REWRITE_SHARE, EXACT.subtract(cost.cache_write_1h, cost.cache_write_5m))
             saved = EXACT.add(saved, EXACT.subtract(kept, dearer))
-    if not rewritten or rewritten * 2 < written or saved <= 0:
+    if saved <= 0:
         return []
     hour_share = _share(rewrite_hours, write_hours)
     level: Level = "medium" if hour_share >= Decimal("0.8") else "low"
@@ -343,7 +348,7 @@ def _one_hour_to_five(
     written = 0
     hours_writing = 0
     reads_alone = 0
-    saved = ZERO
+    writing: list[list[Piece]] = []
     for pieces in by_hour.values():
         w5, w1, reads = _cache_tokens(pieces)
         if reads and not w1 and not w5:
@@ -352,6 +357,11 @@ def _one_hour_to_five(
             continue
         hours_writing += 1
         written += w1
+        writing.append(pieces)
+    if not written or reads_alone:
+        return []  # decided by the quantities alone: nothing to price
+    saved = ZERO
+    for pieces in writing:
         for p in pieces:
             t = p.row.tokens.cache_write_1h
             if not t:
@@ -359,7 +369,7 @@ def _one_hour_to_five(
             cost = prices.cost(provider, p.row.dims, p.when, TokenCounts(cache_write_5m=t, cache_write_1h=t))
             if cost is not None:
                 saved = EXACT.add(saved, EXACT.subtract(cost.cache_write_1h, cost.cache_write_5m))
-    if not written or reads_alone or saved <= 0:
+    if saved <= 0:
         return []
     return [
         _Draft(
