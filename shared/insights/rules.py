@@ -695,7 +695,8 @@ def right_sizing(data: AdviceData, prices: Prices) -> list[_Draft]:
 def priority_tiers(data: AdviceData, prices: Prices) -> list[_Draft]:
     """Priority tier or fast mode where the standard tier might do: the premium paid over standard rates."""
     out: list[_Draft] = []
-    off_hours = _usage_pattern(data, lambda p: _premium_row(p.row))
+    # The premium usage's hours, read only when there is a premium to explain (most tenants pay none).
+    off_hours: dict[tuple[str, str | None], _Pattern] | None = None
     for key, rows in _priced_by_scope(data).items():
         provider = data.provider(key.account_id)
         actual = standard = ZERO
@@ -715,6 +716,8 @@ def priority_tiers(data: AdviceData, prices: Prices) -> list[_Draft]:
         premium = EXACT.subtract(actual, standard)
         if premium <= 0:
             continue
+        if off_hours is None:
+            off_hours = _usage_pattern(data, lambda p: _premium_row(p.row))
         pattern = off_hours.get((key.account_id, key.api_key_id))
         off = pattern.off_hours_share() if pattern is not None else ZERO
         scope = data.scope_of(key)
