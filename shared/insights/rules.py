@@ -267,19 +267,23 @@ def cache_duration(data: AdviceData, prices: Prices) -> list[_Draft]:
     for key, by_hour in _hours_by_scope(data).items():
         provider = data.provider(key.account_id)
         scope = data.scope_of(key)
-        out += _five_to_one_hour(data, prices, provider, scope, by_hour)
-        out += _one_hour_to_five(prices, provider, scope, by_hour)
+        hours = [(pieces, _cache_tokens(pieces)) for pieces in by_hour.values()]
+        out += _five_to_one_hour(data, prices, provider, scope, hours)
+        out += _one_hour_to_five(prices, provider, scope, hours)
     return out
 
 
+_CacheHour = tuple[list[Piece], tuple[int, int, int]]
+"""An hour's rows of one key and model, and their cache tokens (`_cache_tokens`)."""
+
+
 def _five_to_one_hour(
-    data: AdviceData, prices: Prices, provider: str, scope: Scope, by_hour: dict[datetime, list[Piece]]
+    data: AdviceData, prices: Prices, provider: str, scope: Scope, hours: list[_CacheHour]
 ) -> list[_Draft]:
     write_hours = rewrite_hours = 0
     written = rewritten = 0
     rewriting: list[list[Piece]] = []
-    for pieces in by_hour.values():
-        w5, _, reads = _cache_tokens(pieces)
+    for pieces, (w5, _, reads) in hours:
         if not w5:
             continue
         write_hours += 1
@@ -342,15 +346,12 @@ def _five_to_one_hour(
     ]
 
 
-def _one_hour_to_five(
-    prices: Prices, provider: str, scope: Scope, by_hour: dict[datetime, list[Piece]]
-) -> list[_Draft]:
+def _one_hour_to_five(prices: Prices, provider: str, scope: Scope, hours: list[_CacheHour]) -> list[_Draft]:
     written = 0
     hours_writing = 0
     reads_alone = 0
     writing: list[list[Piece]] = []
-    for pieces in by_hour.values():
-        w5, w1, reads = _cache_tokens(pieces)
+    for pieces, (w5, w1, reads) in hours:
         if reads and not w1 and not w5:
             reads_alone += 1
         if not w1:
