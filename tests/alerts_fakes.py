@@ -40,6 +40,8 @@ class FakeChannelStore:
     def __init__(self) -> None:
         self.channels: dict[tuple[str, str], Channel] = {}
         self.alerting: set[str] = set()
+        self.lists = 0
+        """How many times a tenant's channels were listed (a Firestore query each)."""
 
     def create(self, channel: Channel) -> None:
         key = (channel.tenant_id, channel.id)
@@ -50,6 +52,7 @@ class FakeChannelStore:
         return self.channels.get((tenant_id, channel_id))
 
     def list(self, tenant_id: str) -> list[Channel]:
+        self.lists += 1
         return [c for (t, _), c in self.channels.items() if t == tenant_id]
 
     def save(self, channel: Channel) -> None:

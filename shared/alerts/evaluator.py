@@ -11,8 +11,8 @@ it stored but unpublished (a crash in between) publishes it again (delivery skip
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -87,6 +87,14 @@ def route(kind: str, channels: Sequence[Channel], budget: Budget | None = None) 
     return tuple(c.id for c in channels if c.wants(kind))
 
 
+def routed(alert: Alert, channels: Sequence[Channel], budgets: Mapping[str, Budget]) -> Alert:
+    """The alert with the channels it goes to (`route`): a budget's alerts, crossed and forecast, as the budget
+    routes them (``budgets`` by id: the budget is the alert's rule); every other alert by its kind."""
+    if alert.kind in (KIND_BUDGET, KIND_FORECAST):
+        return replace(alert, channel_ids=route(KIND_BUDGET, channels, budgets[alert.rule_id]))
+    return replace(alert, channel_ids=route(alert.kind, channels))
+
+
 @dataclass
 class AlertEvaluator:
     accounts: AccountStore
@@ -115,14 +123,15 @@ class AlertEvaluator:
         now = self.clock()
         report = EvaluationReport()
         accounts = self.accounts.list(tenant_id)
-        channels = self.channels.list(tenant_id)
+        # Candidates are built unrouted: the channels are read only if one of them is raised (`_raise_all`).
         candidates: list[Alert] = []
-        candidates += self._account_alerts(tenant_id, accounts, channels, now)
+        candidates += self._account_alerts(tenant_id, accounts, now)
+        budgets: list[Budget] = []
         if reason == "sweep":
             # Only costing changes spend, and it asks for an evaluation when it does: the hourly sweep checks
             # what time alone makes true (stale data, key age), which needs no time zone or spend.
             report.skipped = "hourly sweep: account rules only"
-            return self._raise_all(tenant_id, report, candidates)
+            return self._raise_all(tenant_id, report, candidates, budgets)
         tz = self._zone(tenant_id)
         month = rules.budget_period("month", now, tz)
         oldest_relevant = min(month.start, now - self.spike_lookback).astimezone(UTC).date() - timedelta(days=1)
@@ -136,24 +145,35 @@ class AlertEvaluator:
             labels = _Labels(accounts, lambda: self.accounts.get_names(tenant_id, ids) if ids else {})
             # Spikes read their recent days with their hours first: the budgets' forecast then finds the same
             # days in the evaluation's ledger instead of reading them again.
-            spikes = self._spike_alerts(tenant_id, spend, channels, labels, now, with_days=reason == "daily")
-            candidates += self._budget_alerts(tenant_id, spend, channels, accounts, now, tz)
+            spikes = self._spike_alerts(tenant_id, spend, labels, now, with_days=reason == "daily")
+            budgets = self.budgets.list(tenant_id)
+            candidates += self._budget_alerts(tenant_id, spend, budgets, accounts, now, tz)
             candidates += spikes
-            candidates += self._unpriced_alerts(tenant_id, spend, channels, now, month)
+            candidates += self._unpriced_alerts(tenant_id, spend, now, month)
             report.documents_read = spend.documents_read
         if reason == "daily" and self.advice is not None:
-            candidates += self._advice_alerts(tenant_id, channels, now)
-        return self._raise_all(tenant_id, report, candidates)
+            candidates += self._advice_alerts(tenant_id, now)
+        return self._raise_all(tenant_id, report, candidates, budgets)
 
-    def _raise_all(self, tenant_id: str, report: EvaluationReport, candidates: list[Alert]) -> EvaluationReport:
-        """Raise the candidates not stored yet. What holds keeps holding (a crossed budget, standing advice):
-        one batch read finds the stored ones, instead of a refused create and a read for each, every hour;
-        a stored one never published (a crash in between) goes through `raise_alert` to be published."""
+    def _raise_all(
+        self, tenant_id: str, report: EvaluationReport, candidates: list[Alert], budgets: Sequence[Budget]
+    ) -> EvaluationReport:
+        """Route and raise the candidates not stored yet. What holds keeps holding (a crossed budget, standing
+        advice): one batch read finds the stored ones, instead of a refused create and a read for each, every
+        hour; a stored one never published (a crash in between) goes through `raise_alert` to be published.
+
+        The tenant's channels only route an alert that is raised: they are read for the first one, so an
+        evaluation that raises nothing (most of them) does not read them."""
         report.considered = len(candidates)
         stored = self.alerts.existing(tenant_id, [a.id for a in candidates]) if candidates else {}
-        for alert in candidates:
-            if stored.get(alert.id):
+        channels: list[Channel] | None = None
+        by_id = {b.id: b for b in budgets}
+        for candidate in candidates:
+            if stored.get(candidate.id):
                 continue
+            if channels is None:
+                channels = self.channels.list(tenant_id)
+            alert = routed(candidate, channels, by_id)
             if self.raise_alert(alert):
                 report.raised.append(alert)
         return report
@@ -170,7 +190,7 @@ class AlertEvaluator:
             due = self.accounts.get(event.tenant_id, event.account_id)
             if due is None or not due.active:
                 return None
-            alert = self._rotation_alert(due, self.channels.list(event.tenant_id), self.clock())
+            alert = routed(self._rotation_alert(due, self.clock()), self.channels.list(event.tenant_id), {})
             return alert if self.raise_alert(alert) else None
         if event.type != "account.error":
             return None
@@ -195,8 +215,9 @@ class AlertEvaluator:
         )
         return alert if self.raise_alert(alert) else None
 
-    def _rotation_alert(self, account: Account, channels: Sequence[Channel], now: datetime) -> Alert:
-        """One per key: the period is the key's creation (or connection) time, so a new key starts over."""
+    def _rotation_alert(self, account: Account, now: datetime) -> Alert:
+        """One per key: the period is the key's creation (or connection) time, so a new key starts over.
+        Unrouted (`routed`)."""
         key_created = account.key_created_at or account.created_at
         rule_id = f"rotation:{account.id}"
         age = (now - key_created).days
@@ -221,7 +242,6 @@ class AlertEvaluator:
                 "key_age_days": age,
                 "key_created_known": account.key_created_at is not None,
             },
-            channel_ids=route(KIND_ROTATION, channels),
         )
 
     def sweep(self, tick_at: datetime | None = None) -> int:
@@ -266,16 +286,17 @@ class AlertEvaluator:
         self,
         tenant_id: str,
         spend: TenantSpend,
-        channels: Sequence[Channel],
+        budgets: Sequence[Budget],
         accounts: Sequence[Account],
         now: datetime,
         tz: ZoneInfo,
     ) -> list[Alert]:
+        """Unrouted (`routed`: as the budget routes them)."""
         out: list[Alert] = []
         provisional_after = provisional_since(now)
         history_start = min((a.history_start for a in accounts), default=now)
         provider_of = {a.id: a.provider for a in accounts}
-        for budget in self.budgets.list(tenant_id):
+        for budget in budgets:
             if not budget.enabled:
                 continue
             period = rules.budget_period(budget.period, now, tz)
@@ -310,7 +331,6 @@ class AlertEvaluator:
             note = _provisional_note(
                 min(period.end, now) > provisional_after, total.provisional_usd, total.unpriced_tokens
             )
-            routed = route(KIND_BUDGET, channels, budget)
             highest = rules.highest_crossed(total.usd, budget.amount, budget.thresholds)
             if highest is not None:
                 higher = [alert_id(tenant_id, budget.id, period.key, str(t)) for t in budget.thresholds if t > highest]
@@ -330,7 +350,6 @@ class AlertEvaluator:
                             f"${money(budget.amount)} budget for {period.key}, {tz.key}).{note}",
                             created_at=now,
                             details={**base, "threshold_percent": highest},
-                            channel_ids=routed,
                         )
                     )
             if budget.period == "month" and budget.forecast and total.usd < budget.amount:
@@ -357,7 +376,6 @@ class AlertEvaluator:
                                 "projected_usd": money(projected),
                                 "projection": "month-to-date + mean of the last 7 complete days x days left",
                             },
-                            channel_ids=routed,
                         )
                     )
         return out
@@ -390,7 +408,6 @@ class AlertEvaluator:
         self,
         tenant_id: str,
         spend: TenantSpend,
-        channels: Sequence[Channel],
         labels: _Labels,
         now: datetime,
         with_days: bool,
@@ -400,7 +417,6 @@ class AlertEvaluator:
         evaluation's largest read, too much to repeat every hour for what an hourly spike already catches
         sooner."""
         out: list[Alert] = []
-        routed = route(KIND_SPIKE, channels)
         # Hours: every hour of the last 48 (the current, partial one included: it only grows) against the
         # week before it.
         current = utc_hour(now)
@@ -419,7 +435,7 @@ class AlertEvaluator:
                 spiked_days.add((key, hours[i].date()))
                 period = hours[i].strftime("%Y-%m-%dT%H")
                 when = f"the hour from {hours[i]:%Y-%m-%d %H:00} UTC"
-                out.append(self._spike_alert(tenant_id, key, labels, self.hourly, period, when, spike, routed, now))
+                out.append(self._spike_alert(tenant_id, key, labels, self.hourly, period, when, spike, now))
         if not with_days:
             return out
         # Days: today and yesterday (UTC days, from the daily aggregates) against the two weeks before; a
@@ -436,7 +452,7 @@ class AlertEvaluator:
                     continue
                 when = f"{days[i]} (UTC day)"
                 period = days[i].isoformat()
-                out.append(self._spike_alert(tenant_id, key, labels, self.daily, period, when, spike, routed, now))
+                out.append(self._spike_alert(tenant_id, key, labels, self.daily, period, when, spike, now))
         return out
 
     def _spike_alert(
@@ -448,7 +464,6 @@ class AlertEvaluator:
         period: str,
         when: str,
         spike: rules.Spike,
-        routed: tuple[str, ...],
         now: datetime,
     ) -> Alert:
         dimension, value = key
@@ -479,14 +494,10 @@ class AlertEvaluator:
                 "history_points": spike.history,
                 "provisional": True,
             },
-            channel_ids=routed,
         )
 
-    def _unpriced_alerts(
-        self, tenant_id: str, spend: TenantSpend, channels: Sequence[Channel], now: datetime, month: rules.Period
-    ) -> list[Alert]:
+    def _unpriced_alerts(self, tenant_id: str, spend: TenantSpend, now: datetime, month: rules.Period) -> list[Alert]:
         models = spend.unpriced_models(month.start, month.end)
-        routed = route(KIND_UNPRICED, channels)
         out = []
         for model, (tokens, reasons) in sorted(models.items()):
             rule_id = f"unpriced:{model}"
@@ -506,12 +517,11 @@ class AlertEvaluator:
                     "tier with no public price stays unpriced: the invoice check shows what was billed for it).",
                     created_at=now,
                     details={"model": model, "tokens": tokens, "month": month.key, "reasons": reasons},
-                    channel_ids=routed,
                 )
             )
         return out
 
-    def _advice_alerts(self, tenant_id: str, channels: Sequence[Channel], now: datetime) -> list[Alert]:
+    def _advice_alerts(self, tenant_id: str, now: datetime) -> list[Alert]:
         """New savings advice worth the tenant's threshold a month: one alert per recommendation, ever (its id
         is the period; a recommendation that comes back, or grows, raises nothing new)."""
         assert self.advice is not None
@@ -521,7 +531,6 @@ class AlertEvaluator:
             # Advice is a recommendation: its failure must not hold back budget and spike alerts.
             log.exception("savings advice could not be evaluated", extra={"tenant_id": tenant_id})
             return []
-        routed = route(KIND_ADVICE, channels)
         out: list[Alert] = []
         for advice in found:
             rule_id = f"advice:{advice.id}"
@@ -540,14 +549,11 @@ class AlertEvaluator:
                     f"{advice.confidence.why}) {advice.method} See GET /v1/advice.",
                     created_at=now,
                     details={**advice.to_dict(), "threshold_usd": money(threshold)},
-                    channel_ids=routed,
                 )
             )
         return out
 
-    def _account_alerts(
-        self, tenant_id: str, accounts: Sequence[Account], channels: Sequence[Channel], now: datetime
-    ) -> list[Alert]:
+    def _account_alerts(self, tenant_id: str, accounts: Sequence[Account], now: datetime) -> list[Alert]:
         out: list[Alert] = []
         for account in accounts:
             if not account.active:
@@ -578,13 +584,12 @@ class AlertEvaluator:
                             "status": account.status,
                             "status_reason": account.status_reason,
                         },
-                        channel_ids=route(KIND_STALE, channels),
                     )
                 )
             # Key rotation: the key's creation date when the account knows it, else the day it was connected
             # (a key is at least that old, so the reminder is never early, at worst late).
             if now - (account.key_created_at or account.created_at) >= self.rotation_after:
-                out.append(self._rotation_alert(account, channels, now))
+                out.append(self._rotation_alert(account, now))
         return out
 
 

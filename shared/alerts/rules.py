@@ -4,6 +4,7 @@ spike detection. No storage and no clock: everything they need is passed in.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -185,7 +186,10 @@ class Spike:
 
 
 def median(values: Sequence[Decimal]) -> Decimal:
-    ordered = sorted(values)
+    return _median_of_sorted(sorted(values))
+
+
+def _median_of_sorted(ordered: Sequence[Decimal]) -> Decimal:
     n = len(ordered)
     if n == 0:
         return ZERO
@@ -195,7 +199,10 @@ def median(values: Sequence[Decimal]) -> Decimal:
 
 def quantile(values: Sequence[Decimal], q: Decimal) -> Decimal:
     """Nearest-rank quantile (no interpolation: the answer is one of the values)."""
-    ordered = sorted(values)
+    return _quantile_of_sorted(sorted(values), q)
+
+
+def _quantile_of_sorted(ordered: Sequence[Decimal], q: Decimal) -> Decimal:
     if not ordered:
         return ZERO
     index = min(len(ordered) - 1, int(q * len(ordered)))
@@ -221,14 +228,18 @@ def detect_spike(value: Decimal, history: Sequence[Decimal | None], policy: Spik
     baseline = [v for v in points[first:] if v is not None]
     if len(baseline) < policy.min_history:
         return None
-    mid = median(baseline)
+    # ``value`` must exceed each of the three bars; the cheap ones are checked first, so most busy hours end
+    # after one sort of the baseline. Its positive values are the tail of that sorted list (in the order a
+    # sort of them alone gives, ties included): the quantile needs no sort of its own.
+    ordered = sorted(baseline)
+    mid = _median_of_sorted(ordered)
+    if value <= mid + policy.min_jump:
+        return None
+    usual = policy.ratio * _quantile_of_sorted(ordered[bisect_right(ordered, ZERO) :], policy.quantile)
+    if value <= usual:
+        return None
     mad = median([abs(v - mid) for v in baseline])
-    active = [v for v in baseline if v > 0]
-    threshold = max(
-        mid + policy.k * MAD_SCALE * mad,
-        policy.ratio * quantile(active, policy.quantile),
-        mid + policy.min_jump,
-    )
+    threshold = max(mid + policy.k * MAD_SCALE * mad, usual, mid + policy.min_jump)
     if value <= threshold:
         return None
     return Spike(value=value, baseline=mid, threshold=threshold, history=len(baseline))

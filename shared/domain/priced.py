@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from shared.domain.money import EXACT, ZERO
-from shared.domain.usage import COST_CLASSES, USAGE_CLASSES, Dimensions, TokenCounts
+from shared.domain.usage import USAGE_CLASSES, Dimensions, TokenCounts
 from shared.pricing import CostBreakdown
 
 SETTLING_TIME = timedelta(hours=48)
@@ -310,14 +310,6 @@ def is_provisional(day: date, now: datetime) -> bool:
 # Cutting a day's rows on the hour
 
 
-def _part(whole: Decimal, part_quantity: int, whole_quantity: int) -> Decimal:
-    if part_quantity == whole_quantity:
-        return whole
-    if not whole_quantity or not part_quantity:
-        return ZERO
-    return EXACT.divide(EXACT.multiply(whole, Decimal(part_quantity)), Decimal(whole_quantity))
-
-
 def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[CostRow]]:
     """Cut a day's rows into buckets of hours (``bucket_of(hour start)``, e.g. the hour's local date).
 
@@ -329,6 +321,7 @@ def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[
         ValueError: the hours do not add up to the rows (a corrupt record: never shown as if whole).
     """
     start = day.start
+    add, subtract, multiply, divide = EXACT.add, EXACT.subtract, EXACT.multiply, EXACT.divide
     buckets: dict[int, K] = {}
     out: dict[K, list[CostRow]] = {}
     if len(day.row_hours) != len(day.rows):
@@ -348,22 +341,41 @@ def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[
             if grouped[only] != row.tokens:
                 raise ValueError(f"priced day {day.day} of {day.account_id}: hours do not add up to a row")
             continue
-        if sum(grouped.values(), TokenCounts()) != row.tokens:
+        totals = row.tokens.values()
+        # Column sums rather than TokenCounts additions: the same check, without a validated object per hour.
+        if [sum(column) for column in zip(*(t.values() for t in grouped.values()), strict=True)] != list(totals):
             raise ValueError(f"priced day {day.day} of {day.account_id}: hours do not add up to a row")
         keys = list(grouped)
         whole = row.cost.values() if row.cost is not None else None
-        spent = [ZERO] * len(COST_CLASSES)
-        totals = row.tokens.values()
+        used: list[int] = []
+        last_values: list[Decimal] = []
+        if whole is not None:
+            # A row uses a few of the classes. A class with no quantity and no cost gives every piece but the
+            # last its (zero) whole, and the last that zero less the zeros before it: computed once, the same
+            # figures (to the exponent) as cutting it piece by piece, at a fraction of the Decimal work.
+            used = [c for c in range(len(USAGE_CLASSES)) if totals[c] or whole[c]]
+            last_values = [EXACT.subtract(w, EXACT.add(ZERO, w)) for w in whole]
+        spent = [ZERO] * len(USAGE_CLASSES)
+        last = len(keys) - 1
         for i, key in enumerate(keys):
             tokens = grouped[key]
             cost: CostBreakdown | None = None
             if whole is not None:
-                if i == len(keys) - 1:
-                    cost = CostBreakdown(*[EXACT.subtract(w, s) for w, s in zip(whole, spent, strict=True)])
+                if i == last:
+                    for c in used:
+                        last_values[c] = subtract(whole[c], spent[c])
+                    cost = CostBreakdown(*last_values)
                 else:
                     part_q = tokens.values()
-                    values = [_part(whole[c], part_q[c], totals[c]) for c in range(len(USAGE_CLASSES))]
-                    spent = [EXACT.add(s, v) for s, v in zip(spent, values, strict=True)]
+                    values = list(whole)
+                    for c in used:
+                        # A class's cost in proportion to its quantity: the whole when the piece has all of
+                        # it (already in ``values``), nothing when it has none.
+                        q, whole_q = part_q[c], totals[c]
+                        if q != whole_q:
+                            share = divide(multiply(whole[c], Decimal(q)), Decimal(whole_q)) if q and whole_q else ZERO
+                            values[c] = share
+                        spent[c] = add(spent[c], values[c])
                     cost = CostBreakdown(*values)
             out.setdefault(key, []).append(CostRow(row.dims, tokens, cost, row.price_ref, row.unpriced_reason))
     return out

@@ -139,20 +139,38 @@ class _Draft:
         )
 
 
+# Both groupings key rows by a plain tuple and build one ScopeKey per group: a frozen dataclass per row of a
+# month of hours was most of the grouping's time. Groups keep the order of their first row.
+_Scope = tuple[str, str | None, str | None, str]
+
+
 def _priced_by_scope(data: AdviceData) -> dict[ScopeKey, list[tuple[date, CostRow]]]:
-    groups: dict[ScopeKey, list[tuple[date, CostRow]]] = defaultdict(list)
+    groups: dict[_Scope, list[tuple[date, CostRow]]] = defaultdict(list)
     for account_id, day, row in data.day_rows():
         if row.cost is not None:
-            groups[ScopeKey.of(account_id, row.dims)].append((day, row))
-    return groups
+            d = row.dims
+            groups[(account_id, d.api_key_id, d.workspace_id, d.model)].append((day, row))
+    return {ScopeKey(*key): rows for key, rows in groups.items()}
 
 
 def _hours_by_scope(data: AdviceData) -> dict[ScopeKey, dict[datetime, list[Piece]]]:
-    groups: dict[ScopeKey, dict[datetime, list[Piece]]] = defaultdict(lambda: defaultdict(list))
+    groups: dict[_Scope, dict[datetime, list[Piece]]] = defaultdict(lambda: defaultdict(list))
     for piece in data.hours:
         if piece.row.cost is not None and isinstance(piece.period, datetime):
-            groups[ScopeKey.of(piece.account_id, piece.row.dims)][piece.period].append(piece)
-    return groups
+            d = piece.row.dims
+            groups[(piece.account_id, d.api_key_id, d.workspace_id, d.model)][piece.period].append(piece)
+    return {ScopeKey(*key): by_hour for key, by_hour in groups.items()}
+
+
+def _cache_tokens(pieces: Sequence[Piece]) -> tuple[int, int, int]:
+    """An hour's 5-minute cache writes, 1-hour cache writes and cache reads (one pass over its rows)."""
+    w5 = w1 = reads = 0
+    for p in pieces:
+        tokens = p.row.tokens
+        w5 += tokens.cache_write_5m
+        w1 += tokens.cache_write_1h
+        reads += tokens.cache_read
+    return w5, w1, reads
 
 
 # --------------------------------------------------------------------------------------------------
@@ -249,20 +267,23 @@ def cache_duration(data: AdviceData, prices: Prices) -> list[_Draft]:
     for key, by_hour in _hours_by_scope(data).items():
         provider = data.provider(key.account_id)
         scope = data.scope_of(key)
-        out += _five_to_one_hour(data, prices, provider, scope, by_hour)
-        out += _one_hour_to_five(prices, provider, scope, by_hour)
+        hours = [(pieces, _cache_tokens(pieces)) for pieces in by_hour.values()]
+        out += _five_to_one_hour(data, prices, provider, scope, hours)
+        out += _one_hour_to_five(prices, provider, scope, hours)
     return out
 
 
+_CacheHour = tuple[list[Piece], tuple[int, int, int]]
+"""An hour's rows of one key and model, and their cache tokens (`_cache_tokens`)."""
+
+
 def _five_to_one_hour(
-    data: AdviceData, prices: Prices, provider: str, scope: Scope, by_hour: dict[datetime, list[Piece]]
+    data: AdviceData, prices: Prices, provider: str, scope: Scope, hours: list[_CacheHour]
 ) -> list[_Draft]:
     write_hours = rewrite_hours = 0
     written = rewritten = 0
-    saved = ZERO
-    for pieces in by_hour.values():
-        w5 = sum(p.row.tokens.cache_write_5m for p in pieces)
-        reads = sum(p.row.tokens.cache_read for p in pieces)
+    rewriting: list[list[Piece]] = []
+    for pieces, (w5, _, reads) in hours:
         if not w5:
             continue
         write_hours += 1
@@ -271,17 +292,24 @@ def _five_to_one_hour(
             continue
         rewrite_hours += 1
         rewritten += w5
+        rewriting.append(pieces)
+    if not rewritten or rewritten * 2 < written:
+        return []  # decided by the quantities alone: nothing to price
+    saved = ZERO
+    for pieces in rewriting:
         for p in pieces:
             t = p.row.tokens.cache_write_5m
+            if not t:
+                continue
             cost = prices.cost(
                 provider, p.row.dims, p.when, TokenCounts(cache_write_5m=t, cache_write_1h=t, cache_read=t)
             )
-            if not t or cost is None:
+            if cost is None:
                 continue
             kept = EXACT.multiply(REWRITE_SHARE, EXACT.subtract(cost.cache_write_5m, cost.cache_read))
             dearer = EXACT.multiply(1 - REWRITE_SHARE, EXACT.subtract(cost.cache_write_1h, cost.cache_write_5m))
             saved = EXACT.add(saved, EXACT.subtract(kept, dearer))
-    if not rewritten or rewritten * 2 < written or saved <= 0:
+    if saved <= 0:
         return []
     hour_share = _share(rewrite_hours, write_hours)
     level: Level = "medium" if hour_share >= Decimal("0.8") else "low"
@@ -318,29 +346,31 @@ def _five_to_one_hour(
     ]
 
 
-def _one_hour_to_five(
-    prices: Prices, provider: str, scope: Scope, by_hour: dict[datetime, list[Piece]]
-) -> list[_Draft]:
+def _one_hour_to_five(prices: Prices, provider: str, scope: Scope, hours: list[_CacheHour]) -> list[_Draft]:
     written = 0
     hours_writing = 0
     reads_alone = 0
-    saved = ZERO
-    for pieces in by_hour.values():
-        w1 = sum(p.row.tokens.cache_write_1h for p in pieces)
-        w5 = sum(p.row.tokens.cache_write_5m for p in pieces)
-        reads = sum(p.row.tokens.cache_read for p in pieces)
+    writing: list[list[Piece]] = []
+    for pieces, (w5, w1, reads) in hours:
         if reads and not w1 and not w5:
             reads_alone += 1
         if not w1:
             continue
         hours_writing += 1
         written += w1
+        writing.append(pieces)
+    if not written or reads_alone:
+        return []  # decided by the quantities alone: nothing to price
+    saved = ZERO
+    for pieces in writing:
         for p in pieces:
             t = p.row.tokens.cache_write_1h
+            if not t:
+                continue
             cost = prices.cost(provider, p.row.dims, p.when, TokenCounts(cache_write_5m=t, cache_write_1h=t))
-            if t and cost is not None:
+            if cost is not None:
                 saved = EXACT.add(saved, EXACT.subtract(cost.cache_write_1h, cost.cache_write_5m))
-    if not written or reads_alone or saved <= 0:
+    if saved <= 0:
         return []
     return [
         _Draft(
@@ -407,10 +437,14 @@ class _Pattern:
 def _usage_pattern(data: AdviceData, keep: Callable[[Piece], bool]) -> dict[tuple[str, str | None], _Pattern]:
     """Per (account, key): priced cost of the pieces ``keep`` accepts, by local hour of day and by UTC day."""
     patterns: dict[tuple[str, str | None], _Pattern] = defaultdict(_Pattern)
+    hour_of: dict[date | datetime | None, int] = {}  # a month of rows falls in 720 hours: convert each once
     for piece in data.hours:
         if piece.row.cost is not None and keep(piece):
             key = (piece.account_id, piece.row.dims.api_key_id)
-            patterns[key].add(local_hour(piece, data.zone), piece.when, piece.row.cost.total)
+            hour = hour_of.get(piece.period)
+            if hour is None:
+                hour = hour_of[piece.period] = local_hour(piece, data.zone)
+            patterns[key].add(hour, piece.when, piece.row.cost.total)
     return patterns
 
 
@@ -662,7 +696,8 @@ def right_sizing(data: AdviceData, prices: Prices) -> list[_Draft]:
 def priority_tiers(data: AdviceData, prices: Prices) -> list[_Draft]:
     """Priority tier or fast mode where the standard tier might do: the premium paid over standard rates."""
     out: list[_Draft] = []
-    off_hours = _usage_pattern(data, lambda p: _premium_row(p.row))
+    # The premium usage's hours, read only when there is a premium to explain (most tenants pay none).
+    off_hours: dict[tuple[str, str | None], _Pattern] | None = None
     for key, rows in _priced_by_scope(data).items():
         provider = data.provider(key.account_id)
         actual = standard = ZERO
@@ -682,6 +717,8 @@ def priority_tiers(data: AdviceData, prices: Prices) -> list[_Draft]:
         premium = EXACT.subtract(actual, standard)
         if premium <= 0:
             continue
+        if off_hours is None:
+            off_hours = _usage_pattern(data, lambda p: _premium_row(p.row))
         pattern = off_hours.get((key.account_id, key.api_key_id))
         off = pattern.off_hours_share() if pattern is not None else ZERO
         scope = data.scope_of(key)

@@ -1,9 +1,10 @@
 """One period of an organization's priced usage, as the advice rules read it, and the prices they ask.
 
-Built from one ledger reading at the hour (`Piece` s per UTC hour, each a priced row): the rules that look at
-the hour of day (batch candidates, cache rewrites) use the hours; the others the same rows summed per UTC day
-(`sum_rows`: the hours of a day add up to the day's row exactly). Month rollups before the period say which
-keys, workspaces and geographies were in use before it (idle and unusual keys).
+Built from two readings of the same priced days: at the hour (`Piece` s per UTC hour, each a priced row) for the
+rules that look at the hour of day (batch candidates, cache rewrites), and whole (each day's own rows) for the
+others: the hours of a day add up to the day's row exactly, so the day's stored rows are what summing its
+hours would give, without cutting and adding them up again. Month rollups before the period say which keys,
+workspaces and geographies were in use before it (idle and unusual keys).
 """
 
 from __future__ import annotations
@@ -73,11 +74,13 @@ class AdviceData:
         accounts: Iterable[Account],
         names: Mapping[str, Names],
         hours: Sequence[Piece],
+        days: Iterable[Piece],
         before: Iterable[Piece] = (),
         before_months: Sequence[date] = (),
     ) -> AdviceData:
+        """``hours``: the period at the hour; ``days``: the same period by UTC day (``Piece.when`` the day)."""
         by_day: dict[tuple[str, date], list[CostRow]] = defaultdict(list)
-        for piece in hours:
+        for piece in days:
             by_day[(piece.account_id, piece.when)].append(piece.row)
         earlier: dict[str, list[tuple[date, CostRow]]] = defaultdict(list)
         for piece in before:

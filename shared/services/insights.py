@@ -2,9 +2,9 @@
 
 - what-if and suggestions read the period at the day (per UTC day, so each day is priced at that day's price):
   from month rollups' daily tables where the reader can, else from priced days;
-- advice reads the period at the hour (the hour-of-day rules need it; the per-day rows are the same hours
-  summed, so nothing is read twice) and the whole months before it from their rollups (what was in use
-  before: idle and unusual keys).
+- advice reads the period at the hour (the hour-of-day rules need it) and by UTC day (the others: each day's
+  own rows, from the same documents, read once) and the whole months before it from their rollups (what was
+  in use before: idle and unusual keys).
 """
 
 from __future__ import annotations
@@ -217,6 +217,9 @@ class InsightsService:
         names = self.accounts.get_names(tenant_id, ids) if ids else {}
         ledger = Ledger(self.ledger, tenant_id, self.clock)
         reading = ledger.read(Query.local_days(ids, first, last, grain="hour", dims=DIMENSIONS))
+        # The same days whole, from the documents just read: the rules by day take each day's rows as stored
+        # instead of adding up the hours the first reading cut them into.
+        whole_days = ledger.read(Query.local_days(ids, first, last, grain="day", dims=DIMENSIONS, provisional=False))
         months = _months_before(first, LOOKBACK_MONTHS)
         before = ledger.read(
             Query(tuple(ids), day_start(months[0]), day_start(month_of(first)), "total", dims=frozenset(DIMENSIONS))
@@ -228,6 +231,7 @@ class InsightsService:
             accounts,
             names,
             reading.pieces,
+            whole_days.pieces,
             before.pieces,
             months,
         )

@@ -314,3 +314,56 @@ def test_the_period_is_checked() -> None:
     assert err.value.field == "to"
     with pytest.raises(NotFound):
         w.advice(account_id="acc_00000000000000ff")
+
+
+def test_the_rules_by_day_read_each_days_rows_whole_as_its_hours_summed() -> None:
+    # The advice reads the period at the hour and by day (each day's stored rows). Those rows must be exactly
+    # what summing the day's hours gives (the reading it replaced), and so must every recommendation: odd
+    # quantities that cut into hours with remainders, several classes, keys and context windows, provisional days.
+    from shared.domain.settings import time_zone
+    from shared.domain.usage import DIMENSIONS
+    from shared.insights.rules import advise
+    from shared.insights.usage import AdviceData, Prices
+    from shared.ledger import Ledger, Query
+    from shared.pricing import default_catalogue
+    from tests.insights_fakes import T
+
+    w = InsightsWorld()
+    acc = w.account(keys={"a": "etl", "b": "chat"})
+    for i, day in enumerate(DAYS):
+        for hour in (1, 2, 3, 9, 14, 23):
+            n = 1_000_003 + 7919 * i + 104_729 * hour
+            w.use(
+                acc, at(day.isoformat(), hour), "claude-sonnet-4-5-20250929", key="a", uncached_input=n, output=n // 13
+            )
+            w.use(
+                acc,
+                at(day.isoformat(), hour),
+                "claude-sonnet-4-5-20250929",
+                key="b",
+                uncached_input=n // 3,
+                cache_write_5m=n // 7,
+                cache_read=n // 11,
+                output=n // 97,
+                context_window="200k-1M",
+            )
+            w.use(acc, at(day.isoformat(), hour), "claude-opus-4-6", key="b", cache_write_1h=n // 5, output=31)
+    w.price()
+    first, last = DAYS[0], DAYS[-1]
+    ledger = Ledger(w.ledger, T, w.clock)
+    hours = ledger.read(Query.local_days([acc], first, last, grain="hour", dims=DIMENSIONS))
+    read = ledger.documents_read
+    days = ledger.read(Query.local_days([acc], first, last, grain="day", dims=DIMENSIONS, provisional=False))
+    assert ledger.documents_read == read  # the same documents: nothing read twice
+    accounts = w.accounts.list(T)
+    names = w.accounts.get_names(T, [acc])
+    zone = time_zone("UTC")
+    whole = AdviceData.from_pieces(first, last, zone, accounts, names, hours.pieces, days.pieces)
+    summed = AdviceData.from_pieces(first, last, zone, accounts, names, hours.pieces, hours.pieces)
+    assert repr(whole.days) == repr(summed.days)  # the same rows, to the exponent of every amount
+    assert len(whole.days) == 30
+    prices = Prices(default_catalogue())
+    found = [a.to_dict() for a in advise(whole, prices)]
+    assert found == [a.to_dict() for a in advise(summed, prices)]
+    assert {a["kind"] for a in found} >= {"prompt_caching", "long_context", "cache_duration", "right_sizing"}
+    assert [a["kind"] for a in w.advice()["advice"]] == [a["kind"] for a in found]

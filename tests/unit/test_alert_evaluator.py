@@ -585,3 +585,62 @@ def test_an_alert_that_keeps_holding_is_not_written_again_and_one_never_publishe
     assert w.evaluator.evaluate(T).raised == []
     assert len(w.published()) == 2 and w.alerts.alerts[(T, first.id)].published
     assert w.evaluator.evaluate(T).raised == [] and len(w.published()) == 2
+
+
+def test_channels_are_read_only_to_route_an_alert_that_is_raised(w: AlertWorld) -> None:
+    w.account()
+    w.channel(1, kinds=("budget",))
+    w.channel(2, kinds=("budget_forecast", "spike"))
+    w.channel(3, kinds=("budget",), enabled=False)
+    w.budget("1000", forecast=True)
+    for day in range(1, 20):
+        w.spend(datetime(2026, 11, day, 10, tzinfo=UTC), "40")
+    w.price()
+    # $760 by the 19th: past the 50% threshold, and on course past the budget. The first evaluation raises both
+    # alerts and lists the channels once for the two.
+    raised = {a.kind: a for a in w.evaluator.evaluate(T).raised}
+    assert set(raised) == {"budget", "budget_forecast"}
+    assert w.channels.lists == 1
+    # Routed as before: a budget's alerts, its forecast too, go where the budget's kind goes (the budget names
+    # no channels of its own); the disabled channel and the forecast-only one take neither.
+    assert raised["budget"].channel_ids == raised["budget_forecast"].channel_ids == ("chn_0000000000000001",)
+    stored = {a.kind: a for a in w.alerts.alerts.values()}
+    assert stored["budget"].channel_ids == stored["budget_forecast"].channel_ids == ("chn_0000000000000001",)
+    assert [e["channel_ids"] for e in w.published()] == [["chn_0000000000000001"]] * 2
+    # Every candidate stored already: the hourly evaluations read no channels at all.
+    for _ in range(3):
+        assert w.evaluator.evaluate(T).raised == []
+    assert w.channels.lists == 1
+    # A new alert (a spike) is routed by its own kind, with one more listing.
+    w.spend(NOW, "900", key="apikey_9")
+    w.price()
+    (spike,) = [a for a in w.evaluator.evaluate(T).raised if a.kind == "spike"]
+    assert spike.channel_ids == ("chn_0000000000000002",)
+    assert w.channels.lists == 2
+
+
+def test_an_evaluation_with_no_candidate_reads_no_channels(w: AlertWorld) -> None:
+    w.account()
+    w.channel()
+    w.budget("1000")
+    w.spend(NOW - timedelta(hours=1), "1")
+    w.price()
+    report = w.evaluator.evaluate(T)
+    assert report.raised == [] and report.considered == 0
+    assert w.channels.lists == 0
+
+
+def test_a_stored_but_unpublished_alert_is_published_with_its_stored_channels(w: AlertWorld) -> None:
+    w.account()
+    channel = w.channel()
+    w.budget("10")
+    w.spend(NOW - timedelta(hours=1), "9")
+    w.price()
+    (alert,) = w.evaluator.evaluate(T).raised
+    key = (T, alert.id)
+    w.alerts.alerts[key] = replace(w.alerts.alerts[key], published=False)  # a crash between store and publish
+    w.publisher.messages.clear()
+    w.evaluator.evaluate(T)
+    (event,) = w.published()
+    assert event["id"] == alert.id and event["channel_ids"] == [channel.id]
+    assert w.alerts.alerts[key].published

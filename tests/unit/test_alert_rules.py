@@ -166,3 +166,49 @@ def test_daily_spikes() -> None:
     spike = rules.detect_spike(D(400), days, rules.DAILY)
     assert spike is not None and spike.jump > D(250)
     assert rules.detect_spike(D(400), [None] * 8 + days[:6], rules.DAILY) is None  # 6 days < 7
+
+
+def _spike_all_bars(value: Decimal, history: list[Decimal | None], policy: rules.SpikePolicy) -> rules.Spike | None:
+    """`detect_spike` spelled out: the three bars computed in full, each from its own sort."""
+    if value <= policy.min_jump:
+        return None
+    points = list(history[-policy.window :])
+    first = next((i for i, v in enumerate(points) if v is not None and v > 0), None)
+    if first is None:
+        return None
+    baseline = [v for v in points[first:] if v is not None]
+    if len(baseline) < policy.min_history:
+        return None
+    mid = rules.median(baseline)
+    mad = rules.median([abs(v - mid) for v in baseline])
+    active = [v for v in baseline if v > 0]
+    threshold = max(
+        mid + policy.k * rules.MAD_SCALE * mad,
+        policy.ratio * rules.quantile(active, policy.quantile),
+        mid + policy.min_jump,
+    )
+    return None if value <= threshold else rules.Spike(value, mid, threshold, len(baseline))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_spike_detection_checks_the_cheap_bars_first_with_the_same_answers(seed: int) -> None:
+    # detect_spike stops at the first bar a value does not clear and reads the quantile off the baseline's one
+    # sort: the answers must be the full computation's, to the exponent (equal amounts of several exponents,
+    # zeros, gaps, quiet and busy series, values around every bar).
+    rnd = random.Random(seed)
+    for policy in (rules.HOURLY, rules.DAILY):
+        scale = rnd.choice([D(1), D(10), D(100)])
+        history: list[Decimal | None] = []
+        for _ in range(policy.window):
+            roll = rnd.random()
+            if roll < 0.1:
+                history.append(None)
+            elif roll < 0.3:
+                history.append(rnd.choice([D(0), D("0.00"), D("0E-6")]))
+            else:
+                cents = rnd.randint(1, 2000)
+                history.append(rnd.choice([D(cents) / 100, (D(cents) / 100).quantize(D("0.0001"))]) * scale / 10)
+        for _ in range(60):
+            value = (D(rnd.randint(0, rnd.choice([2_000, 6_000, 40_000]))) / 100) * scale / 10
+            got, want = rules.detect_spike(value, history, policy), _spike_all_bars(value, history, policy)
+            assert repr(got) == repr(want), (seed, value)

@@ -235,3 +235,53 @@ def test_local_totals_equal_the_hours_they_cover(tz: str) -> None:
         if date(2026, 10, 22) <= local <= date(2026, 11, 5):
             want[local.isoformat()] = want.get(local.isoformat(), Decimal(0)) + Decimal(b.rows[0].tokens.output) / 10**6
     assert {d: Decimal(c) for d, c in per_day(body).items()} == want
+
+
+def _cut_class_by_class(priced, piece_of):  # type: ignore[no-untyped-def]
+    """The plain cut, every class of every piece in turn: what `cut_day` must give, to the exponent."""
+    from shared.domain.money import EXACT, ZERO
+    from shared.domain.priced import CostRow
+
+    out: dict = {}
+    for row, hours in zip(priced.rows, priced.row_hours, strict=True):
+        grouped: dict = {}
+        for h, tokens in hours:
+            key = piece_of(priced.start + timedelta(hours=h))
+            grouped[key] = grouped[key] + tokens if key in grouped else tokens
+        if len(grouped) == 1:
+            out.setdefault(next(iter(grouped)), []).append(row)
+            continue
+        whole = row.cost.values() if row.cost is not None else None
+        spent = [ZERO] * len(COST_CLASSES)
+        totals = row.tokens.values()
+        for i, (key, tokens) in enumerate(grouped.items()):
+            cost = None
+            if whole is not None:
+                if i == len(grouped) - 1:
+                    cost = CostBreakdown(*[EXACT.subtract(w, s) for w, s in zip(whole, spent, strict=True)])
+                else:
+                    q = tokens.values()
+                    values = [
+                        w
+                        if q[c] == totals[c]
+                        else ZERO
+                        if not q[c] or not totals[c]
+                        else EXACT.divide(EXACT.multiply(w, Decimal(q[c])), Decimal(totals[c]))
+                        for c, w in enumerate(whole)
+                    ]
+                    spent = [EXACT.add(s, v) for s, v in zip(spent, values, strict=True)]
+                    cost = CostBreakdown(*values)
+            out.setdefault(key, []).append(CostRow(row.dims, tokens, cost, row.price_ref, row.unpriced_reason))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(day_rows(), st.integers(1, 23), st.integers(1, 23))
+def test_cutting_skips_the_classes_a_row_does_not_use_without_changing_a_digit(data, cut1: int, cut2: int) -> None:  # type: ignore[no-untyped-def]
+    # cut_day works only on the classes a row has quantities or cost in: the pieces must be the plain
+    # class-by-class cut exactly, exponents of every amount (zeros included) too.
+    buckets, day = data
+    priced = price_day("anthropic", UsageDay(ACC, day, {b.hour_start.hour: b for b in buckets}), OddRates())
+    lo, hi = sorted((cut1, cut2))
+    for piece_of in (lambda h: h.hour, lambda h: 0 if h.hour < lo else (1 if h.hour < hi else 2)):
+        assert repr(cut_day(priced, piece_of)) == repr(_cut_class_by_class(priced, piece_of))
