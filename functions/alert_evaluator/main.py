@@ -1,4 +1,5 @@
-"""Evaluate a tenant's alert rules after costing priced its usage (or when the sweep or a budget change asks)."""
+"""Evaluate a tenant's alert rules when the sweep or a budget change asks, or when costing could not evaluate them
+after pricing (costing normally does it in its own invocation)."""
 
 import logging
 

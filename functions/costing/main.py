@@ -1,4 +1,5 @@
-"""Price the days whose raw usage changed (or whose catalogue changed), and keep the month rollups whole."""
+"""Price the days whose raw usage changed (or whose catalogue changed), keep the month rollups whole, and judge
+the tenant's alerts on what changed (see CostingService.evaluate)."""
 
 import logging
 
@@ -31,5 +32,6 @@ def on_usage_collected(event: CloudEvent) -> None:
             "days_priced": len(outcome.days_priced),
             "total_before_usd": str(outcome.total_before),
             "total_after_usd": str(outcome.total_after),
+            "alerts": outcome.alerts,
         },
     )

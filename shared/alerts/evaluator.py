@@ -1,6 +1,7 @@
 """Evaluating a tenant's alert rules, and raising each alert once.
 
-Runs after costing (tm-usage-priced), on account events (tm-account-events) and on the periodic sweep.
+Runs after costing (in costing's invocation, or on tm-usage-priced), on account events (tm-account-events) and on
+the periodic sweep.
 Whatever triggers it, an evaluation looks at the current state (this day and month, the last 48 hours)
 and raises every alert whose condition holds. An alert's id derives from its rule, period and threshold
 and its document is created only if absent: re-evaluation and redelivery raise nothing twice. An alert
@@ -38,7 +39,7 @@ from shared.alerts.ports import AlertStore, BudgetStore, ChannelStore
 from shared.alerts.spend import TenantSpend
 from shared.domain.accounts import ROTATION_DAYS, STATUS_ERROR, Account, Names
 from shared.domain.money import ZERO, to_cents
-from shared.domain.priced import SETTLING_TIME, provisional_since
+from shared.domain.priced import SETTLING_TIME, PricedMonth, provisional_since
 from shared.domain.usage import utc_hour
 from shared.insights.model import KIND_UNUSUAL_KEY, Advice
 from shared.messages import AlertEvent, UsagePriced
@@ -118,8 +119,11 @@ class AlertEvaluator:
 
     # -- entry points -----------------------------------------------------------------------------
 
-    def evaluate(self, tenant_id: str, reason: str = "priced", days: Sequence[date] = ()) -> EvaluationReport:
-        """Evaluate every rule of a tenant against its current data; raise what holds."""
+    def evaluate(
+        self, tenant_id: str, reason: str = "priced", days: Sequence[date] = (), known: Sequence[PricedMonth] = ()
+    ) -> EvaluationReport:
+        """Evaluate every rule of a tenant against its current data; raise what holds. ``known``: month rollups
+        as stored that the caller holds (costing evaluates right after writing them): not read again."""
         now = self.clock()
         report = EvaluationReport()
         accounts = self.accounts.list(tenant_id)
@@ -139,7 +143,7 @@ class AlertEvaluator:
             # History import of old days: they change no current period and no recent hour.
             report.skipped = "only days before the current period changed"
         else:
-            spend = TenantSpend(self.ledger, tenant_id, [a.id for a in accounts], self.clock)
+            spend = TenantSpend(self.ledger, tenant_id, [a.id for a in accounts], self.clock, known)
             ids = [a.id for a in accounts]
             # Key names label spike alerts only: read when one is raised, not on every evaluation.
             labels = _Labels(accounts, lambda: self.accounts.get_names(tenant_id, ids) if ids else {})

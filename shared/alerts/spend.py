@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from shared.alerts.model import CONSOLE_KEY_SCOPE_ID
 from shared.domain.money import EXACT, ZERO
-from shared.domain.priced import provisional_since
+from shared.domain.priced import PricedMonth, provisional_since
 from shared.domain.usage import Dimensions, days_between, utc_hour
 from shared.ledger import Ledger, Piece, Query
 from shared.ports import LedgerStore
@@ -60,9 +60,12 @@ class TenantSpend:
         tenant_id: str,
         account_ids: Sequence[str],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        known: Sequence[PricedMonth] = (),
     ):
+        """``known``: month rollups the caller holds as stored (costing's, just written): not read again."""
         # An evaluation asks for month totals, days and recent hours: each rollup is read once, whole.
-        self._ledger = Ledger(store, tenant_id, clock, month_parts=("rows", "daily", "recent"))
+        self._ledger = Ledger(store, tenant_id, clock, month_parts=Ledger.WHOLE_MONTH)
+        self._ledger.prime(known)
         self._accounts = tuple(account_ids)
         self._clock = clock
 

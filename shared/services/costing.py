@@ -33,6 +33,9 @@ class CostingOutcome:
     total_before: Decimal = ZERO
     """The priced cost of the days priced again, before (USD, exact)."""
     total_after: Decimal = ZERO
+    alerts: str = ""
+    """How the tenant's alerts were judged after pricing: "evaluated" here, "asked" of the alert evaluator
+    function, or "" (nothing priced)."""
 
 
 def _total(day: PricedDay | None) -> Decimal:
@@ -50,7 +53,7 @@ class CostingService:
     publisher: Publisher | None = None
     topic_usage_priced: str = ""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    evaluate: Callable[[UsagePriced, Sequence[PricedMonth]], None] | None = None
+    evaluate: Callable[[UsagePriced, Sequence[PricedMonth]], object] | None = None
     """Evaluates the tenant's alerts in this invocation, given the month rollups just written (bootstrap wires
     the alert evaluator): a function invocation, a message and a rollup read fewer per sync than asking the
     alert evaluator function. If it fails, "usage priced" is published instead, for that function to retry."""
@@ -75,15 +78,16 @@ class CostingService:
             if rollup is not None:
                 months.append(rollup)
         priced = [new.day for _, new in changed]
+        alerts = ""
         if priced:
-            self._after_priced(
-                UsagePriced(tenant_id=tenant_id, account_id=account_id, days=priced, at=self.clock()), months
-            )
+            message = UsagePriced(tenant_id=tenant_id, account_id=account_id, days=priced, at=self.clock())
+            alerts = self._after_priced(message, months)
         return CostingOutcome(
             len(set(days)),
             priced,
             exact_sum(_total(old) for old, _ in changed),
             exact_sum(_total(new) for _, new in changed),
+            alerts,
         )
 
     def price_range(
@@ -92,15 +96,17 @@ class CostingService:
         """Price every UTC day ``[start, end)`` touches (see `price_days`)."""
         return self.price_days(tenant_id, account_id, provider, days_touched(start, end))
 
-    def _after_priced(self, message: UsagePriced, months: Sequence[PricedMonth]) -> None:
+    def _after_priced(self, message: UsagePriced, months: Sequence[PricedMonth]) -> str:
         if self.evaluate is not None:
             try:
                 self.evaluate(message, months)
-                return
+                return "evaluated"
             except Exception:
                 log.exception("alert evaluation after costing failed: asking the alert evaluator function")
         if self.publisher is not None and self.topic_usage_priced:
             self.publisher.publish(self.topic_usage_priced, message)
+            return "asked"
+        return ""
 
     def _price_month(
         self, uow: LedgerUnitOfWork, provider: str, account_id: str, month: date, days: list[date]

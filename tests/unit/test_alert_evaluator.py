@@ -559,6 +559,42 @@ def test_an_hourly_evaluation_reads_one_month_rollup_per_account(w: AlertWorld) 
     assert all(a.details["spend_usd"] == "40.00" for a in raised if a.kind == "spike")
 
 
+def test_costing_judges_the_alerts_in_its_invocation_with_the_rollup_it_wrote_else_asks_the_evaluator(
+    w: AlertWorld,
+) -> None:
+    w.account()
+    w.budget("100")
+    w.spend(NOW - timedelta(hours=30), "40")
+    w.price()
+    reports = []
+
+    def evaluate(message, months):  # type: ignore[no-untyped-def]
+        reports.append(w.evaluator.evaluate(message.tenant_id, message.reason, message.days, known=months))
+
+    costing = CostingService(
+        w.ledger, FlatCatalogue(), publisher=w.publisher, topic_usage_priced="priced", evaluate=evaluate
+    )  # type: ignore[arg-type]
+    w.spend(NOW - timedelta(hours=1), "20")  # 60% of the budget now
+    outcome = costing.price_days(T, "acc_0000000000000001", "anthropic", [NOW.date()])
+    assert outcome.alerts == "evaluated" and w.publisher.on("priced") == []
+    (report,) = reports
+    assert [a.threshold for a in report.raised] == ["50"]
+    assert report.documents_read == 0  # November's rollup was handed over by costing, not read again
+    # The evaluation fails (the alert store is down, say): the alert evaluator function is asked instead.
+    w.spend(NOW - timedelta(hours=1), "25")
+
+    def broken(message, months):  # type: ignore[no-untyped-def]
+        raise RuntimeError("alert store unavailable")
+
+    costing.evaluate = broken
+    outcome = costing.price_days(T, "acc_0000000000000001", "anthropic", [NOW.date()])
+    assert outcome.alerts == "asked"
+    (asked,) = w.publisher.on("priced")
+    assert asked["tenant_id"] == T and asked["days"] == [NOW.date().isoformat()]
+    raised = w.evaluator.evaluate(T, asked["reason"], [NOW.date()]).raised  # what that function then does
+    assert [a.threshold for a in raised] == ["80"]
+
+
 def test_an_alert_that_keeps_holding_is_not_written_again_and_one_never_published_is_published(
     w: AlertWorld,
 ) -> None:
