@@ -1,0 +1,226 @@
+"""`price_day` gives exactly what pricing every hour and summing gives (the original definition of a priced
+day), down to the text of every stored Decimal, and the ingest decoders and encoders keep their bytes.
+
+The reference below is how a day was priced before pricing learnt to price a grouping's day at once: each
+hour's rows priced (`price_bucket`), summed per grouping (`sum_rows`), their hours listed (`hours_of`) and the
+hourly spend summed from the hours' priced rows. Stored text is compared (`pack_cost_rows`,
+`row_hours_to_text`, `pack_recent`), not only values: Decimal('1.50') equals Decimal('1.5') but is stored
+differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
+from shared.adapters import codec
+from shared.domain.money import EXACT, ZERO
+from shared.domain.priced import CostRow, HourSpend, PricedDay, hours_of, sum_rows
+from shared.domain.usage import QUANTITY_FIELDS, Dimensions, TokenCounts, UsageBucket, UsageDay, UsageRow, utc_hour
+from shared.pricing import Catalogue, PriceQuote, Rates, default_catalogue
+from shared.pricing.costing import price_bucket, price_day
+from shared.providers.anthropic import parse_usage_result
+
+NOW = datetime(2026, 11, 20, 14, 25, tzinfo=UTC)
+MODELS = (
+    "claude-sonnet-4-5-20250929",
+    "claude-opus-4-6",
+    "claude-haiku-4-5-20251001",
+    "claude-sonnet-4-6",
+    "claude-opus-4-1-20250805",
+    "claude-3-5-haiku-20241022",
+)
+
+
+def reference_spend(hours: Sequence[tuple[int, Sequence[CostRow]]]) -> dict[int, HourSpend]:
+    """The hourly spend as it was summed from each hour's priced rows."""
+    keys: dict[int, dict[str, Decimal]] = {}
+    models: dict[int, dict[str, Decimal]] = {}
+    for hour, rows in hours:
+        for row in rows:
+            if row.cost is None:
+                continue
+            total = ZERO
+            for value in row.cost.values():
+                if value:
+                    total = EXACT.add(total, value)
+            by_key = keys.setdefault(hour, {})
+            by_model = models.setdefault(hour, {})
+            key = row.dims.api_key_id or ""
+            by_key[key] = EXACT.add(by_key.get(key, ZERO), total)
+            by_model[row.dims.model] = EXACT.add(by_model.get(row.dims.model, ZERO), total)
+    return {h: HourSpend(keys[h], models[h]) for h in sorted(keys)}
+
+
+def reference_price_day(provider: str, usage: UsageDay, catalogue: Catalogue) -> PricedDay:
+    quotes: dict[tuple[str | None, ...], tuple[PriceQuote, str]] = {}
+    hours = [(h, price_bucket(provider, usage.hours[h], catalogue, quotes)) for h in sorted(usage.hours)]
+    rows = sum_rows(r for _, hour_rows in hours for r in hour_rows)
+    return PricedDay(
+        account_id=usage.account_id,
+        day=usage.day,
+        catalogue_version=catalogue.version,
+        source_hash=usage.content_hash(),
+        hours_collected=len(usage.hours),
+        rows=tuple(rows),
+        row_hours=tuple(hours_of(rows, hours)),
+        hour_spend=reference_spend(hours),
+    )
+
+
+def stored(day: PricedDay) -> tuple[Any, ...]:
+    """Everything a priced day stores or hands on, as text (Decimals by ``str``, in order)."""
+    assert day.hour_spend is not None
+    spend = {
+        h: ([(k, str(v)) for k, v in s.by_key.items()], [(m, str(v)) for m, v in s.by_model.items()])
+        for h, s in day.hour_spend.items()
+    }
+    costs = [None if r.cost is None else [str(v) for v in r.cost.values()] for r in day.rows]
+    return (
+        codec.pack_cost_rows(day.rows),
+        codec.row_hours_to_text(day.row_hours),
+        codec.pack_recent({day.day: day.hour_spend}),
+        costs,
+        [(r.dims, r.tokens, r.price_ref, r.unpriced_reason) for r in day.rows],
+        list(day.row_hours),
+        spend,
+        day.source_hash,
+        day.hours_collected,
+    )
+
+
+def simulated_days(profile: UsageProfile, days: int) -> list[UsageDay]:
+    """``days`` whole UTC days of the simulator's usage, read as the collector reads them."""
+    sim = AnthropicSimulator(now=lambda: NOW)
+    sim.add_organization(SimOrganization(id="org", name="Org", admin_keys=["k"], profile=profile))
+    first = utc_hour(NOW).replace(hour=0) - timedelta(days=days)
+    out = []
+    for d in range(days):
+        start = first + timedelta(days=d)
+        buckets = {}
+        for h in range(24):
+            hour = start + timedelta(hours=h)
+            buckets[h] = UsageBucket(hour, tuple(parse_usage_result(hour, r) for r in sim.usage_rows("org", hour)))
+        out.append(UsageDay("acc_1", start.date(), buckets))
+    return out
+
+
+BENCH_PROFILE = UsageProfile(seed=2026, api_keys=20, workspaces=3, models=MODELS, combos_per_hour=50)
+MIXED_PROFILE = UsageProfile(
+    seed=7, api_keys=6, workspaces=2, models=MODELS, combos_per_hour=20, priority_share=0.2, fast_share=0.3
+)
+
+
+@pytest.mark.parametrize("profile", [BENCH_PROFILE, MIXED_PROFILE], ids=["bench", "priority-and-fast"])
+def test_a_simulated_day_prices_as_its_hours_summed(profile: UsageProfile) -> None:
+    catalogue = default_catalogue()
+    for usage in simulated_days(profile, 3):
+        assert stored(price_day("anthropic", usage, catalogue)) == stored(
+            reference_price_day("anthropic", usage, catalogue)
+        )
+
+
+def _digest(parts: Sequence[Any]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else repr(part).encode())
+    return h.hexdigest()[:24]
+
+
+def test_simulated_days_store_the_bytes_they_always_stored() -> None:
+    """A digest of what a week of the bench organization stores, raw and priced, recorded before pricing
+    and the codecs were made faster: any change to a stored byte or Decimal's text changes it."""
+    catalogue = default_catalogue()
+    parts: list[Any] = []
+    for usage in simulated_days(BENCH_PROFILE, 7):
+        doc = {"hours": {}}
+        for h, bucket in usage.hours.items():
+            field = codec.usage_hour_field(bucket, NOW)
+            parts += [field["hash"], field["rows"]]
+            doc["hours"][f"{h:02d}"] = field
+        read = codec.usage_day_from_doc(usage.account_id, usage.day, doc)
+        assert {h: b.rows for h, b in read.hours.items()} == {h: b.rows for h, b in usage.hours.items()}
+        priced = price_day("anthropic", read, catalogue)
+        parts += stored(priced)
+        assert codec.row_hours_from_text(codec.row_hours_to_text(priced.row_hours)) == tuple(priced.row_hours)
+    assert _digest(parts) == GOLDEN
+
+
+GOLDEN = "b18810978b39dcb6ab5cf4fc"
+
+
+# -- edge cases: rates with odd exponents, zero rates, classes without a rate, unpriced models ----------
+
+_RATES = st.sampled_from(
+    [Decimal("3"), Decimal("0.30"), Decimal("3.750"), Decimal("0"), Decimal("1E+7"), Decimal("15.00"), Decimal("0.1")]
+)
+
+
+class ChosenRates:
+    """A catalogue that prices each model with rates drawn by the test (None: no price at all)."""
+
+    version = "chosen"
+
+    def __init__(self, rates: Mapping[str, Rates | None]):
+        self._rates = rates
+        self.asked: list[tuple[str, datetime]] = []
+
+    def quote(self, provider: str, dims: Dimensions, used_at: datetime) -> PriceQuote:
+        self.asked.append((dims.model, used_at))
+        rates = self._rates[dims.model]
+        if rates is None:
+            return PriceQuote(None, self.version, unpriced_reason=f"no price for {dims.model}")
+        return PriceQuote(rates, self.version, model_ref=dims.model, modifiers=("x1",))
+
+
+@st.composite
+def rates(draw: st.DrawFn) -> Rates | None:
+    if draw(st.integers(0, 5)) == 0:
+        return None
+    text = [draw(_RATES) for _ in range(5)]
+    web = draw(st.one_of(st.none(), _RATES))
+    audio = draw(st.one_of(st.none(), _RATES))
+    seconds = draw(st.one_of(st.none(), _RATES))
+    return Rates(*text, web_search=web, input_audio=audio, audio_seconds=seconds)
+
+
+_COUNT = st.one_of(st.just(0), st.integers(1, 5), st.integers(0, 10**12))
+
+
+@st.composite
+def usage_days(draw: st.DrawFn) -> tuple[UsageDay, dict[str, Rates | None]]:
+    models = ["m1", "m2", "m3"]
+    prices = {m: draw(rates()) for m in models}
+    day = date(2026, 11, 3)
+    start = datetime(2026, 11, 3, tzinfo=UTC)
+    hours: dict[int, UsageBucket] = {}
+    for h in sorted(draw(st.sets(st.integers(0, 23), max_size=6))):
+        hour = start + timedelta(hours=h)
+        rows = []
+        for _ in range(draw(st.integers(0, 5))):
+            dims = Dimensions(draw(st.sampled_from(models)), draw(st.sampled_from([None, "k1", "k2"])))
+            counts = {name: draw(_COUNT) for name in QUANTITY_FIELDS[:6]}
+            if draw(st.integers(0, 6)) == 0:
+                counts["input_audio"] = draw(_COUNT)
+            if draw(st.integers(0, 8)) == 0:
+                counts["audio_seconds"] = draw(_COUNT)
+            rows.append(UsageRow(hour, dims, TokenCounts(**counts)))
+        hours[h] = UsageBucket(hour, tuple(rows))
+    return UsageDay("acc_1", day, hours), prices
+
+
+@settings(max_examples=400, deadline=None)
+@given(usage_days())
+def test_any_day_prices_as_its_hours_summed(case: tuple[UsageDay, dict[str, Rates | None]]) -> None:
+    usage, prices = case
+    new, old = ChosenRates(prices), ChosenRates(prices)
+    assert stored(price_day("anthropic", usage, new)) == stored(reference_price_day("anthropic", usage, old))
+    assert new.asked == old.asked  # the same quotes, asked at the same hours
