@@ -92,7 +92,7 @@ def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
             columns = zip(*(r.cost.values() for r in group if r.cost is not None), strict=True)
             cost = CostBreakdown(*[_decimal_sum(column) for column in columns])
         merged.append(CostRow(first.dims, tokens, cost, first.price_ref, first.unpriced_reason))
-    return sorted(merged, key=_order)
+    return sorted(merged, key=row_order)
 
 
 def _decimal_sum(values: Sequence[Decimal]) -> Decimal:
@@ -124,7 +124,7 @@ def subtract_rows(total: Iterable[CostRow], part: Iterable[CostRow]) -> list[Cos
             del out[key]
         else:
             out[key] = CostRow(have.dims, tokens, cost, have.price_ref, have.unpriced_reason)
-    return sorted(out.values(), key=_order)
+    return sorted(out.values(), key=row_order)
 
 
 def pricing_rows(rows: Iterable[CostRow]) -> list[CostRow]:
@@ -135,7 +135,8 @@ def pricing_rows(rows: Iterable[CostRow]) -> list[CostRow]:
     )
 
 
-def _order(row: CostRow) -> tuple[str, bool, str]:
+def row_order(row: CostRow) -> tuple[str, bool, str]:
+    """The order of a day's or month's rows: by dimensions, priced before unpriced, by price."""
     return (row.dims.key(), row.cost is None, row.price_ref)
 
 
@@ -194,18 +195,24 @@ def hourly_spend(day: PricedDay) -> dict[int, HourSpend]:
 
 def spend_by_hour(hours: Iterable[tuple[int, Sequence[CostRow]]]) -> dict[int, HourSpend]:
     """(hour of the day, its priced rows) summed per key and per model (unpriced rows left out)."""
+    return spend_of_totals(
+        (hour, [(row.dims, row.cost.total) for row in rows if row.cost is not None]) for hour, rows in hours
+    )
+
+
+def spend_of_totals(hours: Iterable[tuple[int, Sequence[tuple[Dimensions, Decimal]]]]) -> dict[int, HourSpend]:
+    """(hour of the day, the total cost of each of its priced rows) summed per key and per model."""
     keys: dict[int, dict[str, Decimal]] = {}
     models: dict[int, dict[str, Decimal]] = {}
-    for hour, rows in hours:
-        for row in rows:
-            if row.cost is None:
-                continue
-            total = row.cost.total
-            by_key = keys.setdefault(hour, {})
-            by_model = models.setdefault(hour, {})
-            key = row.dims.api_key_id or ""
+    for hour, totals in hours:
+        if not totals:
+            continue
+        by_key = keys.setdefault(hour, {})
+        by_model = models.setdefault(hour, {})
+        for dims, total in totals:
+            key = dims.api_key_id or ""
             by_key[key] = EXACT.add(by_key.get(key, ZERO), total)
-            by_model[row.dims.model] = EXACT.add(by_model.get(row.dims.model, ZERO), total)
+            by_model[dims.model] = EXACT.add(by_model.get(dims.model, ZERO), total)
     return {h: HourSpend(keys[h], models[h]) for h in sorted(keys)}
 
 
