@@ -62,29 +62,36 @@ def _parse_time(value: Any) -> datetime:
 
 def parse_usage_result(hour_start: datetime, result: dict[str, Any]) -> UsageRow:
     """Turn one documented usage result into a row. Unknown fields are ignored (new ones appear)."""
-    cache = result.get("cache_creation") or {}
-    tools = result.get("server_tool_use") or {}
+    # Positional arguments and one look-up per field: this runs for every row of every hour read.
+    get = result.get
+    cache = get("cache_creation") or {}
+    tools = get("server_tool_use") or {}
     if not isinstance(cache, dict) or not isinstance(tools, dict):
         raise ValueError("cache_creation and server_tool_use must be objects")
-    model = result.get("model")
+    model = get("model")
     dims = Dimensions(
-        model=str(model) if model else "unknown",
-        api_key_id=result.get("api_key_id"),
-        workspace_id=result.get("workspace_id"),
-        service_tier=result.get("service_tier") or "standard",
-        context_window=result.get("context_window"),
-        inference_geo=result.get("inference_geo"),
-        speed=result.get("speed"),
+        str(model) if model else "unknown",
+        get("api_key_id"),
+        get("workspace_id"),
+        get("service_tier") or "standard",
+        get("context_window"),
+        get("inference_geo"),
+        get("speed"),
     )
-    tokens = TokenCounts(
-        uncached_input=_count(result.get("uncached_input_tokens")),
-        cache_write_5m=_count(cache.get("ephemeral_5m_input_tokens")),
-        cache_write_1h=_count(cache.get("ephemeral_1h_input_tokens")),
-        cache_read=_count(result.get("cache_read_input_tokens")),
-        output=_count(result.get("output_tokens")),
-        web_search_requests=_count(tools.get("web_search_requests")),
+    counts: tuple[Any, ...] = (
+        get("uncached_input_tokens"),
+        cache.get("ephemeral_5m_input_tokens"),
+        cache.get("ephemeral_1h_input_tokens"),
+        get("cache_read_input_tokens"),
+        get("output_tokens"),
+        tools.get("web_search_requests"),
     )
-    return UsageRow(hour_start=hour_start, dims=dims, tokens=tokens)
+    for value in counts:
+        if type(value) is not int or value < 0:
+            # Not all plain counts: each one read as a count (null is 0), refused with the field's error.
+            counts = tuple(_count(v) for v in counts)
+            break
+    return UsageRow(hour_start, dims, TokenCounts(*counts))
 
 
 def _optional_str(result: dict[str, Any], name: str) -> str | None:

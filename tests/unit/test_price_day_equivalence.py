@@ -11,6 +11,7 @@ differently.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -224,3 +225,48 @@ def test_any_day_prices_as_its_hours_summed(case: tuple[UsageDay, dict[str, Rate
     new, old = ChosenRates(prices), ChosenRates(prices)
     assert stored(price_day("anthropic", usage, new)) == stored(reference_price_day("anthropic", usage, old))
     assert new.asked == old.asked  # the same quotes, asked at the same hours
+
+
+# -- the provider parser still refuses what it refused -------------------------------------------------
+
+HOUR = datetime(2026, 11, 3, 7, tzinfo=UTC)
+GOOD = {
+    "model": "claude-opus-4-6",
+    "api_key_id": "apikey_1",
+    "workspace_id": None,
+    "service_tier": "standard",
+    "uncached_input_tokens": 10,
+    "cache_creation": {"ephemeral_5m_input_tokens": 2, "ephemeral_1h_input_tokens": 0},
+    "cache_read_input_tokens": 3,
+    "output_tokens": 4,
+    "server_tool_use": {"web_search_requests": 1},
+}
+
+
+@pytest.mark.parametrize("bad", [-1, True, 1.5, "12", [1]])
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("uncached_input_tokens",),
+        ("cache_creation", "ephemeral_1h_input_tokens"),
+        ("output_tokens",),
+        ("server_tool_use", "web_search_requests"),
+    ],
+)
+def test_the_parser_refuses_a_bad_count_with_its_error(bad: object, where: tuple[str, ...]) -> None:
+    result: dict[str, Any] = {**GOOD, "cache_creation": dict(GOOD["cache_creation"])}
+    result["server_tool_use"] = dict(GOOD["server_tool_use"])
+    if len(where) == 1:
+        result[where[0]] = bad
+    else:
+        result[where[0]][where[1]] = bad
+    with pytest.raises(ValueError, match=f"^expected a count, got {re.escape(repr(bad))}$"):
+        parse_usage_result(HOUR, result)
+
+
+def test_the_parser_reads_null_and_missing_counts_as_zero() -> None:
+    row = parse_usage_result(HOUR, {"model": None, "output_tokens": None, "cache_creation": None})
+    assert row == UsageRow(HOUR, Dimensions("unknown"), TokenCounts())
+    assert parse_usage_result(HOUR, GOOD) == UsageRow(
+        HOUR, Dimensions("claude-opus-4-6", "apikey_1"), TokenCounts(10, 2, 0, 3, 4, 1)
+    )
