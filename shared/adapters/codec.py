@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, overload
 
 from shared.domain.accounts import Account
@@ -174,11 +175,12 @@ def _used(columns: Sequence[str], table: list[list[Any]], first: int, count: int
 def _drop_unused(
     columns: Sequence[str], table: list[list[Any]], optional: list[int]
 ) -> tuple[list[str], list[list[Any]]]:
-    keep = [i for i in range(len(columns)) if i not in set(optional)]
-    keep = sorted([*keep, *(i for i in optional if any(row[i] for row in table))])
-    if len(keep) == len(columns):
+    unused = {i for i in optional if not any(map(itemgetter(i), table))}
+    if not unused:
         return list(columns), table
-    return [columns[i] for i in keep], [[row[i] for i in keep] for row in table]
+    keep = [i for i in range(len(columns)) if i not in unused]
+    pick = itemgetter(*keep)
+    return [columns[i] for i in keep], [list(pick(row)) for row in table]
 
 
 def pack_usage_rows(rows: Sequence[UsageRow]) -> bytes:
@@ -187,7 +189,31 @@ def pack_usage_rows(rows: Sequence[UsageRow]) -> bytes:
     return _pack(columns, table)
 
 
-def unpack_usage_rows(hour: datetime, blob: bytes) -> tuple[UsageRow, ...]:
+def unpack_usage_rows(
+    hour: datetime, blob: bytes, dims_seen: dict[tuple[Any, ...], Dimensions] | None = None
+) -> tuple[UsageRow, ...]:
+    """An hour's raw rows from a packed table.
+
+    Args:
+        dims_seen: dimensions already decoded, by their cells: pass the same dict for every hour of a day,
+            so a grouping's rows share one (immutable) `Dimensions`.
+    """
+    table = json.loads(zlib.decompress(blob))
+    rows: list[list[Any]] = table["rows"]
+    stored = table["columns"]
+    # The common table: every dimension, then the first quantities, in order (the others left out).
+    n = len(stored) - _N_DIMS
+    if 0 < n <= _N_Q and stored == list(_USAGE_COLUMNS[: _N_DIMS + n]):
+        dims_seen = {} if dims_seen is None else dims_seen
+        out: list[UsageRow] = []
+        for r in rows:
+            cells = tuple(r[:_N_DIMS])
+            dims = dims_seen.get(cells)
+            if dims is None:
+                dims = dims_seen[cells] = _dims(r)
+            # None only where a table leaves a column out (zero in every row).
+            out.append(UsageRow(hour, dims, TokenCounts(*[v or 0 for v in r[_N_DIMS:]])))
+        return tuple(out)
     return tuple(UsageRow(hour, _dims(r), _tokens(r)) for r in _unpack(blob, _USAGE_COLUMNS))
 
 
@@ -265,10 +291,9 @@ def unpack_daily_rows(blob: bytes) -> dict[date, tuple[CostRow, ...]]:
 
 
 def _hour_text(hour: int, t: TokenCounts) -> str:
-    values = [str(v) if v else "" for v in t.values()]
-    while values and not values[-1]:
-        values.pop()
-    return f"{hour}:" + ",".join(values)
+    # Trailing zeros dropped: the cells of the last non-zero quantity end in a digit, so stripping the
+    # trailing commas drops exactly the trailing empty cells.
+    return f"{hour}:" + ",".join([str(v) if v else "" for v in t.values()]).rstrip(",")
 
 
 def row_hours_to_text(row_hours: Sequence[RowHours]) -> str:
@@ -369,10 +394,12 @@ def usage_hour_field(bucket: UsageBucket, fetched_at: datetime) -> dict[str, Any
 def usage_day_from_doc(account_id: str, day: date, doc: dict[str, Any]) -> UsageDay:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     hours: dict[int, UsageBucket] = {}
+    dims_seen: dict[tuple[Any, ...], Dimensions] = {}  # a grouping's hours share its dimensions
     for key, value in (doc.get("hours") or {}).items():
         hour = start + timedelta(hours=int(key))
         # The hash stored with the hour is the one its rows were written with: not computed again.
-        hours[int(key)] = UsageBucket(hour, unpack_usage_rows(hour, value["rows"]), str(value.get("hash") or ""))
+        rows = unpack_usage_rows(hour, value["rows"], dims_seen)
+        hours[int(key)] = UsageBucket(hour, rows, str(value.get("hash") or ""))
     return UsageDay(account_id, day, hours)
 
 
