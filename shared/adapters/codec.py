@@ -164,7 +164,7 @@ def _dims(r: Sequence[Any]) -> Dimensions:
 
 def _tokens(r: Sequence[Any]) -> TokenCounts:
     # None only where a table leaves a column out (zero in every row).
-    return TokenCounts(*[v or 0 for v in r[_N_DIMS : _N_DIMS + _N_Q]])
+    return TokenCounts.of([v or 0 for v in r[_N_DIMS : _N_DIMS + _N_Q]])
 
 
 def _used(columns: Sequence[str], table: list[list[Any]], first: int, count: int) -> list[int]:
@@ -211,8 +211,8 @@ def unpack_usage_rows(
             dims = dims_seen.get(cells)
             if dims is None:
                 dims = dims_seen[cells] = _dims(r)
-            # None only where a table leaves a column out (zero in every row).
-            out.append(UsageRow(hour, dims, TokenCounts(*[v or 0 for v in r[_N_DIMS:]])))
+            # Counts as this code stored them: not checked again (a null read as 0, as `_tokens` does).
+            out.append(UsageRow(hour, dims, TokenCounts.of([v or 0 for v in r[_N_DIMS:]])))
         return tuple(out)
     return tuple(UsageRow(hour, _dims(r), _tokens(r)) for r in _unpack(blob, _USAGE_COLUMNS))
 

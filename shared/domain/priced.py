@@ -86,7 +86,7 @@ def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
         if len(group) == 1:
             merged.append(first)
             continue
-        tokens = TokenCounts(*[sum(column) for column in zip(*(r.tokens.values() for r in group), strict=True)])
+        tokens = TokenCounts.of([sum(column) for column in zip(*(r.tokens.values() for r in group), strict=True)])
         cost: CostBreakdown | None = None
         if all(r.cost is not None for r in group):
             columns = zip(*(r.cost.values() for r in group if r.cost is not None), strict=True)

@@ -145,7 +145,7 @@ def _day_tokens(entries: Sequence[tuple[int, int, UsageRow]]) -> tuple[TokenCoun
     columns = list(zip(*(row.tokens.values() for _, _, row in entries), strict=True))
     if len(entries) == 1:
         return entries[0][2].tokens, columns
-    return TokenCounts(*[sum(column) for column in columns]), columns
+    return TokenCounts.of([sum(column) for column in columns]), columns
 
 
 def _at_once(

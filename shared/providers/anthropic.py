@@ -60,24 +60,36 @@ def _parse_time(value: Any) -> datetime:
     return moment.astimezone(UTC)
 
 
-def parse_usage_result(hour_start: datetime, result: dict[str, Any]) -> UsageRow:
-    """Turn one documented usage result into a row. Unknown fields are ignored (new ones appear)."""
-    # Positional arguments and one look-up per field: this runs for every row of every hour read.
+def parse_usage_result(
+    hour_start: datetime, result: dict[str, Any], dims_seen: dict[tuple[Any, ...], Dimensions] | None = None
+) -> UsageRow:
+    """Turn one documented usage result into a row. Unknown fields are ignored (new ones appear).
+
+    Args:
+        dims_seen: dimensions already made, by the fields they were made of: pass the same dict for every
+            result of a report, so a grouping's rows share one (immutable) `Dimensions`.
+    """
+    # One look-up per field and no keyword arguments: this runs for every row of every hour read.
     get = result.get
     cache = get("cache_creation") or {}
     tools = get("server_tool_use") or {}
     if not isinstance(cache, dict) or not isinstance(tools, dict):
         raise ValueError("cache_creation and server_tool_use must be objects")
-    model = get("model")
-    dims = Dimensions(
-        str(model) if model else "unknown",
+    fields = (
+        get("model"),
         get("api_key_id"),
         get("workspace_id"),
-        get("service_tier") or "standard",
+        get("service_tier"),
         get("context_window"),
         get("inference_geo"),
         get("speed"),
     )
+    dims = None if dims_seen is None else dims_seen.get(fields)
+    if dims is None:
+        model, key, workspace, tier, context, geo, speed = fields
+        dims = Dimensions(str(model) if model else "unknown", key, workspace, tier or "standard", context, geo, speed)
+        if dims_seen is not None:
+            dims_seen[fields] = dims
     counts: tuple[Any, ...] = (
         get("uncached_input_tokens"),
         cache.get("ephemeral_5m_input_tokens"),
@@ -91,7 +103,7 @@ def parse_usage_result(hour_start: datetime, result: dict[str, Any]) -> UsageRow
             # Not all plain counts: each one read as a count (null is 0), refused with the field's error.
             counts = tuple(_count(v) for v in counts)
             break
-    return UsageRow(hour_start, dims, TokenCounts(*counts))
+    return UsageRow(hour_start, dims, TokenCounts.of(counts))  # checked just above
 
 
 def _optional_str(result: dict[str, Any], name: str) -> str | None:
@@ -247,11 +259,12 @@ class AnthropicAdminClient(HttpJsonClient):
         ]
         params += [("group_by[]", g) for g in GROUP_BY]
         seen: dict[datetime, list[UsageRow]] = {}
+        dims_seen: dict[tuple[Any, ...], Dimensions] = {}
         for page in self._report_pages("/v1/organizations/usage_report/messages", params, "usage report"):
             try:
                 for bucket, results in page:
                     hour = utc_hour(_parse_time(bucket["starting_at"]))
-                    seen.setdefault(hour, []).extend(parse_usage_result(hour, r) for r in results)
+                    seen.setdefault(hour, []).extend(parse_usage_result(hour, r, dims_seen) for r in results)
             except (KeyError, TypeError, ValueError) as exc:
                 raise MalformedResponse(f"usage report page is not the documented shape: {exc}") from exc
             # Yield the hours that are complete (every hour before the newest seen); a page may end mid-hour

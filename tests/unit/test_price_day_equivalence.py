@@ -270,3 +270,13 @@ def test_the_parser_reads_null_and_missing_counts_as_zero() -> None:
     assert parse_usage_result(HOUR, GOOD) == UsageRow(
         HOUR, Dimensions("claude-opus-4-6", "apikey_1"), TokenCounts(10, 2, 0, 3, 4, 1)
     )
+
+
+@given(st.lists(st.integers(0, 10**15), min_size=0, max_size=len(QUANTITY_FIELDS)))
+def test_counts_built_unchecked_equal_counts_built_checked(values: list[int]) -> None:
+    unchecked = TokenCounts.of(values)
+    assert unchecked == TokenCounts(*values)
+    assert hash(unchecked) == hash(TokenCounts(*values))
+    assert unchecked + unchecked == TokenCounts(*[2 * v for v in values])
+    with pytest.raises(ValueError, match="must be a non-negative integer"):
+        TokenCounts(*values, -1) if len(values) < len(QUANTITY_FIELDS) else TokenCounts(-1)
