@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,17 @@ from hypothesis import strategies as st
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
 from shared.adapters import codec
 from shared.domain.money import EXACT, ZERO
-from shared.domain.priced import CostRow, HourSpend, PricedDay, hours_of, sum_rows
+from shared.domain.priced import (
+    CostRow,
+    HourSpend,
+    PricedDay,
+    PricedMonth,
+    hours_of,
+    month_of,
+    pricing_rows,
+    roll_month,
+    sum_rows,
+)
 from shared.domain.usage import QUANTITY_FIELDS, Dimensions, TokenCounts, UsageBucket, UsageDay, UsageRow, utc_hour
 from shared.pricing import Catalogue, PriceQuote, Rates, default_catalogue
 from shared.pricing.costing import price_bucket, price_day
@@ -280,3 +291,24 @@ def test_counts_built_unchecked_equal_counts_built_checked(values: list[int]) ->
     assert unchecked + unchecked == TokenCounts(*[2 * v for v in values])
     with pytest.raises(ValueError, match="must be a non-negative integer"):
         TokenCounts(*values, -1) if len(values) < len(QUANTITY_FIELDS) else TokenCounts(-1)
+
+
+def test_a_simulated_month_stores_the_bytes_it_always_stored() -> None:
+    """The month rollup of those days (each rolled in, then one priced again and rolled over its old self):
+    a digest recorded before sum_rows and pricing_rows were made faster."""
+    catalogue = default_catalogue()
+    days = [price_day("anthropic", usage, catalogue) for usage in simulated_days(MIXED_PROFILE, 6)]
+    month: PricedMonth | None = None
+    parts: list[Any] = []
+    for day in days:
+        month = roll_month(month if month is not None and month.month == month_of(day.day) else None, "a", None, day)
+        parts.append(codec.priced_month_to_doc("t", month, NOW))
+    assert month is not None
+    again = replace(days[-2], source_hash="again")
+    month = roll_month(month, "a", days[-2], again)
+    parts.append(codec.priced_month_to_doc("t", month, NOW))
+    parts.append(codec.pack_cost_rows(pricing_rows(r for d in days for r in d.rows)))
+    assert _digest(parts) == GOLDEN_MONTH
+
+
+GOLDEN_MONTH = "f9dd4f79318d409621ebb89f"
