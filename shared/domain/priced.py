@@ -79,28 +79,34 @@ def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
     24 hours, and building an intermediate row per addition was most of pricing's time."""
     groups: dict[RowKey, list[CostRow]] = {}
     for row in rows:
-        groups.setdefault(row_key(row), []).append(row)
+        key = (row.dims, row.cost is None, row.price_ref, row.unpriced_reason)  # row_key, inline (per row)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [row]
+        else:
+            group.append(row)
     merged: list[CostRow] = []
     for group in groups.values():
         first = group[0]
         if len(group) == 1:
             merged.append(first)
             continue
-        tokens = TokenCounts.of([sum(column) for column in zip(*(r.tokens.values() for r in group), strict=True)])
+        tokens = TokenCounts.of([sum(column) for column in zip(*[r.tokens.values() for r in group], strict=True)])
         cost: CostBreakdown | None = None
-        if all(r.cost is not None for r in group):
-            columns = zip(*(r.cost.values() for r in group if r.cost is not None), strict=True)
+        if first.cost is not None:  # the key says whether a row has a cost: all of the group or none
+            columns = zip(*[r.cost.values() for r in group if r.cost is not None], strict=True)
             cost = CostBreakdown(*[_decimal_sum(column) for column in columns])
         merged.append(CostRow(first.dims, tokens, cost, first.price_ref, first.unpriced_reason))
     return sorted(merged, key=row_order)
 
 
 def _decimal_sum(values: Sequence[Decimal]) -> Decimal:
-    if all(v is ZERO for v in values):
-        return ZERO  # a class the grouping does not use (most of them): the sum of zeros, without adding
     total = values[0]
     for value in values[1:]:
-        total = EXACT.add(total, value)
+        # A class the grouping does not use (most of them) is ZERO in every row: 0 + 0 is 0, without adding.
+        # Any other term is added, ZERO too (it lowers a positive exponent to 0, as adding always did).
+        if value is not ZERO or total is not ZERO:
+            total = EXACT.add(total, value)
     return total
 
 
@@ -130,7 +136,7 @@ def subtract_rows(total: Iterable[CostRow], part: Iterable[CostRow]) -> list[Cos
 def pricing_rows(rows: Iterable[CostRow]) -> list[CostRow]:
     """Rows summed per pricing dimensions (model, tier, context window, geo, speed, variant)."""
     return sum_rows(
-        CostRow(r.dims.pricing(), r.tokens, r.cost, r.price_ref, r.unpriced_reason) if r.dims.pricing() != r.dims else r
+        r if (dims := r.dims.pricing()) is r.dims else CostRow(dims, r.tokens, r.cost, r.price_ref, r.unpriced_reason)
         for r in rows
     )
 
