@@ -106,15 +106,6 @@ def parse_usage_result(
     return UsageRow(hour_start, dims, TokenCounts.of(counts))  # checked just above
 
 
-def _optional_str(result: dict[str, Any], name: str) -> str | None:
-    value = result.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string or null, got {value!r}")
-    return value
-
-
 def parse_cost_result(day: date, result: dict[str, Any]) -> BilledCost:
     """Turn one documented cost report result into a billed line; the amount in cents becomes exact USD."""
     if not isinstance(result, dict):
@@ -128,19 +119,38 @@ def parse_cost_result(day: date, result: dict[str, Any]) -> BilledCost:
     cents = Decimal(amount)
     if not cents.is_finite():
         raise ValueError(f"amount is not a finite number: {amount!r}")
+    get = result.get
+    texts = [get(name) for name in _COST_TEXT_FIELDS]
+    for name, value in zip(_COST_TEXT_FIELDS, texts, strict=True):
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{name} must be a string or null, got {value!r}")
+    workspace_id, model, token_type, cost_type, service_tier, context_window, inference_geo, description = texts
     return BilledCost(
         day=day,
-        workspace_id=_optional_str(result, "workspace_id"),
-        model=_optional_str(result, "model"),
-        token_type=_optional_str(result, "token_type"),
-        cost_type=_optional_str(result, "cost_type"),
-        service_tier=_optional_str(result, "service_tier"),
-        context_window=_optional_str(result, "context_window"),
-        inference_geo=_optional_str(result, "inference_geo"),
-        description=_optional_str(result, "description"),
+        workspace_id=workspace_id,
+        model=model,
+        token_type=token_type,
+        cost_type=cost_type,
+        service_tier=service_tier,
+        context_window=context_window,
+        inference_geo=inference_geo,
+        description=description,
         amount_usd=cents.scaleb(-2, _EXACT),
-        cost_class=_cost_class(_optional_str(result, "token_type"), _optional_str(result, "cost_type")),
+        cost_class=_cost_class(token_type, cost_type),
     )
+
+
+_COST_TEXT_FIELDS = (
+    "workspace_id",
+    "model",
+    "token_type",
+    "cost_type",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "description",
+)
+"""A cost result's text fields (each a string or null), checked in this order."""
 
 
 TOKEN_TYPE_CLASSES: dict[str, str] = {

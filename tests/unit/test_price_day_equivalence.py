@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
 from shared.adapters import codec
+from shared.domain.billed import BilledCost
 from shared.domain.money import EXACT, ZERO
 from shared.domain.priced import (
     CostRow,
@@ -39,7 +40,7 @@ from shared.domain.priced import (
 from shared.domain.usage import QUANTITY_FIELDS, Dimensions, TokenCounts, UsageBucket, UsageDay, UsageRow, utc_hour
 from shared.pricing import Catalogue, PriceQuote, Rates, default_catalogue
 from shared.pricing.costing import price_bucket, price_day
-from shared.providers.anthropic import parse_usage_result
+from shared.providers.anthropic import parse_cost_result, parse_usage_result
 
 NOW = datetime(2026, 11, 20, 14, 25, tzinfo=UTC)
 MODELS = (
@@ -312,3 +313,42 @@ def test_a_simulated_month_stores_the_bytes_it_always_stored() -> None:
 
 
 GOLDEN_MONTH = "f9dd4f79318d409621ebb89f"
+
+
+COST = {
+    "currency": "USD",
+    "amount": "1234.5",
+    "workspace_id": "wrkspc_1",
+    "model": "claude-opus-4-6",
+    "token_type": "cache_creation.ephemeral_5m_input_tokens",
+    "cost_type": "tokens",
+    "service_tier": "standard",
+    "context_window": "0-200k",
+    "inference_geo": None,
+    "description": "Claude Opus 4.6 Usage - Input Tokens, Cache Write",
+}
+
+
+def test_a_cost_result_becomes_a_billed_line() -> None:
+    line = parse_cost_result(date(2026, 11, 3), COST)
+    assert line == BilledCost(
+        date(2026, 11, 3),
+        "wrkspc_1",
+        "claude-opus-4-6",
+        "cache_creation.ephemeral_5m_input_tokens",
+        "tokens",
+        "standard",
+        "0-200k",
+        None,
+        "Claude Opus 4.6 Usage - Input Tokens, Cache Write",
+        Decimal("12.345"),
+        "cache_write_5m",
+    )
+    assert str(line.amount_usd) == "12.345"
+    assert parse_cost_result(date(2026, 11, 3), {"amount": "7", "cost_type": "web_search"}).cost_class == "web_search"
+
+
+@pytest.mark.parametrize("name", ["workspace_id", "model", "cost_type", "inference_geo"])
+def test_a_cost_result_with_a_text_field_not_text_is_refused_naming_the_first(name: str) -> None:
+    with pytest.raises(ValueError, match=f"^{name} must be a string or null, got 5$"):
+        parse_cost_result(date(2026, 11, 3), {**COST, name: 5, "description": 6})
