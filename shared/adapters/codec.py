@@ -18,6 +18,7 @@ from shared.domain.billed import LINE_FIELDS, BilledCost, LedgerState
 from shared.domain.money import ZERO, parse_usd, usd
 from shared.domain.priced import CostRow, DayHours, HourSpend, PricedDay, PricedMonth, RowHours
 from shared.domain.usage import (
+    COMMON_QUANTITIES,
     COST_CLASSES,
     DIMENSIONS,
     QUANTITY_FIELDS,
@@ -119,6 +120,8 @@ def account_from_doc(doc: dict[str, Any]) -> Account:
 # the quantity and cost columns that are zero in every row (an Anthropic day never carries audio columns).
 ROWS_FORMAT = "zlib-json-table/2"
 _N_DIMS, _N_Q = len(DIMENSIONS), len(QUANTITY_FIELDS)
+_FIRST = COMMON_QUANTITIES  # the quantities every table keeps
+_NONE_AFTER_FIRST = (0,) * (_N_Q - _FIRST)
 _COST_COLUMNS_ALL = tuple(f"cost.{c}" for c in COST_CLASSES)
 _USAGE_COLUMNS = (*DIMENSIONS, *QUANTITY_FIELDS)
 _COST_COLUMNS = (*_USAGE_COLUMNS, *_COST_COLUMNS_ALL, "price_ref", "unpriced_reason")
@@ -184,8 +187,13 @@ def _drop_unused(
 
 
 def pack_usage_rows(rows: Sequence[UsageRow]) -> bytes:
-    table = [[*_dims_cells(r.dims), *r.tokens.values()] for r in rows]
-    columns, table = _drop_unused(_USAGE_COLUMNS, table, list(range(_N_DIMS + 6, _N_DIMS + _N_Q)))
+    values = [r.tokens.values() for r in rows]
+    if all(v[_FIRST:] == _NONE_AFTER_FIRST for v in values):
+        # Every optional column unused, so left out: the table `_drop_unused` makes, without its columns.
+        common = [[*_dims_cells(r.dims), *v[:_FIRST]] for r, v in zip(rows, values, strict=True)]
+        return _pack(list(_USAGE_COLUMNS[: _N_DIMS + _FIRST]), common)
+    table = [[*_dims_cells(r.dims), *v] for r, v in zip(rows, values, strict=True)]
+    columns, table = _drop_unused(_USAGE_COLUMNS, table, list(range(_N_DIMS + _FIRST, _N_DIMS + _N_Q)))
     return _pack(columns, table)
 
 
@@ -227,8 +235,8 @@ def _cost_cells(row: CostRow) -> list[Any]:
 
 
 _OPTIONAL_COST_COLUMNS = [
-    *range(_N_DIMS + 6, _N_DIMS + _N_Q),
-    *range(_N_DIMS + _N_Q + 6, _N_DIMS + _N_Q + len(COST_CLASSES)),
+    *range(_N_DIMS + _FIRST, _N_DIMS + _N_Q),
+    *range(_N_DIMS + _N_Q + _FIRST, _N_DIMS + _N_Q + len(COST_CLASSES)),
 ]
 """The columns a cost table may leave out: quantities and costs past the six every row has."""
 
@@ -291,9 +299,12 @@ def unpack_daily_rows(blob: bytes) -> dict[date, tuple[CostRow, ...]]:
 
 
 def _hour_text(hour: int, t: TokenCounts) -> str:
+    values = t.values()
+    if values[_FIRST:] == _NONE_AFTER_FIRST:
+        values = values[:_FIRST]  # trailing zeros are dropped anyway: skip the usual ones (no audio, ...)
     # Trailing zeros dropped: the cells of the last non-zero quantity end in a digit, so stripping the
     # trailing commas drops exactly the trailing empty cells.
-    return f"{hour}:" + ",".join([str(v) if v else "" for v in t.values()]).rstrip(",")
+    return f"{hour}:" + ",".join([str(v) if v else "" for v in values]).rstrip(",")
 
 
 def row_hours_to_text(row_hours: Sequence[RowHours]) -> str:

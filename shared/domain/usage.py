@@ -78,6 +78,11 @@ TOKEN_CLASSES: tuple[str, ...] = tuple(c.name for c in USAGE_CLASSES if c.is_tok
 TEXT_TOKEN_CLASSES: tuple[str, ...] = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
 """Text token classes: what every chat model prices."""
 QUANTITY_FIELDS: tuple[str, ...] = tuple(c.quantity for c in USAGE_CLASSES)
+COMMON_QUANTITIES = 6
+"""The first quantities (the text token classes and web searches) are what every Anthropic row has; the
+others are zero unless a provider reports audio, image or per-unit usage (OpenAI)."""
+_NONE_AFTER_COMMON = (0,) * (len(QUANTITY_FIELDS) - COMMON_QUANTITIES)
+_ZEROS_AFTER_COMMON = ",0" * (len(QUANTITY_FIELDS) - COMMON_QUANTITIES)
 
 DIMENSIONS: tuple[str, ...] = (
     "model",
@@ -359,13 +364,21 @@ class UsageBucket:
         """A digest of the bucket's content, independent of row order."""
         if self.digest:
             return self.digest
-        parts = sorted([r.dims.key() + "#" + ",".join(map(str, r.tokens.values())) for r in self.rows])
+        parts = sorted([r.dims.key() + "#" + _counts_text(r.tokens) for r in self.rows])
         # The hour, then each part after a newline: hashed as one text (the same digest as feeding them
         # one by one, with one call).
         text = hour_id(self.hour_start) + "".join(["\n" + p for p in parts])
         value = hashlib.sha256(text.encode()).hexdigest()[:32]
         object.__setattr__(self, "digest", value)  # frozen, but the digest is a cache of its own content
         return value
+
+
+def _counts_text(tokens: TokenCounts) -> str:
+    """Every quantity, comma-separated (zeros as "0"): what a bucket's digest is made of."""
+    values = tokens.values()
+    if values[COMMON_QUANTITIES:] == _NONE_AFTER_COMMON:  # the usual row: the same text, built in one join
+        return ",".join(map(str, values[:COMMON_QUANTITIES])) + _ZEROS_AFTER_COMMON
+    return ",".join(map(str, values))
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,12 +140,15 @@ def _row_hours(entries: Sequence[tuple[int, int, UsageRow]]) -> RowHours:
     return tuple(out)
 
 
-def _day_tokens(entries: Sequence[tuple[int, int, UsageRow]]) -> tuple[TokenCounts, list[tuple[int, ...]]]:
-    """The grouping's day quantities, and its entries' quantities class by class."""
-    columns = list(zip(*(row.tokens.values() for _, _, row in entries), strict=True))
+def _day_tokens(
+    entries: Sequence[tuple[int, int, UsageRow]],
+) -> tuple[TokenCounts, list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """The grouping's day quantities, its entries' quantities class by class, and each entry's."""
+    each = [row.tokens.values() for _, _, row in entries]
+    columns = list(zip(*each, strict=True))
     if len(entries) == 1:
-        return entries[0][2].tokens, columns
-    return TokenCounts.of([sum(column) for column in columns]), columns
+        return entries[0][2].tokens, columns, each
+    return TokenCounts.of([sum(column) for column in columns]), columns, each
 
 
 def _at_once(
@@ -153,18 +156,17 @@ def _at_once(
 ) -> _Built | None:
     """The grouping's day priced at once, its hours' totals put in ``spend``; None where that may not be
     exact (see above: then it is priced hour by hour)."""
-    tokens, columns = _day_tokens(entries)
+    tokens, columns, each = _day_tokens(entries)
     quantities = tokens.values()
     if any(quantities[c] for c in terms.refused):
         return None
     if sum(quantities[c] * k for c, k, _ in terms.priced) >= _DIGITS:
         return None  # the largest sum of any hour, and every amount, fits in 59 digits below this
     totals: list[tuple[int, int, Decimal]] = []
-    lowest = terms.exponent
-    for h, i, row in entries:
-        q = row.tokens.values()
+    lowest, priced = terms.exponent, terms.priced
+    for (h, i, _), q in zip(entries, each, strict=True):
         units, exponent = 0, 0
-        for c, k, x in terms.priced:
+        for c, k, x in priced:
             if q[c]:
                 units += q[c] * k
                 if x < exponent:
@@ -230,7 +232,7 @@ def price_day(provider: str, usage: UsageDay, catalogue: Catalogue) -> PricedDay
         quote, ref = _quote(provider, entries[0][2], catalogue, quotes)
         rates = quote.rates
         if rates is None:
-            tokens, _ = _day_tokens(entries)
+            tokens = _day_tokens(entries)[0]
             unpriced = CostRow(entries[0][2].dims, tokens, None, ref, quote.unpriced_reason or "unpriced")
             built.append(_Built(entries[0][:2], unpriced, _row_hours(entries)))
             continue
