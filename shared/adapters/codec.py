@@ -219,8 +219,11 @@ def unpack_usage_rows(
             dims = dims_seen.get(cells)
             if dims is None:
                 dims = dims_seen[cells] = _dims(r)
-            # Counts as this code stored them: not checked again (a null read as 0, as `_tokens` does).
-            out.append(UsageRow(hour, dims, TokenCounts.of([v or 0 for v in r[_N_DIMS:]])))
+            counts = r[_N_DIMS:]
+            if None in counts:  # read as 0, as `_tokens` does (this code never stores one)
+                counts = [v or 0 for v in counts]
+            # Counts as this code stored them (from checked TokenCounts): not checked again.
+            out.append(UsageRow(hour, dims, TokenCounts.of(counts)))
         return tuple(out)
     return tuple(UsageRow(hour, _dims(r), _tokens(r)) for r in _unpack(blob, _USAGE_COLUMNS))
 
