@@ -367,7 +367,7 @@ class UsageBucket:
         parts = sorted([r.dims.key() + "#" + _counts_text(r.tokens) for r in self.rows])
         # The hour, then each part after a newline: hashed as one text (the same digest as feeding them
         # one by one, with one call).
-        text = hour_id(self.hour_start) + "".join(["\n" + p for p in parts])
+        text = "\n".join([hour_id(self.hour_start), *parts])
         value = hashlib.sha256(text.encode()).hexdigest()[:32]
         object.__setattr__(self, "digest", value)  # frozen, but the digest is a cache of its own content
         return value
