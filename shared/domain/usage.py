@@ -177,18 +177,7 @@ class Dimensions:
         """Only what a price depends on (key, workspace and user cleared)."""
         if self.api_key_id is None and self.workspace_id is None and self.user_id is None:
             return self
-        # Spelled out rather than replace(): a month rollup asks this of every row of every day it rolls.
-        return Dimensions(
-            self.model,
-            None,
-            None,
-            self.service_tier,
-            self.context_window,
-            self.inference_geo,
-            self.speed,
-            None,
-            self.variant,
-        )
+        return replace(self, api_key_id=None, workspace_id=None, user_id=None)
 
     def to_dict(self) -> dict[str, str | None]:
         return {n: getattr(self, n) for n in DIMENSIONS}
