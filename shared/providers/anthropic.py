@@ -269,7 +269,7 @@ class AnthropicAdminClient(HttpJsonClient):
         ]
         params += [("group_by[]", g) for g in GROUP_BY]
         seen: dict[datetime, list[UsageRow]] = {}
-        dims_seen: dict[tuple[Any, ...], Dimensions] = {}
+        dims_seen: dict[tuple[Any, ...], Dimensions] = {}  # a grouping's rows share one (a few hundred in all)
         for page in self._report_pages("/v1/organizations/usage_report/messages", params, "usage report"):
             try:
                 for bucket, results in page:
