@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, overload
 
 from shared.domain.accounts import Account
@@ -17,6 +18,7 @@ from shared.domain.billed import LINE_FIELDS, BilledCost, BilledDay, LedgerState
 from shared.domain.money import ZERO, parse_usd, usd
 from shared.domain.priced import CostRow, DayHours, HourSpend, PricedDay, PricedMonth, RowHours
 from shared.domain.usage import (
+    COMMON_QUANTITIES,
     COST_CLASSES,
     DIMENSIONS,
     QUANTITY_FIELDS,
@@ -121,6 +123,8 @@ def account_from_doc(doc: dict[str, Any]) -> Account:
 # the quantity and cost columns that are zero in every row (an Anthropic day never carries audio columns).
 ROWS_FORMAT = "zlib-json-table/2"
 _N_DIMS, _N_Q = len(DIMENSIONS), len(QUANTITY_FIELDS)
+_FIRST = COMMON_QUANTITIES  # the quantities every table keeps
+_NONE_AFTER_FIRST = (0,) * (_N_Q - _FIRST)
 _COST_COLUMNS_ALL = tuple(f"cost.{c}" for c in COST_CLASSES)
 _USAGE_COLUMNS = (*DIMENSIONS, *QUANTITY_FIELDS)
 _COST_COLUMNS = (*_USAGE_COLUMNS, *_COST_COLUMNS_ALL, "price_ref", "unpriced_reason")
@@ -166,7 +170,7 @@ def _dims(r: Sequence[Any]) -> Dimensions:
 
 def _tokens(r: Sequence[Any]) -> TokenCounts:
     # None only where a table leaves a column out (zero in every row).
-    return TokenCounts(*[v or 0 for v in r[_N_DIMS : _N_DIMS + _N_Q]])
+    return TokenCounts.of([v or 0 for v in r[_N_DIMS : _N_DIMS + _N_Q]])
 
 
 def _used(columns: Sequence[str], table: list[list[Any]], first: int, count: int) -> list[int]:
@@ -177,20 +181,53 @@ def _used(columns: Sequence[str], table: list[list[Any]], first: int, count: int
 def _drop_unused(
     columns: Sequence[str], table: list[list[Any]], optional: list[int]
 ) -> tuple[list[str], list[list[Any]]]:
-    keep = [i for i in range(len(columns)) if i not in set(optional)]
-    keep = sorted([*keep, *(i for i in optional if any(row[i] for row in table))])
-    if len(keep) == len(columns):
+    unused = {i for i in optional if not any(map(itemgetter(i), table))}
+    if not unused:
         return list(columns), table
-    return [columns[i] for i in keep], [[row[i] for i in keep] for row in table]
+    keep = [i for i in range(len(columns)) if i not in unused]
+    pick = itemgetter(*keep)
+    return [columns[i] for i in keep], [list(pick(row)) for row in table]
 
 
 def pack_usage_rows(rows: Sequence[UsageRow]) -> bytes:
-    table = [[*_dims_cells(r.dims), *r.tokens.values()] for r in rows]
-    columns, table = _drop_unused(_USAGE_COLUMNS, table, list(range(_N_DIMS + 6, _N_DIMS + _N_Q)))
+    values = [r.tokens.values() for r in rows]
+    if all(v[_FIRST:] == _NONE_AFTER_FIRST for v in values):
+        # Every optional column unused, so left out: the table `_drop_unused` makes, without its columns.
+        common = [[*_dims_cells(r.dims), *v[:_FIRST]] for r, v in zip(rows, values, strict=True)]
+        return _pack(list(_USAGE_COLUMNS[: _N_DIMS + _FIRST]), common)
+    table = [[*_dims_cells(r.dims), *v] for r, v in zip(rows, values, strict=True)]
+    columns, table = _drop_unused(_USAGE_COLUMNS, table, list(range(_N_DIMS + _FIRST, _N_DIMS + _N_Q)))
     return _pack(columns, table)
 
 
-def unpack_usage_rows(hour: datetime, blob: bytes) -> tuple[UsageRow, ...]:
+def unpack_usage_rows(
+    hour: datetime, blob: bytes, dims_seen: dict[tuple[Any, ...], Dimensions] | None = None
+) -> tuple[UsageRow, ...]:
+    """An hour's raw rows from a packed table.
+
+    Args:
+        dims_seen: dimensions already decoded, by their cells: pass the same dict for every hour of a day,
+            so a grouping's rows share one (immutable) `Dimensions`.
+    """
+    table = json.loads(zlib.decompress(blob))
+    rows: list[list[Any]] = table["rows"]
+    stored = table["columns"]
+    # The common table: every dimension, then the first quantities, in order (the others left out).
+    n = len(stored) - _N_DIMS
+    if 0 < n <= _N_Q and stored == list(_USAGE_COLUMNS[: _N_DIMS + n]):
+        dims_seen = {} if dims_seen is None else dims_seen
+        out: list[UsageRow] = []
+        for r in rows:
+            cells = tuple(r[:_N_DIMS])
+            dims = dims_seen.get(cells)
+            if dims is None:
+                dims = dims_seen[cells] = _dims(r)
+            counts = r[_N_DIMS:]
+            if None in counts:  # read as 0, as `_tokens` does (this code never stores one)
+                counts = [v or 0 for v in counts]
+            # Counts as this code stored them (from checked TokenCounts): not checked again.
+            out.append(UsageRow(hour, dims, TokenCounts.of(counts)))
+        return tuple(out)
     return tuple(UsageRow(hour, _dims(r), _tokens(r)) for r in _unpack(blob, _USAGE_COLUMNS))
 
 
@@ -204,8 +241,8 @@ def _cost_cells(row: CostRow) -> list[Any]:
 
 
 _OPTIONAL_COST_COLUMNS = [
-    *range(_N_DIMS + 6, _N_DIMS + _N_Q),
-    *range(_N_DIMS + _N_Q + 6, _N_DIMS + _N_Q + len(COST_CLASSES)),
+    *range(_N_DIMS + _FIRST, _N_DIMS + _N_Q),
+    *range(_N_DIMS + _N_Q + _FIRST, _N_DIMS + _N_Q + len(COST_CLASSES)),
 ]
 """The columns a cost table may leave out: quantities and costs past the six every row has."""
 
@@ -268,10 +305,12 @@ def unpack_daily_rows(blob: bytes) -> dict[date, tuple[CostRow, ...]]:
 
 
 def _hour_text(hour: int, t: TokenCounts) -> str:
-    values = [str(v) if v else "" for v in t.values()]
-    while values and not values[-1]:
-        values.pop()
-    return f"{hour}:" + ",".join(values)
+    values = t.values()
+    if values[_FIRST:] == _NONE_AFTER_FIRST:
+        values = values[:_FIRST]  # trailing zeros are dropped anyway: skip the usual ones (no audio, ...)
+    # Trailing zeros dropped: the cells of the last non-zero quantity end in a digit, so stripping the
+    # trailing commas drops exactly the trailing empty cells.
+    return f"{hour}:" + ",".join([str(v) if v else "" for v in values]).rstrip(",")
 
 
 def row_hours_to_text(row_hours: Sequence[RowHours]) -> str:
@@ -372,10 +411,12 @@ def usage_hour_field(bucket: UsageBucket, fetched_at: datetime) -> dict[str, Any
 def usage_day_from_doc(account_id: str, day: date, doc: dict[str, Any]) -> UsageDay:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     hours: dict[int, UsageBucket] = {}
+    dims_seen: dict[tuple[Any, ...], Dimensions] = {}  # a grouping's hours share its dimensions
     for key, value in (doc.get("hours") or {}).items():
         hour = start + timedelta(hours=int(key))
         # The hash stored with the hour is the one its rows were written with: not computed again.
-        hours[int(key)] = UsageBucket(hour, unpack_usage_rows(hour, value["rows"]), str(value.get("hash") or ""))
+        rows = unpack_usage_rows(hour, value["rows"], dims_seen)
+        hours[int(key)] = UsageBucket(hour, rows, str(value.get("hash") or ""))
     return UsageDay(account_id, day, hours)
 
 

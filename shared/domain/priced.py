@@ -79,28 +79,34 @@ def sum_rows(rows: Iterable[CostRow]) -> list[CostRow]:
     24 hours, and building an intermediate row per addition was most of pricing's time."""
     groups: dict[RowKey, list[CostRow]] = {}
     for row in rows:
-        groups.setdefault(row_key(row), []).append(row)
+        key = (row.dims, row.cost is None, row.price_ref, row.unpriced_reason)  # row_key, inline (per row)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [row]
+        else:
+            group.append(row)
     merged: list[CostRow] = []
     for group in groups.values():
         first = group[0]
         if len(group) == 1:
             merged.append(first)
             continue
-        tokens = TokenCounts(*[sum(column) for column in zip(*(r.tokens.values() for r in group), strict=True)])
+        tokens = TokenCounts.of([sum(column) for column in zip(*[r.tokens.values() for r in group], strict=True)])
         cost: CostBreakdown | None = None
-        if all(r.cost is not None for r in group):
-            columns = zip(*(r.cost.values() for r in group if r.cost is not None), strict=True)
+        if first.cost is not None:  # the key says whether a row has a cost: all of the group or none
+            columns = zip(*[r.cost.values() for r in group if r.cost is not None], strict=True)
             cost = CostBreakdown(*[_decimal_sum(column) for column in columns])
         merged.append(CostRow(first.dims, tokens, cost, first.price_ref, first.unpriced_reason))
-    return sorted(merged, key=_order)
+    return sorted(merged, key=row_order)
 
 
 def _decimal_sum(values: Sequence[Decimal]) -> Decimal:
-    if all(v is ZERO for v in values):
-        return ZERO  # a class the grouping does not use (most of them): the sum of zeros, without adding
     total = values[0]
     for value in values[1:]:
-        total = EXACT.add(total, value)
+        # A class the grouping does not use (most of them) is ZERO in every row: 0 + 0 is 0, without adding.
+        # Any other term is added, ZERO too (it lowers a positive exponent to 0, as adding always did).
+        if value is not ZERO or total is not ZERO:
+            total = EXACT.add(total, value)
     return total
 
 
@@ -124,18 +130,19 @@ def subtract_rows(total: Iterable[CostRow], part: Iterable[CostRow]) -> list[Cos
             del out[key]
         else:
             out[key] = CostRow(have.dims, tokens, cost, have.price_ref, have.unpriced_reason)
-    return sorted(out.values(), key=_order)
+    return sorted(out.values(), key=row_order)
 
 
 def pricing_rows(rows: Iterable[CostRow]) -> list[CostRow]:
     """Rows summed per pricing dimensions (model, tier, context window, geo, speed, variant)."""
     return sum_rows(
-        CostRow(r.dims.pricing(), r.tokens, r.cost, r.price_ref, r.unpriced_reason) if r.dims.pricing() != r.dims else r
+        r if (dims := r.dims.pricing()) is r.dims else CostRow(dims, r.tokens, r.cost, r.price_ref, r.unpriced_reason)
         for r in rows
     )
 
 
-def _order(row: CostRow) -> tuple[str, bool, str]:
+def row_order(row: CostRow) -> tuple[str, bool, str]:
+    """The order of a day's or month's rows: by dimensions, priced before unpriced, by price."""
     return (row.dims.key(), row.cost is None, row.price_ref)
 
 
@@ -194,18 +201,24 @@ def hourly_spend(day: PricedDay) -> dict[int, HourSpend]:
 
 def spend_by_hour(hours: Iterable[tuple[int, Sequence[CostRow]]]) -> dict[int, HourSpend]:
     """(hour of the day, its priced rows) summed per key and per model (unpriced rows left out)."""
+    return spend_of_totals(
+        (hour, [(row.dims, row.cost.total) for row in rows if row.cost is not None]) for hour, rows in hours
+    )
+
+
+def spend_of_totals(hours: Iterable[tuple[int, Sequence[tuple[Dimensions, Decimal]]]]) -> dict[int, HourSpend]:
+    """(hour of the day, the total cost of each of its priced rows) summed per key and per model."""
     keys: dict[int, dict[str, Decimal]] = {}
     models: dict[int, dict[str, Decimal]] = {}
-    for hour, rows in hours:
-        for row in rows:
-            if row.cost is None:
-                continue
-            total = row.cost.total
-            by_key = keys.setdefault(hour, {})
-            by_model = models.setdefault(hour, {})
-            key = row.dims.api_key_id or ""
+    for hour, totals in hours:
+        if not totals:
+            continue
+        by_key = keys.setdefault(hour, {})
+        by_model = models.setdefault(hour, {})
+        for dims, total in totals:
+            key = dims.api_key_id or ""
             by_key[key] = EXACT.add(by_key.get(key, ZERO), total)
-            by_model[row.dims.model] = EXACT.add(by_model.get(row.dims.model, ZERO), total)
+            by_model[dims.model] = EXACT.add(by_model.get(dims.model, ZERO), total)
     return {h: HourSpend(keys[h], models[h]) for h in sorted(keys)}
 
 

@@ -12,7 +12,7 @@ without double counting.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -78,6 +78,11 @@ TOKEN_CLASSES: tuple[str, ...] = tuple(c.name for c in USAGE_CLASSES if c.is_tok
 TEXT_TOKEN_CLASSES: tuple[str, ...] = ("uncached_input", "cache_write_5m", "cache_write_1h", "cache_read", "output")
 """Text token classes: what every chat model prices."""
 QUANTITY_FIELDS: tuple[str, ...] = tuple(c.quantity for c in USAGE_CLASSES)
+COMMON_QUANTITIES = 6
+"""The first quantities (the text token classes and web searches) are what every Anthropic row has; the
+others are zero unless a provider reports audio, image or per-unit usage (OpenAI)."""
+_NONE_AFTER_COMMON = (0,) * (len(QUANTITY_FIELDS) - COMMON_QUANTITIES)
+_ZEROS_AFTER_COMMON = ",0" * (len(QUANTITY_FIELDS) - COMMON_QUANTITIES)
 
 DIMENSIONS: tuple[str, ...] = (
     "model",
@@ -232,6 +237,19 @@ class TokenCounts:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
+    @classmethod
+    def of(cls, values: Sequence[int]) -> TokenCounts:
+        """Counts known to be non-negative integers already, in `QUANTITY_FIELDS` order (those left out are 0):
+        sums of counts, rows as this code stored them, counts a parser has checked. Built without the check
+        `__init__` makes (half the cost: every row read, parsed and summed is built this way).
+        """
+        counts = object.__new__(cls)
+        for set_quantity, value in zip(_SET_QUANTITY, values):  # noqa: B905 (shorter: the rest are 0)
+            set_quantity(counts, value)
+        for set_quantity in _SET_QUANTITY[len(values) :]:
+            set_quantity(counts, 0)
+        return counts
+
     def values(self) -> tuple[int, ...]:
         """The quantities in `QUANTITY_FIELDS` order."""
         return (
@@ -256,7 +274,7 @@ class TokenCounts:
         )
 
     def __add__(self, other: TokenCounts) -> TokenCounts:
-        return TokenCounts(*[a + b for a, b in zip(self.values(), other.values(), strict=True)])
+        return TokenCounts.of([a + b for a, b in zip(self.values(), other.values(), strict=True)])
 
     def __sub__(self, other: TokenCounts) -> TokenCounts:
         """The difference; raises ValueError when ``other`` has more of a class than this."""
@@ -299,6 +317,12 @@ class TokenCounts:
         return cls(**{f.name: int(data.get(f.name, 0) or 0) for f in fields(cls)})
 
 
+_SET_QUANTITY: tuple[Callable[[TokenCounts, int], None], ...] = tuple(
+    TokenCounts.__dict__[name].__set__ for name in QUANTITY_FIELDS
+)
+"""Each quantity's slot setter (what a frozen dataclass's own `__init__` goes through, one call per field)."""
+
+
 @dataclass(frozen=True, slots=True)
 class UsageRow:
     """One provider-reported result: an hour, a grouping and its quantities."""
@@ -329,13 +353,21 @@ class UsageBucket:
         """A digest of the bucket's content, independent of row order."""
         if self.digest:
             return self.digest
-        parts = sorted(r.dims.key() + "#" + ",".join(map(str, r.tokens.values())) for r in self.rows)
-        digest = hashlib.sha256(hour_id(self.hour_start).encode())
-        for p in parts:
-            digest.update(b"\n" + p.encode())
-        value = digest.hexdigest()[:32]
+        parts = sorted([r.dims.key() + "#" + _counts_text(r.tokens) for r in self.rows])
+        # The hour, then each part after a newline: hashed as one text (the same digest as feeding them
+        # one by one, with one call).
+        text = "\n".join([hour_id(self.hour_start), *parts])
+        value = hashlib.sha256(text.encode()).hexdigest()[:32]
         object.__setattr__(self, "digest", value)  # frozen, but the digest is a cache of its own content
         return value
+
+
+def _counts_text(tokens: TokenCounts) -> str:
+    """Every quantity, comma-separated (zeros as "0"): what a bucket's digest is made of."""
+    values = tokens.values()
+    if values[COMMON_QUANTITIES:] == _NONE_AFTER_COMMON:  # the usual row: the same text, built in one join
+        return ",".join(map(str, values[:COMMON_QUANTITIES])) + _ZEROS_AFTER_COMMON
+    return ",".join(map(str, values))
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,40 +60,50 @@ def _parse_time(value: Any) -> datetime:
     return moment.astimezone(UTC)
 
 
-def parse_usage_result(hour_start: datetime, result: dict[str, Any]) -> UsageRow:
-    """Turn one documented usage result into a row. Unknown fields are ignored (new ones appear)."""
-    cache = result.get("cache_creation") or {}
-    tools = result.get("server_tool_use") or {}
+def parse_usage_result(
+    hour_start: datetime, result: dict[str, Any], dims_seen: dict[tuple[Any, ...], Dimensions] | None = None
+) -> UsageRow:
+    """Turn one documented usage result into a row. Unknown fields are ignored (new ones appear).
+
+    Args:
+        dims_seen: dimensions already made, by the fields they were made of: pass the same dict for every
+            result of a report, so a grouping's rows share one (immutable) `Dimensions`.
+    """
+    # One look-up per field and no keyword arguments: this runs for every row of every hour read.
+    get = result.get
+    cache = get("cache_creation") or {}
+    tools = get("server_tool_use") or {}
     if not isinstance(cache, dict) or not isinstance(tools, dict):
         raise ValueError("cache_creation and server_tool_use must be objects")
-    model = result.get("model")
-    dims = Dimensions(
-        model=str(model) if model else "unknown",
-        api_key_id=result.get("api_key_id"),
-        workspace_id=result.get("workspace_id"),
-        service_tier=result.get("service_tier") or "standard",
-        context_window=result.get("context_window"),
-        inference_geo=result.get("inference_geo"),
-        speed=result.get("speed"),
+    fields = (
+        get("model"),
+        get("api_key_id"),
+        get("workspace_id"),
+        get("service_tier"),
+        get("context_window"),
+        get("inference_geo"),
+        get("speed"),
     )
-    tokens = TokenCounts(
-        uncached_input=_count(result.get("uncached_input_tokens")),
-        cache_write_5m=_count(cache.get("ephemeral_5m_input_tokens")),
-        cache_write_1h=_count(cache.get("ephemeral_1h_input_tokens")),
-        cache_read=_count(result.get("cache_read_input_tokens")),
-        output=_count(result.get("output_tokens")),
-        web_search_requests=_count(tools.get("web_search_requests")),
+    dims = None if dims_seen is None else dims_seen.get(fields)
+    if dims is None:
+        model, key, workspace, tier, context, geo, speed = fields
+        dims = Dimensions(str(model) if model else "unknown", key, workspace, tier or "standard", context, geo, speed)
+        if dims_seen is not None:
+            dims_seen[fields] = dims
+    counts: tuple[Any, ...] = (
+        get("uncached_input_tokens"),
+        cache.get("ephemeral_5m_input_tokens"),
+        cache.get("ephemeral_1h_input_tokens"),
+        get("cache_read_input_tokens"),
+        get("output_tokens"),
+        tools.get("web_search_requests"),
     )
-    return UsageRow(hour_start=hour_start, dims=dims, tokens=tokens)
-
-
-def _optional_str(result: dict[str, Any], name: str) -> str | None:
-    value = result.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string or null, got {value!r}")
-    return value
+    for value in counts:
+        if type(value) is not int or value < 0:
+            # Not all plain counts: each one read as a count (null is 0), refused with the field's error.
+            counts = tuple(_count(v) for v in counts)
+            break
+    return UsageRow(hour_start, dims, TokenCounts.of(counts))  # checked just above
 
 
 def parse_cost_result(day: date, result: dict[str, Any]) -> BilledCost:
@@ -109,19 +119,38 @@ def parse_cost_result(day: date, result: dict[str, Any]) -> BilledCost:
     cents = Decimal(amount)
     if not cents.is_finite():
         raise ValueError(f"amount is not a finite number: {amount!r}")
+    get = result.get
+    texts = [get(name) for name in _COST_TEXT_FIELDS]
+    for name, value in zip(_COST_TEXT_FIELDS, texts, strict=True):
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{name} must be a string or null, got {value!r}")
+    workspace_id, model, token_type, cost_type, service_tier, context_window, inference_geo, description = texts
     return BilledCost(
         day=day,
-        workspace_id=_optional_str(result, "workspace_id"),
-        model=_optional_str(result, "model"),
-        token_type=_optional_str(result, "token_type"),
-        cost_type=_optional_str(result, "cost_type"),
-        service_tier=_optional_str(result, "service_tier"),
-        context_window=_optional_str(result, "context_window"),
-        inference_geo=_optional_str(result, "inference_geo"),
-        description=_optional_str(result, "description"),
+        workspace_id=workspace_id,
+        model=model,
+        token_type=token_type,
+        cost_type=cost_type,
+        service_tier=service_tier,
+        context_window=context_window,
+        inference_geo=inference_geo,
+        description=description,
         amount_usd=cents.scaleb(-2, _EXACT),
-        cost_class=_cost_class(_optional_str(result, "token_type"), _optional_str(result, "cost_type")),
+        cost_class=_cost_class(token_type, cost_type),
     )
+
+
+_COST_TEXT_FIELDS = (
+    "workspace_id",
+    "model",
+    "token_type",
+    "cost_type",
+    "service_tier",
+    "context_window",
+    "inference_geo",
+    "description",
+)
+"""A cost result's text fields (each a string or null), checked in this order."""
 
 
 TOKEN_TYPE_CLASSES: dict[str, str] = {
@@ -240,11 +269,12 @@ class AnthropicAdminClient(HttpJsonClient):
         ]
         params += [("group_by[]", g) for g in GROUP_BY]
         seen: dict[datetime, list[UsageRow]] = {}
+        dims_seen: dict[tuple[Any, ...], Dimensions] = {}  # a grouping's rows share one (a few hundred in all)
         for page in self._report_pages("/v1/organizations/usage_report/messages", params, "usage report"):
             try:
                 for bucket, results in page:
                     hour = utc_hour(_parse_time(bucket["starting_at"]))
-                    seen.setdefault(hour, []).extend(parse_usage_result(hour, r) for r in results)
+                    seen.setdefault(hour, []).extend(parse_usage_result(hour, r, dims_seen) for r in results)
             except (KeyError, TypeError, ValueError) as exc:
                 raise MalformedResponse(f"usage report page is not the documented shape: {exc}") from exc
             # Yield the hours that are complete (every hour before the newest seen); a page may end mid-hour
