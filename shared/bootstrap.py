@@ -217,9 +217,9 @@ def costing_service() -> CostingService:
         topic_usage_priced=config().topic_usage_priced,
         # The tenant's alerts are evaluated here, after pricing, with the rollups just written: the alert
         # evaluator function then serves the sweeps, budget changes and a failed evaluation's retry.
-        evaluate=lambda message, months: alert_evaluator().evaluate(
-            message.tenant_id, message.reason, message.days, known=months
-        ).raised,
+        evaluate=lambda message, months: (
+            alert_evaluator().evaluate(message.tenant_id, message.reason, message.days, known=months).raised
+        ),
     )
 
 
