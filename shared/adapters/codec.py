@@ -72,6 +72,8 @@ def account_field_to_doc(name: str, value: Any) -> Any:
         return dict(value)
     if name == "names_ids":
         return list(value)
+    if name == "announce_again":
+        return [d.isoformat() for d in value]
     if name == "billed":
         state: LedgerState = value
         return {
@@ -106,6 +108,7 @@ def account_from_doc(doc: dict[str, Any]) -> Account:
     data["coverage"] = tuple(ranges)
     data["hour_hashes"] = dict(data.get("hour_hashes") or {})
     data["names_ids"] = tuple(data.get("names_ids") or ())
+    data["announce_again"] = tuple(date.fromisoformat(d) for d in data.get("announce_again") or ())
     billed = data.get("billed") or {}
     data["billed"] = LedgerState(
         read_through=date.fromisoformat(billed["read_through"]) if billed.get("read_through") else None,

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, get_args
 
 from shared.domain.billed import LedgerState
@@ -123,6 +123,9 @@ class Account:
     names_checked_at: datetime | None = None
     """When the provider's key and workspace lists were last read (see CollectorService: daily, or sooner
     when usage names an id they lack)."""
+    announce_again: tuple[date, ...] = ()
+    """The UTC days whose changed hours the last hourly sync announced to costing after its commit: the next
+    sync announces them again, in case its process died in between (costing leaves a day priced alone)."""
     names_ids: tuple[str, ...] = ()
     """The key and workspace ids those lists held (sorted): a sync checks the ids its usage names against
     them without reading the stored names."""

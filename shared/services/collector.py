@@ -21,7 +21,7 @@ import secrets as pysecrets
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from shared.domain.accounts import (
@@ -317,7 +317,7 @@ class CollectorService:
                         "another sync took the lease over",
                         hours_read,
                     )
-                self._announce(account, changed, now)
+                self._announce(account, sorted({b.hour_start.date() for b in changed}), now)
         except (InvalidKey, NotAdminKey) as exc:
             return self._failed(
                 account,
@@ -361,24 +361,28 @@ class CollectorService:
         due = account.rotation_due(now) and account.rotation_reminded_key != account.key_fingerprint
         if due:
             changes["rotation_reminded_key"] = account.key_fingerprint
+        # The days the last run announced after its commit are announced again (costing leaves a day priced
+        # from the same hours alone): had its process died between the two, no later run would see those hours
+        # as changed.
+        days = sorted({b.hour_start.date() for b in pending} | set(account.announce_again))
         if hold.version:
-            # One commit: the last chunk's hours, the billed days and the account, or nothing (AccountChanged).
+            # One commit: the last chunk's hours, the billed days and the account, or nothing (AccountChanged);
+            # costing is told after it, so that it reads what was committed.
+            changes["announce_again"] = tuple(sorted({b.hour_start.date() for b in pending}))
             unit = functools.partial(_store, buckets=pending, billed=billed_days, account=(changes, hold.version))
             run_unit(self.ledger(account.tenant_id, account.id), unit)
+            self._announce(account, days, now)
         else:
+            # Under the lease: stored, announced, then checkpointed (a crash before the checkpoint leaves the
+            # hours to read again, and so to announce again).
             if pending or billed_days:
                 run_unit(
                     self.ledger(account.tenant_id, account.id),
                     functools.partial(_store, buckets=pending, billed=billed_days),
                 )
+            self._announce(account, days, now)
+            changes["announce_again"] = ()
             self.accounts.checkpoint(account.tenant_id, account.id, hold.lease_id, changes)
-        try:
-            self._announce(account, pending, now)
-        except Exception:
-            # The hours are stored with their hashes on the account, so no later run would see them as changed
-            # and announce them: forget the trailing hashes (the next run rewrites and announces those hours).
-            self.accounts.update(account.tenant_id, account.id, {"hour_hashes": {}})
-            raise
         if account.status != STATUS_CONNECTED:
             self._event(account, "account.connected", STATUS_CONNECTED, None, now)
         if due:
@@ -519,9 +523,9 @@ class CollectorService:
             return False
         return True
 
-    def _announce(self, account: Account, changed: Sequence[UsageBucket], now: datetime) -> None:
-        """Ask costing to price the days of these stored hours."""
-        if not changed:
+    def _announce(self, account: Account, days: Sequence[date], now: datetime) -> None:
+        """Ask costing to price these days (their changed hours are stored)."""
+        if not days:
             return
         self.publisher.publish(
             self.topic_usage_collected,
@@ -529,7 +533,7 @@ class CollectorService:
                 tenant_id=account.tenant_id,
                 account_id=account.id,
                 provider=account.provider,
-                days=sorted({b.hour_start.date() for b in changed}),
+                days=list(days),
                 collected_at=now,
                 priced_with=account.priced_with or None,
             ),

@@ -360,28 +360,42 @@ def test_an_hourly_sync_takes_no_lease_and_writes_nothing_when_the_account_chang
     assert rig.collect(asked).status == "skipped" and rig.ledger.commits == commits + 1
 
 
-def test_an_announcement_that_fails_after_the_commit_makes_the_next_sync_write_and_announce_again(rig: Rig) -> None:
+def test_days_a_sync_could_not_announce_after_its_commit_are_announced_by_the_next_one(rig: Rig) -> None:
     rig.collect()
+    rig.price_published()
     rig.clock.advance(hours=1)
+    rig.sim.restate("org_test", NOW.replace(minute=0) - timedelta(hours=30), 2)  # yesterday's usage moves
     rig.publisher.messages.clear()
     publish = rig.publisher.publish
 
-    def failing(topic: str, message: object) -> None:
+    def dying(topic: str, message: object) -> None:
         if topic == "collected":
-            raise RuntimeError("Pub/Sub is down")
+            raise RuntimeError("the process died after the commit")
         publish(topic, message)  # type: ignore[arg-type]
 
-    rig.publisher.publish = failing  # type: ignore[method-assign]
+    rig.publisher.publish = dying  # type: ignore[method-assign]
+    asked = rig.clock.now - timedelta(minutes=1)  # the tick's request, delivered a minute later
     with pytest.raises(RuntimeError):
-        rig.collect(rig.clock.now)
-    # The hours are stored, but no later run would see them as changed: their hashes are forgotten.
-    assert rig.stored().hour_hashes == {}
+        rig.collect(asked)
+    # Committed: a redelivery is a skip, and no hour looks changed to a later sync.
+    assert rig.stored().last_sync_at == rig.clock.now
     rig.publisher.publish = publish  # type: ignore[method-assign]
-    rig.clock.advance(minutes=5)
+    rig.clock.advance(seconds=30)
+    assert rig.collect(asked).status == "skipped" and rig.publisher.on("collected") == []
+    restated_day = (NOW - timedelta(hours=30)).date()
+    assert rig.stored().announce_again == tuple(sorted({restated_day, NOW.date()}))
+    # The next sync finds no hour changed; it announces the failed sync's days all the same, and costing
+    # prices them.
+    rig.clock.advance(minutes=30)
     outcome = rig.collect(rig.clock.now)
-    assert outcome.status == "done" and outcome.hours_written == 48 + 1
+    assert outcome.status == "done"
     (message,) = rig.publisher.on("collected")
-    assert message["days"] == sorted({(rig.clock.now - timedelta(hours=h)).date().isoformat() for h in range(49)})
+    assert message["days"] == sorted({restated_day.isoformat(), NOW.date().isoformat()})
+    before = {d.day: d for d in rig.ledger.priced_days("t1", rig.account.id)}[restated_day]
+    rig.price_published()
+    after = {d.day: d for d in rig.ledger.priced_days("t1", rig.account.id)}[restated_day]
+    assert after.version != before.version  # priced from the restated hours
+    assert outcome.hours_written == 0 and rig.stored().announce_again == ()  # nothing of its own to repeat
 
 
 def test_a_crash_mid_import_is_resumed_by_the_next_run_with_no_gap_and_no_duplicate(sim: AnthropicSimulator) -> None:
