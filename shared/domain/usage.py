@@ -11,6 +11,7 @@ without double counting.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -368,6 +369,29 @@ def _counts_text(tokens: TokenCounts) -> str:
     if values[COMMON_QUANTITIES:] == _NONE_AFTER_COMMON:  # the usual row: the same text, built in one join
         return ",".join(map(str, values[:COMMON_QUANTITIES])) + _ZEROS_AFTER_COMMON
     return ",".join(map(str, values))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHour:
+    """One hour as a provider's report served it, before its rows are parsed.
+
+    ``digest`` is the hour's content hash as the bucket ``parse`` builds will carry it: a sync compares it
+    with the one it stored last and parses only the hours that differ (most of the trailing window it reads
+    again every hour has not changed).
+    """
+
+    hour_start: datetime
+    digest: str
+    parse: Callable[[], UsageBucket]
+
+    @classmethod
+    def parsed(cls, bucket: UsageBucket) -> SourceHour:
+        """An hour whose bucket is at hand already (its digest: the bucket's content hash)."""
+        return cls(bucket.hour_start, bucket.content_hash(), functools.partial(_itself, bucket))
+
+
+def _itself(bucket: UsageBucket) -> UsageBucket:
+    return bucket
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from shared.domain.accounts import Names
 from shared.domain.billed import BilledCost
-from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
-from shared.providers.base import HttpJsonClient, KeyShapeError, Organization, Provider
+from shared.domain.usage import (
+    Dimensions,
+    SourceHour,
+    TokenCounts,
+    UsageBucket,
+    UsageRow,
+    merge_rows,
+    utc_hour,
+)
+from shared.providers.base import HttpJsonClient, KeyShapeError, Organization, Provider, served_digest
 from shared.providers.base import count as _count
 from shared.providers.errors import (
     InvalidKey,
@@ -174,6 +182,22 @@ def _cost_class(token_type: str | None, cost_type: str | None) -> str:
     return "other"
 
 
+def _source_hour(hour: datetime, results: list[Any], dims_seen: dict[tuple[Any, ...], Dimensions]) -> SourceHour:
+    try:
+        digest = served_digest(hour, results)
+    except (TypeError, ValueError) as exc:
+        raise MalformedResponse(f"usage report page is not the documented shape: {exc}") from exc
+
+    def parse() -> UsageBucket:
+        try:
+            rows = [parse_usage_result(hour, r, dims_seen) for r in results]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedResponse(f"usage report page is not the documented shape: {exc}") from exc
+        return UsageBucket(hour, tuple(merge_rows(rows)), digest)
+
+    return SourceHour(hour, digest, parse)
+
+
 class AnthropicAdminClient(HttpJsonClient):
     """Reads one organization's usage with its Admin key."""
 
@@ -257,6 +281,12 @@ class AnthropicAdminClient(HttpJsonClient):
 
         Follows pagination. Rows a page splits are merged per hour and grouping.
         """
+        for hour in self.usage_hours(start, end):
+            yield hour.parse()
+
+    def usage_hours(self, start: datetime, end: datetime) -> Iterator[SourceHour]:
+        """The hours of `usage_buckets`, each with the digest of the results served for it (`served_digest`:
+        the content hash its bucket carries), parsed only when asked."""
         start, end = utc_hour(start), utc_hour(end)
         if end <= start:
             return
@@ -268,22 +298,21 @@ class AnthropicAdminClient(HttpJsonClient):
             ("limit", str(min(MAX_HOURLY_BUCKETS_PER_PAGE, hours))),
         ]
         params += [("group_by[]", g) for g in GROUP_BY]
-        seen: dict[datetime, list[UsageRow]] = {}
+        seen: dict[datetime, list[Any]] = {}
         dims_seen: dict[tuple[Any, ...], Dimensions] = {}  # a grouping's rows share one (a few hundred in all)
         for page in self._report_pages("/v1/organizations/usage_report/messages", params, "usage report"):
             try:
                 for bucket, results in page:
-                    hour = utc_hour(_parse_time(bucket["starting_at"]))
-                    seen.setdefault(hour, []).extend(parse_usage_result(hour, r, dims_seen) for r in results)
+                    seen.setdefault(utc_hour(_parse_time(bucket["starting_at"])), []).extend(results)
             except (KeyError, TypeError, ValueError) as exc:
                 raise MalformedResponse(f"usage report page is not the documented shape: {exc}") from exc
             # Yield the hours that are complete (every hour before the newest seen); a page may end mid-hour
             # only in theory, so the newest hour is held until the next page or the end.
             newest = max(seen) if seen else None
             for hour in sorted(h for h in seen if newest is not None and h < newest):
-                yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
+                yield _source_hour(hour, seen.pop(hour), dims_seen)
         for hour in sorted(seen):
-            yield UsageBucket(hour, tuple(merge_rows(seen.pop(hour))))
+            yield _source_hour(hour, seen.pop(hour), dims_seen)
 
     def billed_days(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]:
         """The billed cost ledger for the UTC days in ``[start, end)``, by workspace and description.

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.domain.accounts import Names
 from shared.domain.billed import BilledCost
-from shared.domain.usage import Dimensions, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
+from shared.domain.usage import Dimensions, SourceHour, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
 from shared.providers.base import HttpJsonClient, KeyShapeError, Organization, Provider, count, unix
 from shared.providers.errors import (
     InvalidKey,
@@ -361,6 +361,12 @@ class OpenAIAdminClient(HttpJsonClient):
             if hour in rows:
                 yield UsageBucket(hour, tuple(merge_rows(rows[hour])))
             hour += timedelta(hours=1)
+
+    def usage_hours(self, start: datetime, end: datetime) -> Iterator[SourceHour]:
+        """The hours of `usage_buckets`, parsed as served (an hour merges several endpoints' reports: its
+        digest is its bucket's content hash)."""
+        for bucket in self.usage_buckets(start, end):
+            yield SourceHour.parsed(bucket)
 
     def _endpoint_rows(
         self, endpoint: str, group_by: tuple[str, ...], start: datetime, end: datetime

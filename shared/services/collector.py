@@ -36,7 +36,7 @@ from shared.domain.accounts import (
     missing_ranges,
 )
 from shared.domain.billed import BilledDay
-from shared.domain.usage import UsageBucket, hour_id, hours_between, utc_hour
+from shared.domain.usage import SourceHour, UsageBucket, hour_id, hours_between, utc_hour
 from shared.messages import AccountEvent, CollectRequest, UsageCollected
 from shared.ports import AccountChanged, AccountStore, LedgerUnitOfWork, Publisher, SecretStore, UnitOfWorkFactory
 from shared.providers.base import ProviderClient
@@ -268,10 +268,11 @@ class CollectorService:
                         client.requests_made,
                         hours_read,
                     )
-                buckets = self._read_chunk(client, lo, hi)
-                hours_read += len(buckets)
+                served = self._read_chunk(client, lo, hi)
+                hours_read += len(served)
                 known = self._known_hashes(account, hashes, coverage, lo, hi, trailing_start)
-                changed = [b for b in buckets if known.get(hour_id(b.hour_start)) != b.content_hash()]
+                # Only the hours whose digest differs from the one stored are parsed, and written.
+                changed = [h.parse() for h in served if known.get(hour_id(h.hour_start)) != h.digest]
                 book.see(changed)
                 last = index == len(planned) - 1
                 if last:
@@ -290,9 +291,9 @@ class CollectorService:
                     hours_written += len(changed)
                     rows_written += sum(len(b.rows) for b in changed)
                 coverage = merge_ranges([*coverage, (lo, hi)])
-                for b in buckets:
-                    if b.hour_start >= trailing_start:
-                        hashes[hour_id(b.hour_start)] = b.content_hash()
+                for h in served:
+                    if h.hour_start >= trailing_start:
+                        hashes[hour_id(h.hour_start)] = h.digest
                 hashes = {h: v for h, v in hashes.items() if h >= hour_id(trailing_start)}
                 newest = max(hi, newest or hi)
                 if last:
@@ -418,13 +419,13 @@ class CollectorService:
         return {**hashes, **{hour_id(h): v for h, v in stored.items()}}
 
     @staticmethod
-    def _read_chunk(client: ProviderClient, start: datetime, end: datetime) -> list[UsageBucket]:
+    def _read_chunk(client: ProviderClient, start: datetime, end: datetime) -> list[SourceHour]:
         """Every hour of the chunk, with the hours the provider did not return as empty.
 
         Empty hours matter: when the provider restates an hour to nothing, the old rows must go.
         """
-        got = {b.hour_start: b for b in client.usage_buckets(start, end)}
-        return [got.get(h) or UsageBucket(h, ()) for h in hours_between(start, end)]
+        got = {h.hour_start: h for h in client.usage_hours(start, end)}
+        return [got.get(h) or SourceHour.parsed(UsageBucket(h, ())) for h in hours_between(start, end)]
 
     def _continue_later(
         self,

@@ -171,7 +171,9 @@ def test_first_sync_imports_history_exactly_and_with_minimum_requests(rig: Rig) 
     assert account.history_progress(NOW)["complete"] is True
 
 
-def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig) -> None:
+def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from shared.providers import anthropic
+
     rig.collect()
     restated = NOW.replace(minute=0) - timedelta(hours=30)
     before = stored_rows(rig, restated)
@@ -180,6 +182,9 @@ def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig
     rig.clock.advance(hours=1)
     rig.publisher.messages.clear()
     writes_before, billed_before, commits_before = rig.ledger.writes, rig.billed.writes, rig.ledger.commits
+    parsed: list[datetime] = []
+    parse = anthropic.parse_usage_result
+    monkeypatch.setattr(anthropic, "parse_usage_result", lambda hour, *a: parsed.append(hour) or parse(hour, *a))
     outcome = rig.collect()
     assert outcome.status == "done"
     assert outcome.hours_read == 48 + 1  # the 48 hours before this one, and the current hour
@@ -187,6 +192,9 @@ def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig
     # Only the restated hour and the new current hour changed (the simulator's clock stands still, so the
     # hour that was running is served as before): two hours written, only their days announced to costing.
     assert outcome.hours_written == 2
+    # Both changed hours are empty now; the other 47, with their rows, were recognised by the digest of what
+    # the report served: not one of their rows was parsed.
+    assert parsed == []
     # Two raw days and the account's sync state: one commit, no lease taken or given back.
     assert rig.ledger.writes - writes_before == len({restated.date(), NOW.date()}) + 1
     # The cost report of the restated day changed too: its billed lines went in the same unit as its usage
