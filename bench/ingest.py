@@ -224,9 +224,10 @@ def cost_all(db: Any, messages: list[bytes], now: datetime = NOW) -> CostRun:
     return run
 
 
-def usage_day_doc(base_url: str, now: datetime = NOW) -> tuple[dict[str, Any], list[str], int]:
+def usage_day_doc(base_url: str, now: datetime = NOW) -> tuple[dict[str, Any], list[str], int, dict[str, Any]]:
     """A raw usage-day document exactly as ``put_hours`` writes it (one complete day two days before
-    ``now``), the field paths it merges, and the day's row count."""
+    ``now``: packed, as a whole day is), the field paths it merges, the day's row count, and the document of
+    its first hour alone (the baseline before the ledger stored a day per document)."""
     from shared.adapters import codec
     from shared.providers.anthropic import AnthropicAdminClient
 
@@ -234,15 +235,10 @@ def usage_day_doc(base_url: str, now: datetime = NOW) -> tuple[dict[str, Any], l
         client = AnthropicAdminClient(KEY, base_url=base_url, http=http)
         day = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
         buckets = list(client.usage_buckets(day, day + timedelta(days=1)))
-    hours = {f"{b.hour_start.astimezone(UTC).hour:02d}": codec.usage_hour_field(b, now) for b in buckets}
-    doc = {
-        "account_id": ACCOUNT_ID,
-        "day": day.date().isoformat(),
-        "hours": hours,
-        "hashes": {h: v["hash"] for h, v in hours.items()},
-    }
-    merge = ["account_id", "day", *(f"hours.`{h}`" for h in hours), *(f"hashes.`{h}`" for h in hours)]
-    return doc, merge, sum(len(b.rows) for b in buckets)
+    entries = {f"{b.hour_start.astimezone(UTC).hour:02d}": codec.usage_hour_entry(b, now) for b in buckets}
+    doc, merge = codec.packed_day_doc(ACCOUNT_ID, day.date(), entries)
+    hour = {"account_id": ACCOUNT_ID, "day": day.date().isoformat(), **codec.usage_hour_field(buckets[0], now)}
+    return doc, merge, sum(len(b.rows) for b in buckets), hour
 
 
 MAX_REQUEST_BYTES = 3_500_000
@@ -406,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         base_url = sim.start()
         db = firestore.Client(project=project)
         try:
-            doc, merge, day_rows = usage_day_doc(base_url)
+            doc, merge, day_rows, hour = usage_day_doc(base_url)
             args.raw_batch, args.doc_bytes = batch_size_for(db, doc, merge, args.raw_batch)
             raw_write_rate(db, doc, merge, 2 * args.raw_batch, "warm-up", args.raw_batch)  # the JVM's JIT warms up
             raw = {
@@ -416,7 +412,6 @@ def main(argv: list[str] | None = None) -> int:
             }
             # The baseline the ratio had before the ledger stored a day per document: one raw document per
             # account-hour (the same packed hour), so the ratio can also be compared like for like.
-            hour = {"account_id": ACCOUNT_ID, "day": doc["day"], **next(iter(doc["hours"].values()))}
             hourly = {"before": [raw_write_rate(db, hour, [], 3 * args.raw_docs, f"hour-before-{i}") for i in range(3)]}
             data = build_dataset(db, project, base_url, sim, args.days, args.combos, cpu)
             report_pipeline(data)

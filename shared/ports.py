@@ -88,6 +88,12 @@ class UsageDays(Protocol):
         """The content hash of every stored hour of these days (to skip rewriting unchanged hours)."""
         ...
 
+    def compact(self, days: Sequence[date]) -> int:
+        """Store each of these days, if it was written hour by hour, as one packed record (the same hours, a
+        fraction of the bytes): for settled days, which no sync rewrites hour by hour any more. Returns how
+        many were rewritten."""
+        ...
+
     def put_billed(self, days: Sequence[BilledDay]) -> None:
         """Store each day's billed ledger whole (read back through `BilledCostStore`); the day's hours stay.
         Staged in the same unit as the day's hours, both are one document write."""

@@ -128,6 +128,8 @@ class FakeLedger:
         self.months: dict[tuple[str, str, date], PricedMonth] = {}
         self.billed = FakeBilledCostStore()
         """The billed ledger the collector stores beside the raw days (`UsageDays.put_billed`)."""
+        self.compacted: list[date] = []
+        """The days units were asked to compact (`UsageDays.compact`), in order."""
         self.accounts: FakeAccountStore | None = None
         """Where `update_account` writes (a test that syncs links its account store here)."""
         self.reads = 0
@@ -266,6 +268,12 @@ class _FakeUsageDays:
 
     def put_billed(self, days: Sequence[BilledDay]) -> None:
         self.uow._writes.extend(("billed", d) for d in days)
+
+    def compact(self, days: Sequence[date]) -> int:
+        # Packing is a storage encoding: in memory it changes nothing (the reads are counted, as stored).
+        self.uow.ledger.reads += len(days)
+        self.uow.ledger.compacted.extend(days)
+        return 0
 
     def hour_hashes(self, days: Sequence[date]) -> dict[datetime, str]:
         out: dict[datetime, str] = {}

@@ -295,7 +295,7 @@ class _UsageDays:
         (snap,) = self.uow.read([self._ref(day)])
         doc = (snap.to_dict() or {}) if snap.exists else {}
         # A raw day document may hold only the day's billed ledger: no usage was collected for it.
-        return codec.usage_day_from_doc(self.uow.account_id, day, doc) if doc.get("hours") else None
+        return codec.usage_day_from_doc(self.uow.account_id, day, doc) if codec.holds_usage(doc) else None
 
     def hour_hashes(self, days: Sequence[date]) -> dict[datetime, str]:
         out: dict[datetime, str] = {}
@@ -307,11 +307,17 @@ class _UsageDays:
 
     def put_hours(self, buckets: Sequence[UsageBucket]) -> None:
         now = self.uow.clock()
-        by_day: dict[date, dict[str, Any]] = {}
+        by_day: dict[date, dict[str, UsageBucket]] = {}
         for bucket in buckets:
             hour = bucket.hour_start.astimezone(UTC)
-            by_day.setdefault(hour.date(), {})[f"{hour.hour:02d}"] = codec.usage_hour_field(bucket, now)
-        for day, hours in by_day.items():
+            by_day.setdefault(hour.date(), {})[f"{hour.hour:02d}"] = bucket
+        for day, day_buckets in by_day.items():
+            if len(day_buckets) == 24:
+                # A whole day at once (an import): written packed, replacing whatever the day held.
+                entries = {h: codec.usage_hour_entry(b, now) for h, b in day_buckets.items()}
+                self.uow.write(self._ref(day), *codec.packed_day_doc(self.uow.account_id, day, entries))
+                continue
+            hours = {h: codec.usage_hour_field(b, now) for h, b in day_buckets.items()}
             doc = {
                 "account_id": self.uow.account_id,
                 "day": day.isoformat(),
@@ -321,6 +327,17 @@ class _UsageDays:
             # Each hour replaces that hour whole (a restated hour loses its old rows); other hours stay.
             merge = ["account_id", "day", *(f"hours.`{h}`" for h in hours), *(f"hashes.`{h}`" for h in hours)]
             self.uow.write(self._ref(day), doc, merge=merge)
+
+    def compact(self, days: Sequence[date]) -> int:
+        compacted = 0
+        for snap in self.uow.read([self._ref(d) for d in days]):
+            doc = (snap.to_dict() or {}) if snap.exists else {}
+            if doc.get("hours"):
+                day = date.fromisoformat(snap.id)
+                entries = codec.day_entries(doc)
+                self.uow.write(snap.reference, *codec.packed_day_doc(self.uow.account_id, day, entries))
+                compacted += 1
+        return compacted
 
     def put_billed(self, days: Sequence[BilledDay]) -> None:
         for billed in days:

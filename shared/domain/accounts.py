@@ -126,6 +126,8 @@ class Account:
     announce_again: tuple[date, ...] = ()
     """The UTC days whose changed hours the last hourly sync announced to costing after its commit: the next
     sync announces them again, in case its process died in between (costing leaves a day priced alone)."""
+    compacted_through: date | None = None
+    """Every raw day up to this one is stored packed (or held nothing to pack): see `UsageDays.compact`."""
     names_ids: tuple[str, ...] = ()
     """The key and workspace ids those lists held (sorted): a sync checks the ids its usage names against
     them without reading the stored names."""

@@ -366,21 +366,28 @@ class CollectorService:
         # from the same hours alone): had its process died between the two, no later run would see those hours
         # as changed.
         days = sorted({b.hour_start.date() for b in pending} | set(account.announce_again))
+        # Settled days are packed as they leave the trailing window (one a day); an import (under the lease)
+        # packs all it left hour by hour at once, its one-off cost.
+        # Its own unit, before the final one: that one may write hours of those days (an import's oldest), which
+        # then land beside the packed hours, as a restated hour does.
+        most = COMPACT_DAYS if hold.version else COMPACT_IMPORT_DAYS
+        compact, changes["compacted_through"] = _to_compact(account, trailing_start, most)
+        if compact:
+            run_unit(self.ledger(account.tenant_id, account.id), functools.partial(_compact, days=compact))
+        store = functools.partial(_store, buckets=pending, billed=billed_days)
         if hold.version:
             # One commit: the last chunk's hours, the billed days and the account, or nothing (AccountChanged);
             # costing is told after it, so that it reads what was committed.
             changes["announce_again"] = tuple(sorted({b.hour_start.date() for b in pending}))
-            unit = functools.partial(_store, buckets=pending, billed=billed_days, account=(changes, hold.version))
-            run_unit(self.ledger(account.tenant_id, account.id), unit)
+            run_unit(
+                self.ledger(account.tenant_id, account.id), functools.partial(store, account=(changes, hold.version))
+            )
             self._announce(account, days, now)
         else:
             # Under the lease: stored, announced, then checkpointed (a crash before the checkpoint leaves the
             # hours to read again, and so to announce again).
             if pending or billed_days:
-                run_unit(
-                    self.ledger(account.tenant_id, account.id),
-                    functools.partial(_store, buckets=pending, billed=billed_days),
-                )
+                run_unit(self.ledger(account.tenant_id, account.id), store)
             self._announce(account, days, now)
             changes["announce_again"] = ()
             self.accounts.checkpoint(account.tenant_id, account.id, hold.lease_id, changes)
@@ -554,6 +561,28 @@ class CollectorService:
             )
         except Exception:
             log.exception("could not publish account event", extra={"account_id": account.id})
+
+
+COMPACT_DAYS = 31
+"""Settled days an hourly sync packs at most (`UsageDays.compact`): one a day in steady state."""
+COMPACT_IMPORT_DAYS = 400
+"""... and an import's last run: every day of the history (most were written whole, so packed already; the
+days its requests split are packed here), in one unit of at most this many reads."""
+
+
+def _to_compact(account: Account, trailing_start: datetime, most: int) -> tuple[list[date], date | None]:
+    """The settled raw days this sync packs (those wholly before the trailing window and not packed yet, oldest
+    first, at most ``most``), and how far every day then is packed (the account's ``compacted_through``)."""
+    done = account.compacted_through
+    first = done + timedelta(days=1) if done is not None else account.history_start.astimezone(UTC).date()
+    last = trailing_start.astimezone(UTC).date() - timedelta(days=1)
+    days = [first + timedelta(days=i) for i in range(min((last - first).days + 1, most))]
+    return days, days[-1] if days else done
+
+
+def _compact(uow: LedgerUnitOfWork, days: Sequence[date]) -> None:
+    uow.usage.compact(days)
+    uow.commit()
 
 
 def _store(

@@ -206,6 +206,22 @@ def test_hourly_sync_writes_only_what_changed_and_picks_up_restatements(rig: Rig
     assert outcome.provider_requests == 1 + 1
 
 
+def test_settled_days_are_packed_once_all_after_an_import_then_one_a_day(rig: Rig) -> None:
+    rig.collect()  # the 30-day import
+    settled = (NOW.replace(minute=0) - timedelta(hours=48)).date() - timedelta(days=1)
+    first = rig.account.history_start.date()
+    assert rig.ledger.compacted == [first + timedelta(days=i) for i in range((settled - first).days + 1)]
+    assert rig.stored().compacted_through == settled
+    rig.clock.advance(hours=1)
+    rig.collect()
+    assert len(rig.ledger.compacted) == (settled - first).days + 1  # no day left the window: nothing to pack
+    # A day later the next day has left the trailing window: an hourly sync packs it, and only it.
+    rig.clock.advance(hours=24)
+    rig.collect()
+    assert rig.ledger.compacted[-1] == settled + timedelta(days=1) and rig.ledger.compacted.count(settled) == 1
+    assert rig.stored().compacted_through == settled + timedelta(days=1)
+
+
 def test_names_are_read_daily_or_when_usage_names_an_unknown_key(rig: Rig) -> None:
     rig.collect()
     names = rig.accounts.names[("t1", rig.account.id)]

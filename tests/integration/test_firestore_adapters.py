@@ -251,6 +251,83 @@ def test_a_guarded_account_update_lands_with_the_units_writes_or_nothing_does(fi
         u.update_account({"name": "Again"}, again[1])
         u.commit()
     assert store.get("t1", acc.id) == replace(acc, name="Renamed", last_sync_at=NOW)
+    # In a unit that read (a transaction: packing days reads them), the guard holds the same way.
+    third = store.get_versioned("t1", acc.id)
+    assert third is not None
+    for version, name in ((found[1], "Stale"), (third[1], "Fresh")):
+        with unit() as u:
+            u.usage.compact([day])
+            u.update_account({"name": name}, version)
+            if name == "Stale":
+                with pytest.raises(AccountChanged):
+                    u.commit()
+            else:
+                u.commit()
+    assert store.get("t1", acc.id) == replace(acc, name="Fresh", last_sync_at=NOW)
+
+
+def test_a_whole_day_is_written_packed_and_a_day_written_hour_by_hour_is_packed_on_demand(firestore_client) -> None:  # type: ignore[no-untyped-def]
+    from shared.adapters import paths
+    from shared.adapters.firestore_billing import FirestoreBilledCostStore
+    from shared.domain.billed import BilledDay
+
+    def unit() -> FirestoreLedgerUnitOfWork:
+        return FirestoreLedgerUnitOfWork(firestore_client, "t1", "a1", lambda: NOW)
+
+    def doc(day):  # type: ignore[no-untyped-def]
+        return paths.usage_day(firestore_client, "t1", "a1", day).get().to_dict()
+
+    def rows(n: int, hour: datetime) -> tuple[UsageRow, ...]:
+        return tuple(
+            UsageRow(hour, Dimensions(f"model-{i % 3}", f"apikey_{i:024d}", "wrkspc_1"), TokenCounts(output=n + i))
+            for i in range(20)
+        )
+
+    whole, split = NOW.date() - timedelta(days=3), NOW.date() - timedelta(days=2)
+    start = {d: datetime(d.year, d.month, d.day, tzinfo=UTC) for d in (whole, split)}
+    buckets = {
+        d: [UsageBucket(start[d] + timedelta(hours=h), rows(h, start[d] + timedelta(hours=h))) for h in range(24)]
+        for d in (whole, split)
+    }
+    # An import writes a whole day at once: packed. Another is written hour by hour, as hourly syncs do.
+    with unit() as u:
+        u.usage.put_hours(buckets[whole])
+        u.commit()
+    for bucket in buckets[split]:
+        with unit() as u:
+            u.usage.put_hours([bucket])
+            u.commit()
+    FirestoreBilledCostStore(firestore_client).write_days("t1", "a1", [BilledDay("a1", split, (), read_at=NOW)])
+    assert "hours" not in doc(whole) and doc(whole)["packed"] and len(doc(whole)["hashes"]) == 24
+    assert "packed" not in doc(split) and len(doc(split)["hours"]) == 24
+    hour_by_hour = sum(len(v["rows"]) for v in doc(split)["hours"].values())
+    with unit() as u:
+        as_written = {d: u.usage.get(d) for d in (whole, split)}
+    for d in (whole, split):
+        day = as_written[d]
+        assert day is not None and [day.hours[h].rows for h in range(24)] == [b.rows for b in buckets[d]]
+        assert [day.hours[h].content_hash() for h in range(24)] == [b.content_hash() for b in buckets[d]]
+    # Packing on demand: only the day written hour by hour is rewritten; its billed ledger stays.
+    with unit() as u:
+        assert u.usage.compact([whole, split, NOW.date() - timedelta(days=9)]) == 1
+        u.commit()
+    assert "hours" not in doc(split) and len(doc(split)["packed"]) < hour_by_hour / 2
+    assert [b.day for b in FirestoreBilledCostStore(firestore_client).read_days("t1", ["a1"], split, split)] == [split]
+    with unit() as u:
+        assert u.usage.get(split) == as_written[split] and u.usage.get(whole) == as_written[whole]
+        assert u.usage.hour_hashes([split]) == {b.hour_start: b.content_hash() for b in buckets[split]}
+    # An hour restated after the packing is written on its own, and read in place of the packed one.
+    restated = UsageBucket(start[split] + timedelta(hours=5), rows(500, start[split] + timedelta(hours=5)))
+    with unit() as u:
+        u.usage.put_hours([restated])
+        u.commit()
+    with unit() as u:
+        day = u.usage.get(split)
+        assert day is not None and day.hours[5].rows == restated.rows and day.hours[4].rows == buckets[split][4].rows
+        assert u.usage.compact([split]) == 1  # and packed again, with it
+        u.commit()
+    with unit() as u:
+        assert u.usage.get(split) == day
 
 
 def test_a_unit_left_without_commit_writes_nothing(firestore_client) -> None:  # type: ignore[no-untyped-def]
