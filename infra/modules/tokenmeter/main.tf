@@ -592,6 +592,7 @@ module "firestore" {
     { collection = "usage_days", field = "hours", indexes = [] },
     { collection = "usage_days", field = "hashes", indexes = [] },
     { collection = "usage_days", field = "billed", indexes = [] },
+    { collection = "usage_days", field = "packed", indexes = [] },
     { collection = "priced_days", field = "rows", indexes = [] },
     { collection = "priced_days", field = "hours", indexes = [] },
     { collection = "priced_months", field = "month_rows", indexes = [] },
