@@ -10,8 +10,8 @@ and one price source in the catalogue.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import pickle
 import random
 import re
 import time
@@ -249,12 +249,15 @@ def unix(moment: datetime) -> int:
 
 
 def served_digest(hour_start: datetime, results: Sequence[Any]) -> str:
-    """The content hash of an hour from the results a report served for it, as parsed JSON: each result's
-    canonical text, sorted (the order they come in does not matter). Computing it costs a fraction of
-    parsing the rows, so an unchanged hour is recognised without parsing it."""
-    parts = sorted(json.dumps(r, sort_keys=True, separators=(",", ":")) for r in results)
-    text = "\n".join([hour_id(hour_start), *parts])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    """A fingerprint of the results a report served for an hour (as parsed JSON), which the hour's bucket
+    carries as its content hash. It costs a small fraction of parsing the rows (pickle's C encoder, one call
+    for the hour), so an unchanged hour is recognised without parsing it.
+
+    Different results never give the same bytes. The same results may, in theory, encode differently (served
+    in another order, or decoded with other objects shared): the hour then reads as changed and is written
+    again, which is harmless."""
+    encoded = pickle.dumps(list(results), protocol=5)
+    return hashlib.sha256(hour_id(hour_start).encode() + encoded).hexdigest()[:32]
 
 
 def count(value: Any) -> int:
