@@ -197,12 +197,14 @@ module "collector" {
   source_bucket            = google_storage_bucket.function_sources.name
   build_service_account_id = local.build.service_account_id
   docker_repository        = local.build.docker_repository
-  memory                   = "1Gi"
+  memory                   = "2Gi"
   # I/O-bound: an hourly sync spends most of its time waiting on the provider's usage and cost reports
   # (bench.cost_per_account assumes 400 ms a request) and Firestore; its own CPU is tens of ms. One
-  # instance serving 16 syncs at once bills their waiting once (an import chunk's CPU is larger, and rare).
+  # instance serving 32 syncs at once bills their waiting once (an import chunk's CPU is larger, and rare).
+  # Memory for 32 imports at once: one 180-day import peaks about 50 MiB above the process's 80 MiB
+  # (python -m bench.ingest, "collector mem").
   cpu              = "1"
-  max_concurrency  = 16
+  max_concurrency  = 32
   timeout_seconds  = var.collector_timeout_seconds
   max_instances    = var.scaling.collector_max_instances
   ingress_settings = "ALLOW_INTERNAL_ONLY"
