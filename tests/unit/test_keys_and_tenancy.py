@@ -311,6 +311,28 @@ def test_http_client_requests_are_not_logged_one_by_one_but_their_warnings_are()
     assert logging.getLogger("shared.services.collector").isEnabledFor(logging.INFO)
 
 
+def test_the_shared_provider_http_client_keeps_no_cookie_from_one_account_for_another(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One HTTP client serves every account of a process (connections and TLS reused): what one provider
+    answer sets must not ride along on the next account's request."""
+    import httpx
+
+    from shared import bootstrap
+
+    monkeypatch.setenv("TM_MODE", "local")
+    seen: list[str | None] = []
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(200, json={}, headers={"set-cookie": "session=account-a; Path=/"})
+
+    http = bootstrap.new_provider_http(httpx.MockTransport(provider))
+    http.get("https://api.anthropic.com/v1/organizations/me", headers={"x-api-key": "a"})
+    http.get("https://api.anthropic.com/v1/organizations/me", headers={"x-api-key": "b"})
+    assert seen == [None, None] and len(http.cookies.jar) == 0
+    # And it is one client for the process: a sync does not build its own.
+    assert bootstrap.provider_http() is bootstrap.provider_http()
+
+
 # -- isolation, like an attacker -----------------------------------------------------------------
 
 
