@@ -7,8 +7,9 @@ is $1.2345; OpenAI's Costs API gives dollars).
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -67,11 +68,35 @@ class BilledDay:
 
     def content_hash(self) -> str:
         """A digest of the day's lines, independent of their order."""
-        parts = sorted(repr((*(getattr(line, f) for f in LINE_FIELDS), str(line.amount_usd))) for line in self.lines)
-        digest = hashlib.sha256(self.day.isoformat().encode())
-        for part in parts:
-            digest.update(b"\n" + part.encode())
-        return digest.hexdigest()[:32]
+        return lines_digest(self.day, self.lines)
+
+
+def lines_digest(day: date, lines: Sequence[BilledCost]) -> str:
+    """A digest of a day's billed lines, independent of their order."""
+    parts = sorted(repr((*(getattr(line, f) for f in LINE_FIELDS), str(line.amount_usd))) for line in lines)
+    digest = hashlib.sha256(day.isoformat().encode())
+    for part in parts:
+        digest.update(b"\n" + part.encode())
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class ServedDay:
+    """One day of a provider's cost report as served, before its lines are parsed: ``digest`` tells a sync
+    whether the day changed since it was last read (most of the days a sync reads again have not)."""
+
+    day: date
+    digest: str
+    parse: Callable[[], tuple[BilledCost, ...]]
+
+    @classmethod
+    def parsed(cls, day: date, lines: tuple[BilledCost, ...]) -> ServedDay:
+        """A day whose lines are at hand already (its digest: `lines_digest`)."""
+        return cls(day, lines_digest(day, lines), functools.partial(_same_lines, lines))
+
+
+def _same_lines(lines: tuple[BilledCost, ...]) -> tuple[BilledCost, ...]:
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,14 @@ from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.accounts import Names
-from shared.domain.billed import BilledCost
+from shared.domain.billed import BilledCost, ServedDay
 from shared.domain.usage import (
     Dimensions,
     SourceHour,
     TokenCounts,
     UsageBucket,
     UsageRow,
+    hour_id,
     merge_rows,
     utc_hour,
 )
@@ -184,7 +185,7 @@ def _cost_class(token_type: str | None, cost_type: str | None) -> str:
 
 def _source_hour(hour: datetime, results: list[Any], dims_seen: dict[tuple[Any, ...], Dimensions]) -> SourceHour:
     try:
-        digest = served_digest(hour, results)
+        digest = served_digest(hour_id(hour), results)
     except (TypeError, ValueError) as exc:
         raise MalformedResponse(f"usage report page is not the documented shape: {exc}") from exc
 
@@ -196,6 +197,16 @@ def _source_hour(hour: datetime, results: list[Any], dims_seen: dict[tuple[Any, 
         return UsageBucket(hour, tuple(merge_rows(rows)), digest)
 
     return SourceHour(hour, digest, parse)
+
+
+def _served_day(day: date, results: list[Any]) -> ServedDay:
+    def parse() -> tuple[BilledCost, ...]:
+        try:
+            return tuple(parse_cost_result(day, r) for r in results)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise MalformedResponse(f"cost report page is not the documented shape: {exc}") from exc
+
+    return ServedDay(day, served_digest(day.isoformat(), results), parse)
 
 
 class AnthropicAdminClient(HttpJsonClient):
@@ -320,6 +331,10 @@ class AnthropicAdminClient(HttpJsonClient):
         Every day the report returned is in the answer (days with no cost as empty tuples); days it did not
         return yet (the future) are absent. One request per 31 days, following pagination.
         """
+        return {day: served.parse() for day, served in self.billed_sources(start, end).items()}
+
+    def billed_sources(self, start: date, end: date) -> dict[date, ServedDay]:
+        """The days of `billed_days`, each with the digest of the results served for it, parsed when asked."""
         if end <= start:
             return {}
         days = (end - start).days
@@ -331,15 +346,14 @@ class AnthropicAdminClient(HttpJsonClient):
             ("group_by[]", "workspace_id"),
             ("group_by[]", "description"),
         ]
-        out: dict[date, list[BilledCost]] = {}
+        out: dict[date, list[Any]] = {}
         for page in self._report_pages("/v1/organizations/cost_report", params, "cost report"):
             try:
                 for bucket, results in page:
-                    day = _parse_time(bucket["starting_at"]).date()
-                    out.setdefault(day, []).extend(parse_cost_result(day, r) for r in results)
-            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+                    out.setdefault(_parse_time(bucket["starting_at"]).date(), []).extend(results)
+            except (KeyError, TypeError, ValueError) as exc:
                 raise MalformedResponse(f"cost report page is not the documented shape: {exc}") from exc
-        return {day: tuple(lines) for day, lines in sorted(out.items()) if start <= day < end}
+        return {day: _served_day(day, results) for day, results in sorted(out.items()) if start <= day < end}
 
     def names(self) -> Names:
         """Every API key's and workspace's name (archived ones too: they still have history)."""

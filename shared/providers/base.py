@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain.accounts import Names
-from shared.domain.billed import BilledCost
-from shared.domain.usage import SourceHour, UsageBucket, hour_id
+from shared.domain.billed import BilledCost, ServedDay
+from shared.domain.usage import SourceHour, UsageBucket
 from shared.providers.errors import MalformedResponse, ProviderError, ProviderUnavailable
 
 if TYPE_CHECKING:
@@ -58,6 +58,10 @@ class ProviderClient(Protocol):
 
     def billed_days(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]:
         """The billed ledger of the UTC days of ``[start, end)`` that the provider has served."""
+        ...
+
+    def billed_sources(self, start: date, end: date) -> dict[date, ServedDay]:
+        """The same days, each with its digest known before its lines are parsed (parsed on demand)."""
         ...
 
 
@@ -248,16 +252,16 @@ def unix(moment: datetime) -> int:
     return int(moment.astimezone(UTC).timestamp())
 
 
-def served_digest(hour_start: datetime, results: Sequence[Any]) -> str:
-    """A fingerprint of the results a report served for an hour (as parsed JSON), which the hour's bucket
-    carries as its content hash. It costs a small fraction of parsing the rows (pickle's C encoder, one call
-    for the hour), so an unchanged hour is recognised without parsing it.
+def served_digest(bucket: str, results: Sequence[Any]) -> str:
+    """A fingerprint of the results a report served for a bucket (an hour of usage, a day of cost; ``bucket``
+    names it), as parsed JSON. It costs a small fraction of parsing them (pickle's C encoder, one call for the
+    bucket), so an unchanged bucket is recognised without parsing it.
 
     Different results never give the same bytes. The same results may, in theory, encode differently (served
-    in another order, or decoded with other objects shared): the hour then reads as changed and is written
+    in another order, or decoded with other objects shared): the bucket then reads as changed and is written
     again, which is harmless."""
     encoded = pickle.dumps(list(results), protocol=5)
-    return hashlib.sha256(hour_id(hour_start).encode() + encoded).hexdigest()[:32]
+    return hashlib.sha256(bucket.encode() + encoded).hexdigest()[:32]
 
 
 def count(value: Any) -> int:

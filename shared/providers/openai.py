@@ -37,7 +37,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.accounts import Names
-from shared.domain.billed import BilledCost
+from shared.domain.billed import BilledCost, ServedDay
 from shared.domain.usage import Dimensions, SourceHour, TokenCounts, UsageBucket, UsageRow, merge_rows, utc_hour
 from shared.providers.base import HttpJsonClient, KeyShapeError, Organization, Provider, count, unix
 from shared.providers.errors import (
@@ -416,6 +416,10 @@ class OpenAIAdminClient(HttpJsonClient):
             except (KeyError, TypeError, ValueError, ArithmeticError, OverflowError) as exc:
                 raise MalformedResponse(f"costs page is not the documented shape: {exc}") from exc
         return {day: tuple(lines) for day, lines in sorted(out.items()) if start <= day < end}
+
+    def billed_sources(self, start: date, end: date) -> dict[date, ServedDay]:
+        """The days of `billed_days`, parsed as served (their digest: the lines' own)."""
+        return {day: ServedDay.parsed(day, lines) for day, lines in self.billed_days(start, end).items()}
 
     def names(self) -> Names:
         """Project names, and the names of every project's API keys (archived projects too: they have history)."""

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from shared.domain.accounts import Account
-from shared.domain.billed import BilledCost, BilledDay, LedgerState
+from shared.domain.billed import BilledDay, LedgerState, ServedDay
 from shared.providers.errors import ProviderError
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ KEEP_HASHES = timedelta(days=7)
 
 
 class CostReportClient(Protocol):
-    def billed_days(self, start: date, end: date) -> dict[date, tuple[BilledCost, ...]]: ...
+    def billed_sources(self, start: date, end: date) -> dict[date, ServedDay]: ...
 
 
 def _day_start(day: date) -> datetime:
@@ -87,7 +87,19 @@ class BilledLedgerCollector:
                 )
             window_end = min(cursor + timedelta(days=DAYS_PER_REQUEST), last + timedelta(days=1))
             try:
-                report = client.billed_days(cursor, window_end)
+                report = client.billed_sources(cursor, window_end)
+                served = [
+                    report.get(d) or ServedDay.parsed(d, ())
+                    for d in (cursor + timedelta(days=i) for i in range((window_end - cursor).days))
+                    # A day the report has not served yet (it ends at the current day) is not written as empty.
+                    if d in report or _day_start(d) + timedelta(days=1) <= now
+                ]
+                # Only the days whose digest differs from the last read are parsed, and written.
+                changed += [
+                    BilledDay(account.id, s.day, s.parse(), now)
+                    for s in served
+                    if hashes.get(s.day.isoformat()) != s.digest
+                ]
             except ProviderError as exc:
                 log.warning(
                     "billed ledger read failed",
@@ -95,15 +107,8 @@ class BilledLedgerCollector:
                 )
                 error = f"could not read the cost report: {exc.message}"
                 return BilledRead(self._state(state, cursor, now, hashes, error), changed)
-            days = [
-                BilledDay(account.id, d, report.get(d, ()), now)
-                for d in (cursor + timedelta(days=i) for i in range((window_end - cursor).days))
-                # A day the report has not served yet (it ends at the current day) is not written as empty.
-                if d in report or _day_start(d) + timedelta(days=1) <= now
-            ]
-            changed += [d for d in days if hashes.get(d.day.isoformat()) != d.content_hash()]
-            for d in days:
-                hashes[d.day.isoformat()] = d.content_hash()
+            for s in served:
+                hashes[s.day.isoformat()] = s.digest
             cursor = window_end
         # Today is never final: it is the first day due next time.
         return BilledRead(self._state(state, min(cursor, today), now, hashes, None), changed)

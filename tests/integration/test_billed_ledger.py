@@ -90,8 +90,17 @@ def test_hourly_sync_rereads_the_trailing_days_and_picks_up_restatements(sim: An
     assert billed_days(rig)[old_day] is kept  # outside the trailing window: not read again
     writes = rig.billed.writes
     rig.clock.advance(minutes=10)
-    assert rig.collect().status == "done"
+    from shared.providers import anthropic
+
+    parsed: list[date] = []
+    parse = anthropic.parse_cost_result
+    anthropic.parse_cost_result = lambda day, r: parsed.append(day) or parse(day, r)  # type: ignore[assignment]
+    try:
+        assert rig.collect().status == "done"
+    finally:
+        anthropic.parse_cost_result = parse
     assert rig.billed.writes == writes  # read again, unchanged: not rewritten
+    assert parsed == []  # ... and recognised by the digest of what the report served, not even parsed
     rig.close()
 
 
@@ -123,20 +132,20 @@ def test_ledger_stops_at_the_time_budget_and_continues(sim: AnthropicSimulator, 
         return original(tenant_id, account_id)
 
     rig.collector.ledger = slow_unit
-    original_report = AnthropicAdminClient.billed_days
+    original_report = AnthropicAdminClient.billed_sources
 
     def slow_report(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         rig.mono[0] += 180.0  # 630 -> 810 -> 990: a third request would not have its 30 seconds
         return original_report(self, *args, **kwargs)
 
-    monkeypatch.setattr(AnthropicAdminClient, "billed_days", slow_report)
+    monkeypatch.setattr(AnthropicAdminClient, "billed_sources", slow_report)
     assert rig.collect().status == "done"
     state = rig.stored().billed
     assert state.read_through == rig.account.history_start.date() + timedelta(days=62)  # two requests fit
     assert "time budget" in (state.last_error or "")
     rig.mono[0] = 0.0
     rig.collector.ledger = rig.ledger
-    monkeypatch.setattr(AnthropicAdminClient, "billed_days", original_report)
+    monkeypatch.setattr(AnthropicAdminClient, "billed_sources", original_report)
     rig.clock.advance(hours=1)
     assert rig.collect().status == "done"
     assert len(billed_days(rig)) == 101
