@@ -425,13 +425,10 @@ def _unpack_text(blob: bytes) -> str:
 
 
 def usage_hour_field(bucket: UsageBucket, fetched_at: datetime) -> dict[str, Any]:
-    """One hour of a raw day document (the value under ``hours.HH``)."""
-    return {
-        "hash": bucket.content_hash(),
-        "fetched_at": fetched_at,
-        "n": len(bucket.rows),
-        "rows": pack_usage_rows(bucket.rows),
-    }
+    """One hour of a raw day document (the value under ``hours.HH``): its `usage_hour_entry` with the rows'
+    table compressed on its own."""
+    entry = usage_hour_entry(bucket, fetched_at)
+    return {"hash": entry["hash"], "fetched_at": fetched_at, "n": entry["n"], "rows": _compress(entry["table"])}
 
 
 DAY_FORMAT = "zlib-json-day/1"

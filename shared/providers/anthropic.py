@@ -18,7 +18,7 @@ from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.accounts import Names
-from shared.domain.billed import BilledCost, ServedDay
+from shared.domain.billed import LINE_FIELDS, BilledCost, ServedDay
 from shared.domain.usage import (
     Dimensions,
     SourceHour,
@@ -149,17 +149,9 @@ def parse_cost_result(day: date, result: dict[str, Any]) -> BilledCost:
     )
 
 
-_COST_TEXT_FIELDS = (
-    "workspace_id",
-    "model",
-    "token_type",
-    "cost_type",
-    "service_tier",
-    "context_window",
-    "inference_geo",
-    "description",
-)
-"""A cost result's text fields (each a string or null), checked in this order."""
+_COST_TEXT_FIELDS = tuple(f for f in LINE_FIELDS if f != "cost_class")
+"""A cost result's text fields (each a string or null), checked in this order (a line's own, but the class,
+which is derived)."""
 
 
 TOKEN_TYPE_CLASSES: dict[str, str] = {

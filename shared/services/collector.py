@@ -298,8 +298,11 @@ class CollectorService:
                 newest = max(hi, newest or hi)
                 if last:
                     break
-                # The last chunk's progress goes with the sync's final write; the others are checkpointed as
-                # they finish, then announced to costing.
+                # The last chunk's progress goes with the sync's final write; the others are announced to
+                # costing as they are stored, then checkpointed: a run that dies in between leaves the chunk
+                # uncovered, so the next run reads, writes and announces it again (costing leaves a day priced
+                # from the same hours alone), where the other order could leave it covered and never priced.
+                self._announce(account, sorted({b.hour_start.date() for b in changed}), now)
                 if not self._checkpoint(
                     account,
                     hold,
@@ -318,7 +321,6 @@ class CollectorService:
                         "another sync took the lease over",
                         hours_read,
                     )
-                self._announce(account, sorted({b.hour_start.date() for b in changed}), now)
         except (InvalidKey, NotAdminKey) as exc:
             return self._failed(
                 account,

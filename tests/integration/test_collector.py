@@ -462,6 +462,57 @@ def test_a_crash_mid_import_is_resumed_by_the_next_run_with_no_gap_and_no_duplic
     rig.close()
 
 
+class Crash(Exception):
+    pass
+
+
+@pytest.mark.parametrize("dies_after", ["store", "announce", "checkpoint"])
+def test_a_run_that_dies_after_any_step_of_an_import_leaves_no_day_unannounced(
+    sim: AnthropicSimulator, dies_after: str
+) -> None:
+    """A chunk is stored, announced to costing, then checkpointed: whichever step a run dies after (its second
+    one), the next run announces every day whose hours it did not find covered, so costing prices the whole
+    history. (Checkpointing before announcing lost the chunk when the run died between the two.)"""
+    rig = Rig(sim, history_days=30)
+    steps = {"store": rig.ledger.__call__, "announce": rig.publisher.publish, "checkpoint": rig.accounts.checkpoint}
+    calls = [0]
+
+    def second_call_dies() -> None:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise Crash(dies_after)
+
+    def store(tenant_id: str, account_id: str):  # type: ignore[no-untyped-def]
+        uow = steps["store"](tenant_id, account_id)
+        commit = uow.commit
+        uow.commit = lambda: (commit(), second_call_dies())  # type: ignore[method-assign]
+        return uow
+
+    def step(*a, **k):  # type: ignore[no-untyped-def]
+        result = steps[dies_after](*a, **k)
+        second_call_dies()
+        return result
+
+    if dies_after == "store":
+        rig.collector.ledger = store
+    elif dies_after == "announce":
+        rig.publisher.publish = step  # type: ignore[method-assign]
+    else:
+        rig.accounts.checkpoint = step  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        rig.collect()
+    rig.collector.ledger = rig.ledger
+    rig.publisher.publish = steps["announce"]  # type: ignore[method-assign]
+    rig.accounts.checkpoint = steps["checkpoint"]  # type: ignore[method-assign]
+    rig.clock.advance(seconds=LEASE.total_seconds() + 1)
+    assert rig.collect().status == "done"
+    rig.price_published()
+    priced = {d.day for d in rig.ledger.priced_days("t1", rig.account.id)}
+    stored = {day for (_, _, day) in rig.ledger.usage}
+    assert len(stored) == 31 and priced == stored
+    rig.close()
+
+
 def test_plan_changes_racing_an_import_leave_no_gap(sim: AnthropicSimulator) -> None:
     rig = Rig(sim, history_days=20)
     rig.collect()

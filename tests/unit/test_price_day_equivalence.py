@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.ingest import MODELS
 from local.anthropic_sim import AnthropicSimulator, SimOrganization, UsageProfile
 from shared.adapters import codec
 from shared.domain.billed import BilledCost
@@ -43,14 +44,6 @@ from shared.pricing.costing import price_bucket, price_day
 from shared.providers.anthropic import parse_cost_result, parse_usage_result
 
 NOW = datetime(2026, 11, 20, 14, 25, tzinfo=UTC)
-MODELS = (
-    "claude-sonnet-4-5-20250929",
-    "claude-opus-4-6",
-    "claude-haiku-4-5-20251001",
-    "claude-sonnet-4-6",
-    "claude-opus-4-1-20250805",
-    "claude-3-5-haiku-20241022",
-)
 
 
 def reference_spend(hours: Sequence[tuple[int, Sequence[CostRow]]]) -> dict[int, HourSpend]:
