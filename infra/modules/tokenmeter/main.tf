@@ -662,8 +662,10 @@ locals {
     "collector:account_events"    = { member = module.collector.service_account_member, topic = local.topics.account_events }
     "costing:usage_priced"        = { member = module.costing.service_account_member, topic = local.topics.usage_priced }
     "costing:usage_collected"     = { member = module.costing.service_account_member, topic = local.topics.usage_collected }
-    "api:collect_requests"        = { member = module.api.service_account_member, topic = local.topics.collect_requests }
-    "api:usage_priced"            = { member = module.api.service_account_member, topic = local.topics.usage_priced }
+    # Costing judges the tenant's alerts after pricing, in the same invocation: it raises them too.
+    "costing:alerts"       = { member = module.costing.service_account_member, topic = local.topics.alerts }
+    "api:collect_requests" = { member = module.api.service_account_member, topic = local.topics.collect_requests }
+    "api:usage_priced"     = { member = module.api.service_account_member, topic = local.topics.usage_priced }
 
     "alert_evaluator:alerts"            = { member = module.alert_evaluator.service_account_member, topic = local.topics.alerts }
     "alert_evaluator:usage_priced"      = { member = module.alert_evaluator.service_account_member, topic = local.topics.usage_priced }
