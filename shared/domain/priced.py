@@ -392,14 +392,3 @@ def cut_day(day: PricedDay, bucket_of: Callable[[datetime], K]) -> dict[K, list[
                     cost = CostBreakdown(*values)
             out.setdefault(key, []).append(CostRow(row.dims, tokens, cost, row.price_ref, row.unpriced_reason))
     return out
-
-
-def hours_of(rows: Sequence[CostRow], hours: Iterable[tuple[int, Sequence[CostRow]]]) -> list[RowHours]:
-    """For each of a day's summed ``rows``, its quantities per hour, from the (hour, rows) it was summed from."""
-    index = {row_key(row): i for i, row in enumerate(rows)}
-    per_row: list[dict[int, TokenCounts]] = [{} for _ in rows]
-    for h, hour_rows in sorted(hours, key=lambda x: x[0]):
-        for r in hour_rows:
-            slot = per_row[index[row_key(r)]]
-            slot[h] = slot[h] + r.tokens if h in slot else r.tokens
-    return [tuple(slot.items()) for slot in per_row]

@@ -20,7 +20,7 @@ import logging
 import secrets as pysecrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -173,7 +173,6 @@ class CollectorService:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
     billed: BilledLedger | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
 
     def collect(self, tenant_id: str, account_id: str, requested_at: datetime | None = None) -> CollectOutcome:
         """Run one sync for a request made at ``requested_at``.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -32,10 +32,11 @@ from shared.domain.priced import (
     HourSpend,
     PricedDay,
     PricedMonth,
-    hours_of,
+    RowHours,
     month_of,
     pricing_rows,
     roll_month,
+    row_key,
     sum_rows,
 )
 from shared.domain.usage import QUANTITY_FIELDS, Dimensions, TokenCounts, UsageBucket, UsageDay, UsageRow, utc_hour
@@ -44,6 +45,18 @@ from shared.pricing.costing import price_bucket, price_day
 from shared.providers.anthropic import parse_cost_result, parse_usage_result
 
 NOW = datetime(2026, 11, 20, 14, 25, tzinfo=UTC)
+
+
+def hours_of(rows: Sequence[CostRow], hours: Iterable[tuple[int, Sequence[CostRow]]]) -> list[RowHours]:
+    """The old path's row hours (the code no longer needs it): for each of a day's summed ``rows``, its
+    quantities per hour, from the (hour, rows) it was summed from."""
+    index = {row_key(row): i for i, row in enumerate(rows)}
+    per_row: list[dict[int, TokenCounts]] = [{} for _ in rows]
+    for h, hour_rows in sorted(hours, key=lambda x: x[0]):
+        for r in hour_rows:
+            slot = per_row[index[row_key(r)]]
+            slot[h] = slot[h] + r.tokens if h in slot else r.tokens
+    return [tuple(slot.items()) for slot in per_row]
 
 
 def reference_spend(hours: Sequence[tuple[int, Sequence[CostRow]]]) -> dict[int, HourSpend]:
