@@ -84,7 +84,15 @@ def test_a_collector_killed_mid_import_as_worker_then_as_process_loses_nothing(s
     today = datetime.now(UTC).date()
     start = today - timedelta(days=DAYS)
     yesterday = today - timedelta(days=1)
-    usage = stack.get(f"/v1/usage?from={start}&to={yesterday}&group_by=day", headers=headers).json()
+    url = f"/v1/usage?from={start}&to={yesterday}&group_by=day"
+
+    def priced() -> dict | None:
+        # Costing prices what the last run announced asynchronously, after the import shows complete: until it
+        # has, the view names those days missing.
+        body: dict = stack.get(url, headers=headers).json()
+        return body if body["coverage"]["complete"] else None
+
+    usage = stack.wait_for("costing to price the last days announced", priced, timeout=60)
     assert usage["coverage"] == {"complete": True, "missing_days": []}
     assert len(usage["rows"]) == DAYS
     expected = stack.sim.expected_list_cost_usd(
